@@ -1,0 +1,1 @@
+export { CodepipelineWorkerError, type CodepipelineWorkerErrorCode } from "./errors.js";

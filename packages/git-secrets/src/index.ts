@@ -1,0 +1,1 @@
+export { GitSecretsError, type GitSecretsErrorCode } from "./errors.js";

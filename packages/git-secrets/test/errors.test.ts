@@ -1,0 +1,13 @@
+import { describe, expect, it } from "vitest";
+import { GitSecretsError } from "../src/index.js";
+
+describe("GitSecretsError", () => {
+  it("carries its code and cause", () => {
+    const cause = new Error("root");
+    const error = new GitSecretsError("INVALID_ARGUMENT", "bad", { cause });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe("INVALID_ARGUMENT");
+    expect(error.cause).toBe(cause);
+    expect(error.name).toBe("GitSecretsError");
+  });
+});

@@ -1,0 +1,1 @@
+export { LivyClientError, type LivyClientErrorCode } from "./errors.js";

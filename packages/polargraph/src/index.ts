@@ -1,0 +1,1 @@
+export { PolargraphError, type PolargraphErrorCode } from "./errors.js";

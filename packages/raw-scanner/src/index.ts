@@ -1,0 +1,1 @@
+export { RawScannerError, type RawScannerErrorCode } from "./errors.js";

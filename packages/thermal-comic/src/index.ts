@@ -1,0 +1,1 @@
+export { ThermalComicError, type ThermalComicErrorCode } from "./errors.js";

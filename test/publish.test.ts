@@ -1,0 +1,138 @@
+// Proves the packages are really publishable: publishes every package to a Verdaccio registry on
+// a loopback port with pnpm, installs them into a fresh project from that registry with npm, and
+// loads each one through both `import` and `require`.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ensureBuilt,
+  execFileAsync,
+  freePort,
+  pnpmCommand,
+  repoRoot,
+  spawnLogged,
+  waitForHttp,
+} from "./helpers.js";
+
+const packages = readdirSync(join(repoRoot, "packages")).map((dir) => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "packages", dir, "package.json"), "utf8"));
+  return { dir: join(repoRoot, "packages", dir), name: pkg.name as string };
+});
+
+let work: string;
+let registry: string;
+let npmrc: string;
+let stop: () => void = () => {};
+
+beforeAll(async () => {
+  await ensureBuilt();
+  work = mkdtempSync(join(tmpdir(), "tinkerbox-publish-"));
+  const port = await freePort();
+  registry = `http://127.0.0.1:${port}/`;
+  writeFileSync(
+    join(work, "config.yaml"),
+    [
+      `storage: ${join(work, "storage")}`,
+      "auth:",
+      "  htpasswd:",
+      `    file: ${join(work, "htpasswd")}`,
+      "    max_users: 10",
+      "uplinks: {}",
+      "packages:",
+      "  '@tinkerbox/*':",
+      "    access: $all",
+      "    publish: $authenticated",
+      "  '**':",
+      "    access: $all",
+      "log: { type: stdout, format: pretty, level: warn }",
+      "",
+    ].join("\n"),
+  );
+  const verdaccio = join(repoRoot, "node_modules", "verdaccio", "bin", "verdaccio");
+  const server = spawnLogged(
+    process.execPath,
+    [verdaccio, "--config", join(work, "config.yaml"), "--listen", `127.0.0.1:${port}`],
+    { cwd: work },
+  );
+  stop = () => server.child.kill();
+  await waitForHttp(`${registry}-/ping`, server.child).catch((error) => {
+    throw new Error(`${error.message}\n${server.output()}`);
+  });
+
+  const login = await fetch(`${registry}-/user/org.couchdb.user:ci`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "ci", password: "ci-password-1", type: "user", roles: [] }),
+  });
+  expect(login.status).toBe(201);
+  const { token } = (await login.json()) as { token: string };
+  npmrc = join(work, ".npmrc");
+  writeFileSync(npmrc, `//127.0.0.1:${port}/:_authToken=${token}\n`);
+}, 180_000);
+
+afterAll(() => {
+  stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("publishing to a real registry", () => {
+  it("publishes every package with pnpm", async () => {
+    const [pnpm, pnpmArgs] = pnpmCommand();
+    const env = { ...process.env, npm_config_userconfig: npmrc, NPM_CONFIG_USERCONFIG: npmrc };
+    for (const pkg of packages) {
+      await execFileAsync(
+        pnpm,
+        [...pnpmArgs, "publish", "--registry", registry, "--no-git-checks", "--access", "public"],
+        { cwd: pkg.dir, env },
+      );
+      const meta = (await (await fetch(`${registry}${pkg.name.replace("/", "%2f")}`)).json()) as {
+        versions: Record<string, { dist: { tarball: string } }>;
+      };
+      expect(Object.keys(meta.versions)).toContain("0.0.0");
+    }
+  }, 180_000);
+
+  it("installs from the registry and loads with import and require", async () => {
+    const project = join(work, "consumer");
+    rmSync(project, { recursive: true, force: true });
+    await execFileAsync("mkdir", ["-p", project]);
+    writeFileSync(join(project, "package.json"), '{ "name": "consumer", "private": true }\n');
+    const env = { ...process.env, npm_config_userconfig: npmrc, NPM_CONFIG_USERCONFIG: npmrc };
+    await execFileAsync(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--registry",
+        registry,
+        ...packages.map((p) => p.name),
+      ],
+      { cwd: project, env },
+    );
+    for (const pkg of packages) {
+      const installed = JSON.parse(
+        readFileSync(join(project, "node_modules", pkg.name, "package.json"), "utf8"),
+      );
+      expect(installed.name).toBe(pkg.name);
+      expect(existsSync(join(project, "node_modules", pkg.name, "test"))).toBe(false);
+      const script = (loader: string) =>
+        `${loader}.then((m) => console.log(JSON.stringify(Object.keys(m).sort())))`;
+      const viaImport = await execFileAsync(
+        process.execPath,
+        ["--input-type=module", "-e", script(`import(${JSON.stringify(pkg.name)})`)],
+        { cwd: project },
+      );
+      const viaRequire = await execFileAsync(
+        process.execPath,
+        ["-e", script(`Promise.resolve(require(${JSON.stringify(pkg.name)}))`)],
+        { cwd: project },
+      );
+      const importKeys = JSON.parse(viaImport.stdout) as string[];
+      const requireKeys = JSON.parse(viaRequire.stdout) as string[];
+      expect(importKeys.length).toBeGreaterThan(0);
+      expect(requireKeys).toEqual(importKeys.filter((key) => key !== "default"));
+    }
+  }, 180_000);
+});
