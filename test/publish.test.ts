@@ -1,7 +1,15 @@
 // Proves the packages are really publishable: publishes every package to a Verdaccio registry on
 // a loopback port with pnpm, installs them into a fresh project from that registry with npm, and
 // loads each one through both `import` and `require`.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,8 +76,21 @@ beforeAll(async () => {
   expect(login.status).toBe(201);
   const { token } = (await login.json()) as { token: string };
   npmrc = join(work, ".npmrc");
-  writeFileSync(npmrc, `//127.0.0.1:${port}/:_authToken=${token}\n`);
+  // Only the @tinkerbox scope comes from the private registry; third-party dependencies come from
+  // the default registry, as in a real private-scope setup.
+  writeFileSync(
+    npmrc,
+    `@tinkerbox:registry=${registry}\n//127.0.0.1:${port}/:_authToken=${token}\n`,
+  );
 }, 180_000);
+
+/** The environment without the npm_config_* variables pnpm sets for scripts, plus our npmrc. */
+function registryEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^npm_config_/i.test(key)),
+  );
+  return { ...env, npm_config_userconfig: npmrc };
+}
 
 afterAll(() => {
   stop();
@@ -79,7 +100,7 @@ afterAll(() => {
 describe("publishing to a real registry", () => {
   it("publishes every package with pnpm", async () => {
     const [pnpm, pnpmArgs] = pnpmCommand();
-    const env = { ...process.env, npm_config_userconfig: npmrc, NPM_CONFIG_USERCONFIG: npmrc };
+    const env = registryEnv();
     for (const pkg of packages) {
       await execFileAsync(
         pnpm,
@@ -96,20 +117,12 @@ describe("publishing to a real registry", () => {
   it("installs from the registry and loads with import and require", async () => {
     const project = join(work, "consumer");
     rmSync(project, { recursive: true, force: true });
-    await execFileAsync("mkdir", ["-p", project]);
+    mkdirSync(project, { recursive: true });
     writeFileSync(join(project, "package.json"), '{ "name": "consumer", "private": true }\n');
-    const env = { ...process.env, npm_config_userconfig: npmrc, NPM_CONFIG_USERCONFIG: npmrc };
     await execFileAsync(
       "npm",
-      [
-        "install",
-        "--no-audit",
-        "--no-fund",
-        "--registry",
-        registry,
-        ...packages.map((p) => p.name),
-      ],
-      { cwd: project, env },
+      ["install", "--no-audit", "--no-fund", ...packages.map((p) => p.name)],
+      { cwd: project, env: registryEnv() },
     );
     for (const pkg of packages) {
       const installed = JSON.parse(
