@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { join } from "node:path";
-// The whole test gate: typecheck, lint, build, package checks, then every vitest project under
+// The whole test gate: typecheck, lint, build, package checks, API docs, then every vitest project under
 // Node 20 (this node) and under the current LTS (Node 24 from the npm registry's `node` package).
 // Ends with vitest's own summary line.
 import { bin, root, run, seconds } from "./lib.mjs";
@@ -16,6 +16,7 @@ const steps = [
   ["lint", bin("biome"), ["check", "."]],
   ["build", pnpm[0], [...pnpm[1], "run", "build"]],
   ["publint + attw", process.execPath, [join(root, "scripts", "check-packages.mjs")]],
+  ["docs (TypeDoc, warnings are errors)", bin("typedoc"), ["--logLevel", "Warn"]],
   [`vitest (node ${process.versions.node})`, process.execPath, [vitest, "run"]],
 ];
 if (lts !== "none") {
