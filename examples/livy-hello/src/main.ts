@@ -1,10 +1,10 @@
 // Placeholder until the package's real example lands: proves the built package imports and runs.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LivyClientError } from "@tinkerbox/livy-client";
+import { LivyError } from "@tinkerbox/livy-client";
 
 const out = process.env.TINKERBOX_DEMO_OUT ?? ".";
-const error = new LivyClientError("INVALID_ARGUMENT", "example error");
+const error = new LivyError("INVALID_ARGUMENT", "example error");
 console.log(`@tinkerbox/livy-client loaded: ${error.name} with code ${error.code}`);
 writeFileSync(
   join(out, "result.json"),

@@ -1,13 +1,129 @@
-/** Every code a {@link LivyClientError} can carry. */
-export type LivyClientErrorCode = "INVALID_ARGUMENT";
+import type { Batch } from "./core/types.js";
 
-/** The one error class of @tinkerbox/livy-client; `code` says what went wrong. */
-export class LivyClientError extends Error {
-  override readonly name = "LivyClientError";
-  readonly code: LivyClientErrorCode;
+/**
+ * Every code a {@link LivyError} can carry.
+ *
+ * | code | meaning | retried by the client |
+ * |---|---|---|
+ * | `INVALID_ARGUMENT` | a request field or option is invalid; nothing was sent | no |
+ * | `INVALID_URL` | the Livy URL cannot be parsed or is not http(s) | no |
+ * | `BAD_REQUEST` | Livy answered 400 (bad field, missing CSRF header, too many sessions) | no |
+ * | `UNAUTHORIZED` | 401: credentials missing or rejected (Knox, Kerberos/SPNEGO, basic auth) | no |
+ * | `FORBIDDEN` | 403: authenticated, but not allowed (impersonation, ACLs) | no |
+ * | `NOT_FOUND` | 404: unknown or forgotten batch, session or statement | no |
+ * | `CONFLICT` | 409: the request conflicts with the server's state | no |
+ * | `RATE_LIMITED` | 429 after every retry was used | GET/DELETE |
+ * | `SERVER_ERROR` | 5xx after every retry was used (often a proxy's HTML page) | GET/DELETE |
+ * | `HTTP_ERROR` | any other non-2xx status | no |
+ * | `INVALID_RESPONSE` | a 2xx whose body is not the JSON Livy sends (HTML, truncated, wrong shape) | GET/DELETE |
+ * | `NETWORK` | connection refused, reset or closed mid-body | GET/DELETE |
+ * | `TIMEOUT` | a request or a wait took longer than its `timeoutMs` | requests: GET/DELETE |
+ * | `ABORTED` | the caller's `signal` aborted | no |
+ * | `BATCH_FAILED` | a batch ended in `dead`, `error` or `killed` | no |
+ * | `SESSION_FAILED` | an interactive session ended while it was needed | no |
+ * | `STATEMENT_FAILED` | a statement's output has `status: "error"` (`ename`, `evalue`, `traceback`) | no |
+ * | `STATEMENT_CANCELLED` | a statement was cancelled before it produced output | no |
+ */
+export type LivyErrorCode =
+  | "INVALID_ARGUMENT"
+  | "INVALID_URL"
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "RATE_LIMITED"
+  | "SERVER_ERROR"
+  | "HTTP_ERROR"
+  | "INVALID_RESPONSE"
+  | "NETWORK"
+  | "TIMEOUT"
+  | "ABORTED"
+  | "BATCH_FAILED"
+  | "SESSION_FAILED"
+  | "STATEMENT_FAILED"
+  | "STATEMENT_CANCELLED";
 
-  constructor(code: LivyClientErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+/** Data a {@link LivyError} may carry, depending on its code. */
+export interface LivyErrorDetails {
+  /** The underlying error (a fetch failure, a JSON parse error, an abort reason). */
+  cause?: unknown;
+  /** HTTP status of the failed response. */
+  status?: number;
+  /** HTTP method and path of the failed request. */
+  method?: string;
+  /** Path of the failed request, relative to the Livy URL. */
+  path?: string;
+  /** The first bytes of the response body (HTML stripped to text), for diagnosis. */
+  body?: string;
+  /** The field of a request that is invalid (`INVALID_ARGUMENT`). */
+  field?: string;
+  /** Batch id (`BATCH_FAILED`, `TIMEOUT`, `NOT_FOUND` while waiting). */
+  batchId?: number;
+  /** The batch as last seen (`BATCH_FAILED`, `TIMEOUT`). */
+  batch?: Batch;
+  /** The last log lines of the batch (`BATCH_FAILED`, `TIMEOUT`). */
+  logTail?: string[];
+  /** Interactive session id. */
+  sessionId?: number;
+  /** Statement id (`STATEMENT_FAILED`, `STATEMENT_CANCELLED`). */
+  statementId?: number;
+  /** Exception name from a failed statement. */
+  ename?: string;
+  /** Exception value (message) from a failed statement. */
+  evalue?: string;
+  /** Traceback lines from a failed statement. */
+  traceback?: string[];
+  /** How many attempts were made before giving up. */
+  attempts?: number;
+}
+
+const RETRYABLE: ReadonlySet<LivyErrorCode> = new Set([
+  "RATE_LIMITED",
+  "SERVER_ERROR",
+  "INVALID_RESPONSE",
+  "NETWORK",
+  "TIMEOUT",
+]);
+
+/**
+ * The one error class of @tinkerbox/livy-client. `code` says what went wrong (see
+ * {@link LivyErrorCode}); the other fields carry what a caller needs to act on it.
+ */
+export class LivyError extends Error {
+  override readonly name = "LivyError";
+  readonly code: LivyErrorCode;
+  readonly status?: number;
+  readonly method?: string;
+  readonly path?: string;
+  readonly body?: string;
+  readonly field?: string;
+  readonly batchId?: number;
+  readonly batch?: Batch;
+  readonly logTail?: string[];
+  readonly sessionId?: number;
+  readonly statementId?: number;
+  readonly ename?: string;
+  readonly evalue?: string;
+  readonly traceback?: string[];
+  readonly attempts?: number;
+
+  constructor(code: LivyErrorCode, message: string, details: LivyErrorDetails = {}) {
+    const { cause, ...rest } = details;
+    super(message, cause === undefined ? undefined : { cause });
     this.code = code;
+    for (const [key, value] of Object.entries(rest)) {
+      if (value !== undefined) (this as Record<string, unknown>)[key] = value;
+    }
   }
+
+  /** Whether the same idempotent request may succeed if tried again (AWS SDK's `$retryable`). */
+  get retryable(): boolean {
+    return RETRYABLE.has(this.code);
+  }
+}
+
+/** Narrows an unknown error to a {@link LivyError}, optionally with one of the given codes. */
+export function isLivyError(error: unknown, ...codes: LivyErrorCode[]): error is LivyError {
+  return error instanceof LivyError && (codes.length === 0 || codes.includes(error.code));
 }

@@ -1,0 +1,309 @@
+#!/usr/bin/env node
+// `livy`: submit, status, logs, kill, list, serve. Thin: parses argv, calls the public API, prints.
+// Exit codes: 0 ok / batch succeeded, 1 batch failed (dead, error, killed), 2 bad usage or
+// argument, 3 timeout, 4 any other error (network, HTTP, not found).
+import { parseArgs } from "node:util";
+import { createLivyDevServer } from "./dev-server/index.js";
+import {
+  type Batch,
+  type CreateBatchRequest,
+  isTerminalBatchState,
+  LivyClient,
+  LivyError,
+} from "./index.js";
+
+const USAGE = `Usage: livy <command> [options]
+
+Commands:
+  submit <file> [args...]   submit a batch (--name, --class, --conf k=v, --jars a,b, --py-files,
+                            --files, --archives, --driver-memory, --driver-cores, --executor-memory,
+                            --executor-cores, --num-executors, --queue, --proxy-user, --reattach,
+                            --wait, --follow-logs, --timeout <s>, --kill-on-timeout)
+  status <id>               print a batch's state (--json for the whole batch)
+  logs <id>                 print a batch's log (--from, --size, --follow until it finishes)
+  kill <id>                 delete (kill) a batch
+  list                      list batches (--from, --size, --json)
+  serve                     run the Livy-compatible dev server (--port 8998, --host 127.0.0.1,
+                            --csrf, --max-sessions, --retain-sec, --cwd)
+  version                   print the server's Livy version
+
+Common options:
+  --url <url>               Livy URL (default: $LIVY_URL, then http://localhost:8998)
+  --header 'Name: value'    extra request header, repeatable (e.g. an auth token)
+  --no-csrf                 do not send X-Requested-By
+  --poll <ms>               poll interval while waiting (default 1000)
+  -h, --help                this help
+
+Exit codes: 0 success, 1 batch failed, 2 bad usage, 3 timeout, 4 other error.`;
+
+const options = {
+  url: { type: "string" },
+  header: { type: "string", multiple: true },
+  "no-csrf": { type: "boolean" },
+  poll: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  // submit
+  name: { type: "string" },
+  class: { type: "string" },
+  conf: { type: "string", multiple: true },
+  jars: { type: "string" },
+  "py-files": { type: "string" },
+  files: { type: "string" },
+  archives: { type: "string" },
+  "driver-memory": { type: "string" },
+  "driver-cores": { type: "string" },
+  "executor-memory": { type: "string" },
+  "executor-cores": { type: "string" },
+  "num-executors": { type: "string" },
+  queue: { type: "string" },
+  "proxy-user": { type: "string" },
+  reattach: { type: "boolean" },
+  wait: { type: "boolean" },
+  "follow-logs": { type: "boolean" },
+  timeout: { type: "string" },
+  "kill-on-timeout": { type: "boolean" },
+  // logs / list
+  from: { type: "string" },
+  size: { type: "string" },
+  follow: { type: "boolean", short: "f" },
+  // serve
+  port: { type: "string" },
+  host: { type: "string" },
+  csrf: { type: "boolean" },
+  "max-sessions": { type: "string" },
+  "retain-sec": { type: "string" },
+  cwd: { type: "string" },
+} as const;
+
+class UsageError extends Error {}
+
+function int(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`--${flag} expects a non-negative integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(",").filter(Boolean);
+}
+
+function stamp(started: number): string {
+  return `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s]`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options,
+    allowPositionals: true,
+    strict: true,
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  if (command === "serve") return serve(values);
+
+  const headers: Record<string, string> = {};
+  for (const header of values.header ?? []) {
+    const at = header.indexOf(":");
+    if (at <= 0)
+      throw new UsageError(`--header expects 'Name: value', got ${JSON.stringify(header)}`);
+    headers[header.slice(0, at).trim()] = header.slice(at + 1).trim();
+  }
+  const client = new LivyClient({
+    url: values.url ?? process.env.LIVY_URL ?? "http://localhost:8998",
+    headers,
+    csrf: !values["no-csrf"],
+  });
+  const pollIntervalMs = int(values.poll, "poll") ?? 1000;
+  const id = (): number => {
+    const raw = rest[0];
+    if (raw === undefined || !/^\d+$/.test(raw))
+      throw new UsageError(`${command} expects a batch id, got ${JSON.stringify(raw ?? "")}`);
+    return Number(raw);
+  };
+  const print = (batch: Batch) => {
+    if (values.json) process.stdout.write(`${JSON.stringify(batch, null, 2)}\n`);
+    else
+      process.stdout.write(
+        `${batch.id}\t${batch.state}\t${batch.name ?? ""}\t${batch.appId ?? ""}\n`,
+      );
+  };
+
+  switch (command) {
+    case "submit": {
+      const [file, ...args] = rest;
+      if (!file) throw new UsageError("submit expects the application file");
+      const conf: Record<string, string> = {};
+      for (const pair of values.conf ?? []) {
+        const at = pair.indexOf("=");
+        if (at <= 0) throw new UsageError(`--conf expects key=value, got ${JSON.stringify(pair)}`);
+        conf[pair.slice(0, at)] = pair.slice(at + 1);
+      }
+      const request: CreateBatchRequest = {
+        file,
+        args: args.length ? args : undefined,
+        name: values.name,
+        className: values.class,
+        conf: Object.keys(conf).length ? conf : undefined,
+        jars: list(values.jars),
+        pyFiles: list(values["py-files"]),
+        files: list(values.files),
+        archives: list(values.archives),
+        driverMemory: values["driver-memory"],
+        driverCores: int(values["driver-cores"], "driver-cores"),
+        executorMemory: values["executor-memory"],
+        executorCores: int(values["executor-cores"], "executor-cores"),
+        numExecutors: int(values["num-executors"], "num-executors"),
+        queue: values.queue,
+        proxyUser: values["proxy-user"],
+      };
+      const started = Date.now();
+      const batch = await client.submitBatch(request, { reattach: Boolean(values.reattach) });
+      process.stderr.write(`${stamp(started)} batch ${batch.id} submitted (${batch.state})\n`);
+      if (!values.wait && !values["follow-logs"]) {
+        print(batch);
+        return 0;
+      }
+      return follow(
+        client,
+        batch.id,
+        started,
+        values,
+        pollIntervalMs,
+        Boolean(values["follow-logs"]),
+        print,
+      );
+    }
+    case "status": {
+      const batch = await client.getBatch(id());
+      print(batch);
+      return batch.state === "dead" || batch.state === "error" || batch.state === "killed" ? 1 : 0;
+    }
+    case "logs": {
+      const batchId = id();
+      if (values.follow)
+        return follow(client, batchId, Date.now(), values, pollIntervalMs, true, () => {});
+      const from = int(values.from, "from");
+      const size = int(values.size, "size");
+      const log = await client.getBatchLog(batchId, {
+        ...(from !== undefined ? { from } : {}),
+        ...(size !== undefined ? { size } : {}),
+      });
+      for (const line of log.log) process.stdout.write(`${line}\n`);
+      return 0;
+    }
+    case "kill": {
+      const result = await client.deleteBatch(id());
+      process.stdout.write(`${result.msg}\n`);
+      return 0;
+    }
+    case "list": {
+      const from = int(values.from, "from");
+      const size = int(values.size, "size");
+      const page = await client.listBatches({
+        ...(from !== undefined ? { from } : {}),
+        ...(size !== undefined ? { size } : {}),
+      });
+      if (values.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+      else for (const batch of page.sessions) print(batch);
+      return 0;
+    }
+    case "version": {
+      const version = await client.version();
+      process.stdout.write(`${version.version}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+async function follow(
+  client: LivyClient,
+  id: number,
+  started: number,
+  values: { timeout?: string; "kill-on-timeout"?: boolean },
+  pollIntervalMs: number,
+  logs: boolean,
+  print: (batch: Batch) => void,
+): Promise<number> {
+  const timeout = int(values.timeout, "timeout");
+  const batch = await client.waitForBatch(id, {
+    pollIntervalMs,
+    backoff: 1,
+    ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+    killOnTimeout: Boolean(values["kill-on-timeout"]),
+    onState: (state, _batch, previous) =>
+      process.stderr.write(
+        `${stamp(started)} batch ${id}: ${previous ? `${previous} → ` : ""}${state}\n`,
+      ),
+    ...(logs
+      ? { onLog: (lines: string[]) => process.stdout.write(lines.map((l) => `${l}\n`).join("")) }
+      : {}),
+    onLogGap: () =>
+      process.stderr.write(`${stamp(started)} (the server dropped log lines between two polls)\n`),
+  });
+  print(batch);
+  process.stderr.write(`${stamp(started)} batch ${id} finished: ${batch.state}\n`);
+  return isTerminalBatchState(batch.state) && batch.state === "success" ? 0 : 1;
+}
+
+async function serve(
+  values: Record<string, string | boolean | string[] | undefined>,
+): Promise<number> {
+  const retain = int(values["retain-sec"] as string | undefined, "retain-sec");
+  const server = createLivyDevServer({
+    csrf: Boolean(values.csrf),
+    ...(values["max-sessions"] !== undefined
+      ? { maxSessions: int(values["max-sessions"] as string, "max-sessions") }
+      : {}),
+    ...(retain !== undefined
+      ? { batchStateRetainMs: retain * 1000, sessionStateRetainMs: retain * 1000 }
+      : {}),
+    ...(typeof values.cwd === "string" ? { cwd: values.cwd } : {}),
+  });
+  const running = await server.start({
+    port: int(values.port as string | undefined, "port") ?? 8998,
+    host: (values.host as string | undefined) ?? "127.0.0.1",
+  });
+  process.stdout.write(`Livy dev server listening on ${running.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await running.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith?.("ERR_PARSE_ARGS")
+    ) {
+      process.stderr.write(`livy: ${(error as Error).message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof LivyError) {
+      process.stderr.write(`livy: ${error.message}\n`);
+      process.exitCode =
+        error.code === "BATCH_FAILED"
+          ? 1
+          : error.code === "TIMEOUT"
+            ? 3
+            : ["INVALID_ARGUMENT", "INVALID_URL"].includes(error.code)
+              ? 2
+              : 4;
+    } else {
+      process.stderr.write(`livy: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 4;
+    }
+  },
+);

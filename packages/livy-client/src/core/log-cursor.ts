@@ -1,0 +1,101 @@
+// Incremental reading of a Livy log. Livy serves a batch's log as a window of lines
+// (`GET /batches/{id}/log?from=&size=` → `{ from, total, log }`), but the server keeps only a
+// bounded buffer (livy.cache-log.size) and real Livy lays the log out as a stdout section followed
+// by a stderr section, so an index is not a stable address of a line. The cursor therefore
+// re-reads a few lines it already emitted and checks they are still where it left them; if not,
+// it realigns on the newest window by matching the lines it saw last.
+
+/** What the cursor remembers between polls. */
+export interface LogCursorState {
+  /** Index in the server's log of the next line not yet emitted, assuming the log only grew. */
+  readonly offset: number;
+  /** The last lines emitted (at most {@link LOG_TAIL_KEEP}), used to verify and realign. */
+  readonly tail: readonly string[];
+}
+
+/** A window of log lines as the server returns it. */
+export interface LogPage {
+  from: number;
+  total: number;
+  log: readonly string[];
+}
+
+/** Lines re-read on each poll to check the log did not shift. */
+export const LOG_OVERLAP = 3;
+/** Lines remembered for realignment. */
+export const LOG_TAIL_KEEP = 20;
+
+/** A cursor at the start of a log. */
+export const initialLogCursor: LogCursorState = { offset: 0, tail: [] };
+
+/** The `from`/`size` of the next page to ask for. */
+export function nextLogRequest(
+  state: LogCursorState,
+  pageSize: number,
+): { from: number; size: number } {
+  const overlap = Math.min(LOG_OVERLAP, state.tail.length, state.offset);
+  return { from: state.offset - overlap, size: pageSize + overlap };
+}
+
+function remember(tail: readonly string[], lines: readonly string[]): string[] {
+  return [...tail, ...lines].slice(-LOG_TAIL_KEEP);
+}
+
+/**
+ * Applies a page fetched with {@link nextLogRequest}. Returns the new lines and whether more are
+ * waiting on the server, or `undefined` when the log no longer extends what was emitted (the
+ * buffer rotated or the layout changed): then fetch the newest window and call {@link realignLog}.
+ */
+export function applyLogPage(
+  state: LogCursorState,
+  page: LogPage,
+): { state: LogCursorState; lines: string[]; more: boolean } | undefined {
+  const overlap = state.offset - page.from;
+  if (overlap < 0 || overlap > state.tail.length || page.total < state.offset) return undefined;
+  if (page.log.length < overlap) return undefined;
+  for (let i = 0; i < overlap; i++) {
+    if (page.log[i] !== state.tail[state.tail.length - overlap + i]) return undefined;
+  }
+  const lines = page.log.slice(overlap);
+  const offset = page.from + page.log.length;
+  return {
+    state: { offset, tail: remember(state.tail, lines) },
+    lines,
+    more: lines.length > 0 && offset < page.total,
+  };
+}
+
+/**
+ * Finds where the emitted lines end inside the newest window and returns what follows. When no
+ * emitted line is found, the whole window is returned and `gap` is true: lines between the two
+ * were dropped by the server's bounded buffer.
+ */
+export function realignLog(
+  state: LogCursorState,
+  page: LogPage,
+): { state: LogCursorState; lines: string[]; gap: boolean } {
+  const window = page.log;
+  let best = 0;
+  let bestEnd = -1;
+  // Longest suffix of the tail that occurs in the window; on ties the latest occurrence wins.
+  for (let end = 1; end <= window.length; end++) {
+    let match = 0;
+    while (
+      match < state.tail.length &&
+      match < end &&
+      window[end - 1 - match] === state.tail[state.tail.length - 1 - match]
+    ) {
+      match++;
+    }
+    if (match > 0 && match >= best) {
+      best = match;
+      bestEnd = end;
+    }
+  }
+  const lines = bestEnd >= 0 ? window.slice(bestEnd) : [...window];
+  return {
+    state: { offset: page.from + window.length, tail: remember(state.tail, lines) },
+    lines,
+    gap: bestEnd < 0 && state.tail.length > 0,
+  };
+}

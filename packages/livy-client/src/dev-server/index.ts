@@ -1,0 +1,7 @@
+export {
+  createLivyDevServer,
+  type LivyDevServer,
+  type LivyDevServerListenOptions,
+  type LivyDevServerOptions,
+  type RunningLivyDevServer,
+} from "./server.js";

@@ -1,0 +1,107 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  applyLogPage,
+  initialLogCursor,
+  type LogCursorState,
+  type LogPage,
+  nextLogRequest,
+  realignLog,
+} from "../src/core/log-cursor.js";
+
+// A server log as Livy serves it: a bounded buffer of the newest `capacity` lines.
+function serve(all: string[], capacity: number, from: number | undefined, size: number): LogPage {
+  const lines = all.slice(-capacity);
+  const start = from === undefined ? Math.max(0, lines.length - size) : from;
+  return { from: start, total: lines.length, log: lines.slice(start, start + size) };
+}
+
+function pollOnce(state: LogCursorState, all: string[], capacity: number, pageSize: number) {
+  const out: string[] = [];
+  let gap = false;
+  for (;;) {
+    const request = nextLogRequest(state, pageSize);
+    const applied = applyLogPage(state, serve(all, capacity, request.from, request.size));
+    if (applied) {
+      state = applied.state;
+      out.push(...applied.lines);
+      if (!applied.more) break;
+      continue;
+    }
+    const realigned = realignLog(state, serve(all, capacity, undefined, pageSize));
+    state = realigned.state;
+    gap ||= realigned.gap;
+    out.push(...realigned.lines);
+    break;
+  }
+  return { state, out, gap };
+}
+
+describe("log cursor", () => {
+  it("emits each line once, in order, however the log grows between polls", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 7 }),
+        (growth, pageSize) => {
+          const all: string[] = [];
+          let state = initialLogCursor;
+          const seen: string[] = [];
+          for (const added of growth) {
+            for (let i = 0; i < added; i++) all.push(`line ${all.length}`);
+            const result = pollOnce(state, all, 10_000, pageSize);
+            state = result.state;
+            seen.push(...result.out);
+            expect(result.gap).toBe(false);
+          }
+          expect(seen).toEqual(all);
+        },
+      ),
+    );
+  });
+
+  it("realigns without duplicates when a bounded buffer rotates, and reports gaps", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 5, max: 30 }),
+        (growth, capacity) => {
+          const all: string[] = [];
+          let state = initialLogCursor;
+          const seen: string[] = [];
+          for (const added of growth) {
+            for (let i = 0; i < added; i++) all.push(`line ${all.length}`);
+            const before = seen.length;
+            const result = pollOnce(state, all, capacity, 50);
+            state = result.state;
+            seen.push(...result.out);
+            // A poll that reports no gap delivers exactly the lines after the last one seen.
+            if (!result.gap) {
+              // (The first poll can only see what the server still holds.)
+              const expected =
+                before === 0 ? all.slice(-capacity) : all.slice(all.indexOf(seen[before - 1]!) + 1);
+              expect(result.out).toEqual(expected);
+            } else {
+              expect(added).toBeGreaterThan(0);
+            }
+            // Each poll delivers new lines only, in order, and the newest line is always caught.
+            const indexes = seen.map((line) => Number(line.split(" ")[1]));
+            for (let i = 1; i < indexes.length; i++)
+              expect(indexes[i]).toBeGreaterThan(indexes[i - 1]!);
+            if (all.length > 0) expect(seen.at(-1)).toBe(all.at(-1));
+          }
+        },
+      ),
+    );
+  });
+
+  it("asks for the overlap it verifies", () => {
+    const state: LogCursorState = { offset: 10, tail: ["a", "b", "c", "d"] };
+    expect(nextLogRequest(state, 100)).toEqual({ from: 7, size: 103 });
+    expect(
+      applyLogPage(state, { from: 7, total: 12, log: ["b", "c", "d", "e", "f"] })?.lines,
+    ).toEqual(["e", "f"]);
+    expect(applyLogPage(state, { from: 7, total: 12, log: ["x", "c", "d", "e"] })).toBeUndefined();
+    expect(applyLogPage(state, { from: 7, total: 5, log: [] })).toBeUndefined();
+  });
+});
