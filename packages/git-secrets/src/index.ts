@@ -1,1 +1,68 @@
-export { GitSecretsError, type GitSecretsErrorCode } from "./errors.js";
+export { defaultCommand, filterConfig, shellQuote } from "./adapters/filter-config.js";
+// The filter process and git plumbing
+export { type FilterProcessOptions, runFilterProcess } from "./adapters/filter-process.js";
+export { type GitOptions, MIN_GIT_VERSION, parseGitVersion } from "./adapters/git.js";
+// Reading without a work tree
+export {
+  type AtRefOptions,
+  type EncryptedFile,
+  listEncrypted,
+  type ReadFileOptions,
+  readFile,
+} from "./adapters/read-at-ref.js";
+// Formats and keys (pure)
+export { type Codec, createCodec, isEncryptedBlob } from "./core/codec.js";
+export { attributeLine, filterName, parseFilterName } from "./core/filter-name.js";
+export { GITCRYPT_BLOB_MAGIC, isGitCryptBlob } from "./core/gitcrypt-format.js";
+export {
+  type GitCryptKeyEntry,
+  generateKey,
+  type NativeKeyEntry,
+  parseKey,
+  type SealFormat,
+  type SealKey,
+  serializeKey,
+} from "./core/keys.js";
+export { isNativeBlob, NATIVE_BLOB_MAGIC, nativeBlobKeyId } from "./core/native-format.js";
+export {
+  isPassphraseProtected,
+  type PassphraseCost,
+  unwrapWithPassphrase,
+  wrapWithPassphrase,
+} from "./core/passphrase.js";
+export { loadSodium, type Sodium } from "./core/sodium.js";
+export {
+  GitSecretsError,
+  type GitSecretsErrorCode,
+  type GitSecretsErrorDetails,
+} from "./errors.js";
+// Repository operations (what the git-seal CLI runs)
+export type { CommandOptions, RepoOptions } from "./operations/context.js";
+export {
+  type ExportKeyOptions,
+  exportKey,
+  type ImportKeyOptions,
+  type InitOptions,
+  type InitResult,
+  importKey,
+  init,
+  type KeyInfo,
+  type KeySource,
+  loadKey,
+} from "./operations/keys.js";
+export {
+  type ListEntry,
+  ls,
+  type StatusEntry,
+  type StatusOptions,
+  type StatusResult,
+  status,
+} from "./operations/status.js";
+export {
+  type LockOptions,
+  type LockResult,
+  lock,
+  type UnlockOptions,
+  type UnlockResult,
+  unlock,
+} from "./operations/unlock.js";

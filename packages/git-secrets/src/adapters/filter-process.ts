@@ -1,0 +1,163 @@
+import type { Readable, Writable } from "node:stream";
+import { concatBytes } from "../core/bytes.js";
+import type { Codec } from "../core/codec.js";
+import {
+  encodeData,
+  encodeText,
+  FLUSH,
+  type Packet,
+  PktParser,
+  packetText,
+} from "../core/pkt-line.js";
+import { GitSecretsError } from "../errors.js";
+
+/** Reads pkt-lines from a stream. `undefined` means the stream ended between packets. */
+class PacketReader {
+  private readonly parser = new PktParser();
+  private readonly chunks: AsyncIterator<Buffer>;
+  private ended = false;
+
+  constructor(input: Readable) {
+    this.chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  async read(): Promise<Packet | undefined> {
+    for (;;) {
+      const packet = this.parser.next();
+      if (packet !== undefined) return packet;
+      if (this.ended) {
+        if (this.parser.pending > 0)
+          throw new GitSecretsError("PROTOCOL_ERROR", "git closed the pipe mid-packet");
+        return undefined;
+      }
+      const result = await this.chunks.next();
+      if (result.done) this.ended = true;
+      else this.parser.push(result.value);
+    }
+  }
+
+  /** Text packets up to the next flush; `undefined` on a clean end of input. */
+  async readList(): Promise<string[] | undefined> {
+    const lines: string[] = [];
+    for (;;) {
+      const packet = await this.read();
+      if (packet === undefined) {
+        if (lines.length === 0) return undefined;
+        throw new GitSecretsError("PROTOCOL_ERROR", "git closed the pipe inside a list of keys");
+      }
+      if (packet === null) return lines;
+      lines.push(packetText(packet));
+    }
+  }
+
+  /** Binary packets up to the next flush, joined. */
+  async readContent(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      const packet = await this.read();
+      if (packet === undefined)
+        throw new GitSecretsError("PROTOCOL_ERROR", "git closed the pipe inside file content");
+      if (packet === null)
+        return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts);
+      parts.push(packet);
+    }
+  }
+}
+
+function write(output: Writable, data: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    output.write(data, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** Options of {@link runFilterProcess}. */
+export interface FilterProcessOptions {
+  /** What git writes (the process's stdin). */
+  input: Readable;
+  /** Where git reads answers (the process's stdout). */
+  output: Writable;
+  /**
+   * Gives the codec on first use. A rejection (no key stored, say) answers every file with
+   * `status=error` and the reason on `logger`, so git stops with a clear message.
+   */
+  codec: () => Promise<Codec>;
+  /** Receives one line per failed file. Default: stderr. */
+  logger?: { error(message: string): void };
+  /** Called after each file; used by tests and progress displays. */
+  onFile?: (event: { command: "clean" | "smudge"; path: string; bytes: number }) => void;
+}
+
+/**
+ * Serves git's long-running filter protocol, version 2 (gitattributes(5), "Long Running
+ * Filter Process"), until git closes stdin: one process cleans and smudges every file of a
+ * git command, which is what makes git-seal fast on many files.
+ */
+export async function runFilterProcess(options: FilterProcessOptions): Promise<{ files: number }> {
+  const { input, output } = options;
+  const logger = options.logger ?? {
+    error: (m: string) => process.stderr.write(`git-seal: ${m}\n`),
+  };
+  const reader = new PacketReader(input);
+
+  const welcome = (await reader.readList()) ?? [];
+  if (welcome[0] !== "git-filter-client") {
+    throw new GitSecretsError(
+      "PROTOCOL_ERROR",
+      `expected git-filter-client, got ${JSON.stringify(welcome[0] ?? null)}`,
+    );
+  }
+  if (!welcome.includes("version=2")) {
+    throw new GitSecretsError(
+      "PROTOCOL_ERROR",
+      `git offers ${welcome.slice(1).join(", ")}; git-seal speaks version=2`,
+    );
+  }
+  await write(
+    output,
+    concatBytes([encodeText("git-filter-server"), encodeText("version=2"), FLUSH]),
+  );
+  const offered = (await reader.readList()) ?? [];
+  const capabilities = ["clean", "smudge"].filter((c) => offered.includes(`capability=${c}`));
+  await write(
+    output,
+    concatBytes([...capabilities.map((c) => encodeText(`capability=${c}`)), FLUSH]),
+  );
+
+  let codec: Promise<Codec> | undefined;
+  let files = 0;
+  for (;;) {
+    const request = await reader.readList();
+    if (request === undefined) return { files };
+    const fields = new Map<string, string>();
+    for (const line of request) {
+      const eq = line.indexOf("=");
+      if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1));
+    }
+    const command = fields.get("command");
+    const path = fields.get("pathname") ?? "";
+    const content = await reader.readContent();
+    if (command !== "clean" && command !== "smudge") {
+      logger.error(`${path}: unsupported filter command ${JSON.stringify(command ?? null)}`);
+      await write(output, concatBytes([encodeText("status=error"), FLUSH]));
+      continue;
+    }
+    let result: Uint8Array;
+    try {
+      codec ??= options.codec();
+      const c = await codec;
+      result = command === "clean" ? c.seal(content, path) : c.open(content, path);
+    } catch (error) {
+      logger.error(
+        error instanceof Error ? `${path}: ${error.message}` : `${path}: ${String(error)}`,
+      );
+      await write(output, concatBytes([encodeText("status=error"), FLUSH]));
+      continue;
+    }
+    files++;
+    await write(
+      output,
+      concatBytes([encodeText("status=success"), FLUSH, encodeData(result), FLUSH, FLUSH]),
+    );
+    options.onFile?.({ command, path, bytes: content.length });
+  }
+}

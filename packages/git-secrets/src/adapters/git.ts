@@ -1,0 +1,142 @@
+import { spawn } from "node:child_process";
+import { isAbsolute, join } from "node:path";
+import { GitSecretsError } from "../errors.js";
+
+/** How to run git: the binary (default `git` on PATH) and extra environment. */
+export interface GitOptions {
+  /** The git executable. Default: `git` from PATH. */
+  git?: string | undefined;
+  /** Extra environment for git (merged over `process.env`). */
+  env?: Record<string, string | undefined> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface GitResult {
+  stdout: Buffer;
+  stderr: string;
+  code: number;
+}
+
+/** Runs git in `cwd`; rejects with `GIT_FAILED` on a non-zero exit unless `allowFailure`. */
+export function runGit(
+  cwd: string,
+  args: readonly string[],
+  options: GitOptions & { input?: Uint8Array | string; allowFailure?: boolean } = {},
+): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.git ?? "git", args, {
+      cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+      signal: options.signal,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.stdin.on("error", () => {});
+    child.on("error", (cause) =>
+      reject(
+        new GitSecretsError("GIT_FAILED", `could not run git ${args[0] ?? ""}: ${cause.message}`, {
+          cause,
+        }),
+      ),
+    );
+    child.on("close", (code) => {
+      const stdout = Buffer.concat(out);
+      const stderr = Buffer.concat(err).toString("utf8");
+      if (code !== 0 && !options.allowFailure) {
+        reject(
+          new GitSecretsError(
+            "GIT_FAILED",
+            `git ${args.join(" ")} failed (exit ${code}): ${stderr.trim()}`,
+            {
+              stderr,
+            },
+          ),
+        );
+        return;
+      }
+      resolve({ stdout, stderr, code: code ?? -1 });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Parses `git version 2.39.5` (and vendor suffixes such as `.windows.1`). */
+export function parseGitVersion(text: string): [number, number, number] {
+  const match = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (!match)
+    throw new GitSecretsError(
+      "GIT_FAILED",
+      `cannot read git's version from ${JSON.stringify(text.trim())}`,
+    );
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
+/** The oldest git with the long-running filter process protocol (filter.<driver>.process). */
+export const MIN_GIT_VERSION: readonly [number, number, number] = [2, 11, 0];
+
+export function versionAtLeast(v: readonly number[], min: readonly number[]): boolean {
+  for (let i = 0; i < min.length; i++) {
+    const a = v[i] ?? 0;
+    const b = min[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+/** Throws `GIT_TOO_OLD` unless git supports the long-running filter protocol. */
+export async function checkGitVersion(cwd: string, options: GitOptions = {}): Promise<string> {
+  const { stdout } = await runGit(cwd, ["version"], options);
+  const text = stdout.toString("utf8").trim();
+  const version = parseGitVersion(text);
+  if (!versionAtLeast(version, MIN_GIT_VERSION)) {
+    throw new GitSecretsError(
+      "GIT_TOO_OLD",
+      `${text} is too old: git-seal needs git ≥ ${MIN_GIT_VERSION.join(".")} for the long-running filter process protocol`,
+    );
+  }
+  return version.join(".");
+}
+
+/** Where a repository's files live. */
+export interface RepoPaths {
+  /** The top of the work tree. */
+  top: string;
+  /** The common git directory (shared by worktrees): keys are stored under it. */
+  gitDir: string;
+}
+
+export async function repoPaths(dir: string, options: GitOptions = {}): Promise<RepoPaths> {
+  const result = await runGit(dir, ["rev-parse", "--show-toplevel"], {
+    ...options,
+    allowFailure: true,
+  }).catch((cause: unknown) => {
+    throw new GitSecretsError("NOT_A_REPOSITORY", `${dir} is not a git work tree`, {
+      cause,
+      path: dir,
+    });
+  });
+  const top = result.stdout.toString("utf8").trim();
+  if (result.code !== 0 || !top) {
+    throw new GitSecretsError(
+      "NOT_A_REPOSITORY",
+      `${dir} is not inside a git work tree: ${result.stderr.trim()}`,
+      { path: dir, stderr: result.stderr },
+    );
+  }
+  // Run from the top so a relative answer is relative to it (older gits answer relative).
+  const common = (await runGit(top, ["rev-parse", "--git-common-dir"], options)).stdout
+    .toString("utf8")
+    .trim();
+  return { top, gitDir: isAbsolute(common) ? common : join(top, common) };
+}
+
+/** Splits NUL-separated git output. */
+export function splitNul(data: Buffer): string[] {
+  const text = data.toString("utf8");
+  const parts = text.split("\0");
+  if (parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}

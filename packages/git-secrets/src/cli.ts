@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { readFile as readLocalFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { repoPaths } from "./adapters/git.js";
+import { readStoredKey } from "./adapters/key-store.js";
+import {
+  createCodec,
+  exportKey,
+  GitSecretsError,
+  importKey,
+  init,
+  lock,
+  ls,
+  parseFilterName,
+  runFilterProcess,
+  shellQuote,
+  status,
+  unlock,
+} from "./index.js";
+
+const HELP = `git-seal — transparent file encryption in git (git-crypt compatible)
+
+usage: git-seal <command> [options]
+
+  init [-k NAME] [--format git-seal|git-crypt]   create a key, configure the filter
+  unlock [KEYFILE] [-k NAME] [--force]           use a key (or the stored one); decrypt the work tree
+  lock [-k NAME | -a] [--force]                  forget the key; return files to ciphertext
+  status [-e | -u] [-f]                          which files are encrypted; -f re-stages plaintext ones
+  ls                                             encrypted files and their keys
+  export-key [-k NAME] [--passphrase] FILE       write the key file (FILE "-" = stdout)
+  import-key KEYFILE [-k NAME]                   store a key file without touching the work tree
+
+Passphrases come from --passphrase-file FILE, the GIT_SEAL_PASSPHRASE variable, or a prompt.
+The .gitattributes line is printed by init, e.g.  *.env filter=git-seal diff=git-seal
+Plumbing (git runs these): filter-process, clean, smudge, textconv --filter NAME`;
+
+/** The command git should run to reach this very CLI, as it was started. */
+function selfCommand(): string {
+  if (process.env.GIT_SEAL_COMMAND) return process.env.GIT_SEAL_COMMAND;
+  const script = process.argv[1] ? realpathSync(process.argv[1]) : "git-seal";
+  return [process.execPath, ...process.execArgv, script].map(shellQuote).join(" ");
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+async function prompt(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const out = rl as unknown as { _writeToOutput: (s: string) => void };
+  let asked = false;
+  out._writeToOutput = (s: string) => {
+    if (!asked) {
+      process.stderr.write(s);
+      asked = true;
+    }
+  };
+  try {
+    return await new Promise<string>((resolve) => rl.question(question, resolve));
+  } finally {
+    process.stderr.write("\n");
+    rl.close();
+  }
+}
+
+async function passphrase(file: string | undefined, confirm: boolean): Promise<string> {
+  if (file) return (await readLocalFile(file, "utf8")).replace(/\r?\n$/, "");
+  if (process.env.GIT_SEAL_PASSPHRASE) return process.env.GIT_SEAL_PASSPHRASE;
+  if (!process.stdin.isTTY) {
+    throw new GitSecretsError(
+      "PASSPHRASE_REQUIRED",
+      "a passphrase is needed: use --passphrase-file or GIT_SEAL_PASSPHRASE",
+    );
+  }
+  const first = await prompt("Passphrase: ");
+  if (confirm && (await prompt("Repeat passphrase: ")) !== first) {
+    throw new GitSecretsError("INVALID_ARGUMENT", "the passphrases differ");
+  }
+  return first;
+}
+
+async function codecFor(filter: string) {
+  const { format, keyName } = parseFilterName(filter) ?? {};
+  if (!format || !keyName)
+    throw new GitSecretsError(
+      "INVALID_ARGUMENT",
+      `--filter ${filter} is not a git-seal filter name`,
+    );
+  const { gitDir } = await repoPaths(process.cwd());
+  const stored = await readStoredKey(gitDir, format, keyName);
+  if (!stored) {
+    throw new GitSecretsError(
+      "KEY_NOT_FOUND",
+      `no ${format} key "${keyName}" is stored in this repository: run git-seal unlock <key file> (or remove filter.${filter} from .git/config)`,
+    );
+  }
+  return createCodec(stored.key);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      "key-name": { type: "string", short: "k" },
+      format: { type: "string" },
+      force: { type: "boolean" },
+      all: { type: "boolean", short: "a" },
+      encrypted: { type: "boolean", short: "e" },
+      unencrypted: { type: "boolean", short: "u" },
+      fix: { type: "boolean", short: "f" },
+      passphrase: { type: "boolean" },
+      "passphrase-file": { type: "string" },
+      filter: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const keyName = values["key-name"];
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+
+  switch (command) {
+    case "init": {
+      const format = values.format ?? "git-seal";
+      if (format !== "git-seal" && format !== "git-crypt") {
+        throw new GitSecretsError(
+          "INVALID_ARGUMENT",
+          `--format must be git-seal or git-crypt, not ${format}`,
+        );
+      }
+      const r = await init({ keyName, format, command: selfCommand() });
+      out(
+        `Generated ${r.format} key "${r.keyName}" (key id ${r.keyIds[0]}), stored in ${r.keyPath}`,
+      );
+      out("Mark the files to encrypt in .gitattributes, for example:");
+      out(`  ${r.exampleLine}`);
+      out("Back the key up: git-seal export-key --passphrase <file>");
+      return 0;
+    }
+    case "unlock": {
+      const keyFile = positionals[0];
+      let r: Awaited<ReturnType<typeof unlock>>;
+      try {
+        r = await unlock({ keyFile, keyName, force: values.force, command: selfCommand() });
+      } catch (error) {
+        if (!(error instanceof GitSecretsError && error.code === "PASSPHRASE_REQUIRED"))
+          throw error;
+        const pass = await passphrase(values["passphrase-file"], false);
+        r = await unlock({
+          keyFile,
+          keyName,
+          force: values.force,
+          passphrase: pass,
+          command: selfCommand(),
+        });
+      }
+      for (const k of r.keys)
+        out(`Unlocked ${k.format} key "${k.keyName}" (key id ${k.keyIds[0]})`);
+      out(`${r.files.length} encrypted file(s) checked out as plaintext`);
+      return 0;
+    }
+    case "lock": {
+      const r = await lock({ keyName, all: values.all, force: values.force });
+      out(
+        `Locked key(s) ${r.keyNames.join(", ")}; ${r.files.length} file(s) returned to ciphertext`,
+      );
+      return 0;
+    }
+    case "status": {
+      const only = values.encrypted ? "encrypted" : values.unencrypted ? "unencrypted" : undefined;
+      const r = await status({ only, fix: values.fix, command: selfCommand() });
+      const problems = new Set(r.problems);
+      for (const f of r.files) {
+        const warn = problems.has(f.path)
+          ? " *** WARNING: staged version is NOT ENCRYPTED! ***"
+          : "";
+        out(`${f.encrypted ? "    encrypted" : "not encrypted"}: ${f.path}${warn}`);
+      }
+      if (r.fixed.length) {
+        out(
+          `Re-staged ${r.fixed.length} file(s) encrypted; commit them. Earlier commits still hold their plaintext.`,
+        );
+      }
+      if (r.problems.length) {
+        process.stderr.write(
+          `git-seal: ${r.problems.length} file(s) should be encrypted but are staged in plaintext; run git-seal status -f\n`,
+        );
+        return 1;
+      }
+      return 0;
+    }
+    case "ls": {
+      for (const f of await ls({})) {
+        out(`${f.keyName}\t${f.format}\t${f.keyId ?? "-"}\t${f.staged}\t${f.path}`);
+      }
+      return 0;
+    }
+    case "export-key": {
+      const target = positionals[0];
+      if (!target)
+        throw new GitSecretsError("INVALID_ARGUMENT", "export-key needs a FILE (or - for stdout)");
+      const pass =
+        values.passphrase || values["passphrase-file"]
+          ? await passphrase(values["passphrase-file"], true)
+          : undefined;
+      const data = await exportKey({
+        keyName,
+        passphrase: pass,
+        output: target === "-" ? undefined : target,
+      });
+      if (target === "-") process.stdout.write(data);
+      return 0;
+    }
+    case "import-key": {
+      const keyFile = positionals[0];
+      if (!keyFile) throw new GitSecretsError("INVALID_ARGUMENT", "import-key needs a KEYFILE");
+      let r: Awaited<ReturnType<typeof importKey>>;
+      try {
+        r = await importKey({ keyFile, keyName });
+      } catch (error) {
+        if (!(error instanceof GitSecretsError && error.code === "PASSPHRASE_REQUIRED"))
+          throw error;
+        r = await importKey({
+          keyFile,
+          keyName,
+          passphrase: await passphrase(values["passphrase-file"], false),
+        });
+      }
+      out(`Imported ${r.format} key "${r.keyName}" (key id ${r.keyIds[0]}) into ${r.keyPath}`);
+      return 0;
+    }
+    case "filter-process": {
+      const filter = values.filter ?? "git-seal";
+      await runFilterProcess({
+        input: process.stdin,
+        output: process.stdout,
+        codec: () => codecFor(filter),
+      });
+      return 0;
+    }
+    case "clean":
+    case "smudge": {
+      const codec = await codecFor(values.filter ?? "git-seal");
+      const input = await readStdin();
+      process.stdout.write(command === "clean" ? codec.seal(input) : codec.open(input));
+      return 0;
+    }
+    case "textconv": {
+      const file = positionals[0];
+      if (!file) throw new GitSecretsError("INVALID_ARGUMENT", "textconv needs a FILE");
+      const codec = await codecFor(values.filter ?? "git-seal");
+      process.stdout.write(codec.open(new Uint8Array(await readLocalFile(file)), file));
+      return 0;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      out(HELP);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`git-seal: unknown command "${command}"\n\n${HELP}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof GitSecretsError) {
+      process.stderr.write(`git-seal: ${error.message} [${error.code}]\n`);
+      process.exitCode = 1;
+    } else if (
+      error instanceof Error &&
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
+      process.stderr.write(`git-seal: ${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(
+        `git-seal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,27 @@
+import { type GitOptions, type RepoPaths, repoPaths } from "../adapters/git.js";
+
+/** Options every repository operation takes. */
+export interface RepoOptions extends GitOptions {
+  /** A directory inside the repository's work tree. Default: `process.cwd()`. */
+  dir?: string | undefined;
+}
+
+/** Options of the operations that write the filter configuration or check it. */
+export interface CommandOptions {
+  /**
+   * The shell command git runs to reach git-seal, written into `filter.<name>.process` and
+   * friends. Default: `"<node>" "<this install's dist/cli.js>"` (the CLI passes its own
+   * path), falling back to `git-seal` on PATH.
+   */
+  command?: string | undefined;
+}
+
+export function gitOptions(options: RepoOptions): GitOptions {
+  return { git: options.git, env: options.env, signal: options.signal };
+}
+
+export async function openRepo(options: RepoOptions): Promise<RepoPaths & { git: GitOptions }> {
+  const git = gitOptions(options);
+  const paths = await repoPaths(options.dir ?? process.cwd(), git);
+  return { ...paths, git };
+}

@@ -1,0 +1,95 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { shellQuote } from "../src/index.js";
+
+export const PKG = resolve(import.meta.dirname, "..");
+export const FIXTURES = join(PKG, "test", "fixtures");
+const TSX = pathToFileURL(resolve(PKG, "../../node_modules/tsx/dist/loader.mjs")).href;
+const CLI = join(PKG, "src", "cli.ts");
+
+/**
+ * The CLI runs from source through tsx (an absolute loader URL, so it resolves from any cwd):
+ * tests need no build, and git runs exactly this command as the filter.
+ */
+export const CLI_ARGS = ["--import", TSX, CLI];
+export const CLI_COMMAND = [process.execPath, ...CLI_ARGS].map(shellQuote).join(" ");
+
+/**
+ * A temporary HOME with its own global git config, so the machine's config never matters.
+ * Child processes (git, git-crypt, the CLI) inherit it through process.env.
+ */
+export function sandbox(): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "git-seal-test-"));
+  const home = join(root, "home");
+  mkdirSync(home);
+  const globalConfig = join(home, ".gitconfig");
+  writeFileSync(
+    globalConfig,
+    "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+  );
+  Object.assign(process.env, {
+    HOME: home,
+    GIT_CONFIG_GLOBAL: globalConfig,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+  });
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+export function gitResult(cwd: string, args: string[], input?: string | Buffer) {
+  const r = spawnSync("git", args, { cwd, input, encoding: "buffer" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString("utf8") };
+}
+
+/** Runs the git-seal CLI from source. */
+export function seal(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: "buffer",
+    timeout: 120_000,
+  });
+  return {
+    code: r.status,
+    stdout: r.stdout.toString("utf8"),
+    stderr: r.stderr.toString("utf8"),
+    raw: r.stdout,
+  };
+}
+
+export function newRepo(root: string, name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  git(dir, "init", "-q");
+  return dir;
+}
+
+/** Every object in the repository, raw, through one `git cat-file --batch-all-objects --batch`. */
+export function allObjects(dir: string): Buffer {
+  return execFileSync("git", ["cat-file", "--batch-all-objects", "--batch"], {
+    cwd: dir,
+    maxBuffer: 1 << 30,
+  });
+}
+
+export function hasBinary(name: string): boolean {
+  return spawnSync(name, ["--version"]).status === 0;
+}
+
+/** git-crypt must be there in CI; locally a missing binary skips with a reason. */
+export function requireGitCrypt(): boolean {
+  const present = hasBinary("git-crypt");
+  if (!present && process.env.CI)
+    throw new Error(
+      "git-crypt is not installed, but CI must run the interop tests (.ci/apt-packages)",
+    );
+  if (!present) console.warn("skipping git-crypt interop tests: git-crypt is not installed");
+  return present;
+}
