@@ -1,0 +1,121 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { IssuedCredentials } from "./state.js";
+
+/** The fixed key pair of the emulator's own (admin) S3 access. */
+export const S3_ADMIN_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
+interface S3rverInstance {
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  logger?: { close(): void; exceptions?: { unhandle(): void } };
+}
+type S3rverCtor = new (options: Record<string, unknown>) => S3rverInstance;
+
+/** A running S3-compatible server (s3rver) behind a credentials gate. */
+export interface S3Server {
+  url: string;
+  port: number;
+  directory: string;
+  close(): Promise<void>;
+}
+
+function s3Error(res: ServerResponse, status: number, code: string, message: string) {
+  res.writeHead(status, { "content-type": "application/xml" });
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>emulator</RequestId></Error>`,
+  );
+}
+
+/**
+ * Starts s3rver on loopback behind a gate that plays IAM/STS for the emulator: a request must be
+ * signed either with the admin key pair or with artifact credentials the emulator issued for a
+ * job; those must carry their session token, be unexpired (else `ExpiredToken`, as S3 answers)
+ * and touch only the artifact bucket. s3rver itself does not check SigV4 signatures.
+ */
+export async function startS3Server(options: {
+  port?: number;
+  host?: string;
+  directory?: string;
+  lookup: (accessKeyId: string) => IssuedCredentials | undefined;
+  now: () => number;
+}): Promise<S3Server> {
+  const moduleName = "s3rver";
+  const S3rver = ((await import(moduleName)) as { default: S3rverCtor }).default;
+  const ownDirectory = options.directory === undefined;
+  const directory =
+    options.directory ?? (await mkdtemp(join(tmpdir(), "codepipeline-emulator-s3-")));
+  const s3rver = new S3rver({
+    silent: true,
+    directory,
+    allowMismatchedSignatures: true,
+    vhostBuckets: false,
+  });
+  const handle = s3rver.callback();
+  const server = createServer((req, res) => {
+    const auth = req.headers.authorization ?? "";
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const fromHeader = /Credential=([^/,\s]+)\//.exec(auth)?.[1];
+    const fromQuery = url.searchParams.get("X-Amz-Credential")?.split("/")[0];
+    const accessKeyId = fromHeader ?? fromQuery;
+    const reject = (status: number, code: string, message: string) => {
+      req.resume();
+      req.on("end", () => s3Error(res, status, code, message));
+    };
+    if (!accessKeyId) return reject(403, "AccessDenied", "Anonymous access is not allowed.");
+    if (accessKeyId !== S3_ADMIN_CREDENTIALS.accessKeyId) {
+      const issued = options.lookup(accessKeyId);
+      if (!issued)
+        return reject(
+          403,
+          "InvalidAccessKeyId",
+          "The AWS Access Key Id you provided does not exist in our records.",
+        );
+      const token =
+        req.headers["x-amz-security-token"] ?? url.searchParams.get("X-Amz-Security-Token");
+      if (token !== issued.sessionToken)
+        return reject(400, "InvalidToken", "The provided token is malformed or otherwise invalid.");
+      if (options.now() >= issued.expiresAt)
+        return reject(400, "ExpiredToken", "The provided token has expired.");
+      const bucket = url.pathname.split("/")[1];
+      if (bucket !== issued.bucket) return reject(403, "AccessDenied", "Access Denied");
+      // s3rver only knows its own key pair; the request was authorised above.
+      if (fromHeader)
+        req.headers.authorization = auth.replace(
+          `Credential=${accessKeyId}/`,
+          `Credential=${S3_ADMIN_CREDENTIALS.accessKeyId}/`,
+        );
+      else {
+        url.searchParams.set(
+          "X-Amz-Credential",
+          (url.searchParams.get("X-Amz-Credential") ?? "").replace(
+            accessKeyId,
+            S3_ADMIN_CREDENTIALS.accessKeyId,
+          ),
+        );
+        req.url = `${url.pathname}${url.search}`;
+      }
+    }
+    handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(":") ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    directory,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      s3rver.logger?.exceptions?.unhandle();
+      s3rver.logger?.close();
+      if (ownDirectory) await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

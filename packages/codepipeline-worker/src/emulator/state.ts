@@ -1,0 +1,621 @@
+import { JOB_API_LIMITS } from "../core/results.js";
+
+/** An error the emulated service answers with (`__type` on the wire). */
+export class ServiceException extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+/** The life-cycle states of a job, as CodePipeline names them. */
+export type EmulatedJobStatus =
+  | "Queued"
+  | "Dispatched"
+  | "InProgress"
+  | "Succeeded"
+  | "Failed"
+  | "TimedOut";
+
+interface ActionTypeIdWire {
+  category: string;
+  owner: string;
+  provider: string;
+  version: string;
+}
+
+/** An action type as the emulator stores it (the `ActionType` wire shape). */
+export interface StoredActionType {
+  id: ActionTypeIdWire;
+  settings?: Record<string, string>;
+  actionConfigurationProperties: Array<{
+    name: string;
+    required: boolean;
+    key: boolean;
+    secret: boolean;
+    queryable?: boolean;
+    description?: string;
+    type?: string;
+  }>;
+  inputArtifactDetails: { minimumCount: number; maximumCount: number };
+  outputArtifactDetails: { minimumCount: number; maximumCount: number };
+}
+
+/** An artifact reference in job data. */
+export interface WireArtifact {
+  name: string;
+  revision?: string;
+  location: { type: "S3"; s3Location: { bucketName: string; objectKey: string } };
+}
+
+/** One job as the emulator keeps it. */
+export interface EmulatedJob {
+  id: string;
+  accountId: string;
+  actionExecutionId: string;
+  status: EmulatedJobStatus;
+  nonce: string | undefined;
+  deliveries: number;
+  createdAt: number;
+  dispatchedAt: number | undefined;
+  acknowledgedAt: number | undefined;
+  finishedAt: number | undefined;
+  data: {
+    actionTypeId: ActionTypeIdWire;
+    actionConfiguration: { configuration: Record<string, string> };
+    pipelineContext: Record<string, unknown>;
+    inputArtifacts: WireArtifact[];
+    outputArtifacts: WireArtifact[];
+    continuationToken?: string;
+    encryptionKey?: { id: string; type: "KMS" };
+  };
+  success?: Record<string, unknown>;
+  failureDetails?: { type: string; message: string; externalExecutionId?: string };
+}
+
+/** An action execution: the chain of jobs of one action run (continuations share it). */
+export interface EmulatedExecution {
+  actionExecutionId: string;
+  status: "InProgress" | "Succeeded" | "Failed";
+  jobIds: string[];
+  outputArtifacts: WireArtifact[];
+  executionDetails?: { summary?: string; externalExecutionId?: string; percentComplete?: number };
+  outputVariables?: Record<string, string>;
+  currentRevision?: Record<string, unknown>;
+  failureDetails?: { type: string; message: string; externalExecutionId?: string };
+}
+
+/** Issued artifact credentials and what they may touch. */
+export interface IssuedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiresAt: number;
+  jobId: string;
+  bucket: string;
+}
+
+export interface EmulatorStateOptions {
+  accountId: string;
+  now: () => number;
+  random: () => number;
+  ackTimeoutMs: number;
+  jobTimeoutMs: number;
+  credentialsTtlMs: number;
+  bucket: string;
+}
+
+const CATEGORIES = ["Source", "Build", "Deploy", "Test", "Invoke", "Approval"];
+const FAILURE_TYPES = [
+  "JobFailed",
+  "ConfigurationError",
+  "PermissionError",
+  "RevisionOutOfSync",
+  "RevisionUnavailable",
+  "SystemUnavailable",
+];
+
+const keyOf = (id: {
+  category?: unknown;
+  owner?: unknown;
+  provider?: unknown;
+  version?: unknown;
+}) => `${id.category}/${id.owner ?? "Custom"}/${id.provider}/${id.version}`;
+
+function str(input: Record<string, unknown>, field: string, max = 1000): string {
+  const value = input[field];
+  if (typeof value !== "string" || value.length < 1 || value.length > max) {
+    throw new ServiceException(
+      "ValidationException",
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length between 1 and ${max}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The job store and life cycle of the emulated service, without I/O: action types, queued and
+ * dispatched jobs with nonces, acknowledgements, results, continuations and timeouts.
+ */
+export class EmulatorState {
+  readonly actionTypes = new Map<string, StoredActionType>();
+  readonly deletedActionTypes = new Set<string>();
+  readonly jobs = new Map<string, EmulatedJob>();
+  readonly executions = new Map<string, EmulatedExecution>();
+  readonly credentials = new Map<string, IssuedCredentials>();
+  #listeners = new Set<() => void>();
+
+  constructor(readonly options: EmulatorStateOptions) {}
+
+  /** Calls `fn` after every state change. */
+  onChange(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  #changed() {
+    for (const fn of this.#listeners) fn();
+  }
+
+  #id(length: number, alphabet = "0123456789abcdef"): string {
+    let out = "";
+    for (let i = 0; i < length; i++)
+      out += alphabet[Math.floor(this.options.random() * alphabet.length)];
+    return out;
+  }
+
+  /** A UUID-shaped id from the seeded random source. */
+  uuid(): string {
+    const h = this.#id(32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+  }
+
+  /** A short random key segment (artifact object keys). */
+  shortId(length = 7): string {
+    return this.#id(length, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+  }
+
+  /** Moves timed-out jobs on: dispatched but unacknowledged jobs go back to the queue, stale in-progress jobs time out. */
+  sweep(): void {
+    const now = this.options.now();
+    let changed = false;
+    for (const job of this.jobs.values()) {
+      if (
+        job.status === "Dispatched" &&
+        now - (job.dispatchedAt ?? now) >= this.options.ackTimeoutMs
+      ) {
+        job.status = "Queued";
+        job.nonce = undefined;
+        changed = true;
+      } else if (
+        job.status === "InProgress" &&
+        now - (job.acknowledgedAt ?? now) >= this.options.jobTimeoutMs
+      ) {
+        job.status = "TimedOut";
+        job.finishedAt = now;
+        const failure = {
+          type: "JobFailed",
+          message: `The job timed out after ${this.options.jobTimeoutMs} ms without a result.`,
+        };
+        job.failureDetails = failure;
+        this.#finishExecution(job, "Failed", { failureDetails: failure });
+        changed = true;
+      }
+    }
+    if (changed) this.#changed();
+  }
+
+  createCustomActionType(input: Record<string, unknown>): { actionType: StoredActionType } {
+    const category = str(input, "category", 20);
+    if (!CATEGORIES.includes(category)) {
+      throw new ServiceException(
+        "ValidationException",
+        `Value '${category}' at 'category' failed to satisfy constraint: Member must satisfy enum value set: [${CATEGORIES.join(", ")}]`,
+      );
+    }
+    const provider = str(input, "provider", 35);
+    const version = str(input, "version", 9);
+    for (const [field, value] of [
+      ["provider", provider],
+      ["version", version],
+    ] as const) {
+      if (!/^[0-9A-Za-z_-]+$/.test(value)) {
+        throw new ServiceException(
+          "ValidationException",
+          `Value '${value}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9A-Za-z_-]+`,
+        );
+      }
+    }
+    const props = (input.configurationProperties ??
+      []) as StoredActionType["actionConfigurationProperties"];
+    if (!Array.isArray(props) || props.length > 10) {
+      throw new ServiceException(
+        "ValidationException",
+        "Value at 'configurationProperties' failed to satisfy constraint: Member must have length less than or equal to 10",
+      );
+    }
+    if (props.filter((p) => p.queryable).length > 1) {
+      throw new ServiceException(
+        "ValidationException",
+        "Only one configuration property can be queryable",
+      );
+    }
+    for (const p of props) {
+      if (p.queryable && (!p.required || p.secret)) {
+        throw new ServiceException(
+          "ValidationException",
+          `Queryable property ${p.name} must be required and not secret`,
+        );
+      }
+    }
+    const details = (field: string) => {
+      const d = input[field] as { minimumCount?: unknown; maximumCount?: unknown } | undefined;
+      const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 5;
+      if (!d || !ok(d.minimumCount) || !ok(d.maximumCount)) {
+        throw new ServiceException(
+          "ValidationException",
+          `Value at '${field}' failed to satisfy constraint: minimumCount and maximumCount must be between 0 and 5`,
+        );
+      }
+      return { minimumCount: d.minimumCount as number, maximumCount: d.maximumCount as number };
+    };
+    const actionType: StoredActionType = {
+      id: { category, owner: "Custom", provider, version },
+      ...(input.settings ? { settings: input.settings as Record<string, string> } : {}),
+      actionConfigurationProperties: props.map((p) => ({ ...p })),
+      inputArtifactDetails: details("inputArtifactDetails"),
+      outputArtifactDetails: details("outputArtifactDetails"),
+    };
+    const key = keyOf(actionType.id);
+    if (this.deletedActionTypes.has(key)) {
+      throw new ServiceException(
+        "ValidationException",
+        `Action type ${key} was deleted and cannot be created again; use a new version`,
+      );
+    }
+    const existing = this.actionTypes.get(key);
+    if (existing) {
+      if (JSON.stringify(existing) === JSON.stringify(actionType)) return { actionType: existing };
+      throw new ServiceException(
+        "ValidationException",
+        `Action type ${key} already exists with a different definition`,
+      );
+    }
+    this.actionTypes.set(key, actionType);
+    this.#changed();
+    return { actionType };
+  }
+
+  listActionTypes(input: Record<string, unknown>): {
+    actionTypes: StoredActionType[];
+    nextToken?: string;
+  } {
+    const filter = input.actionOwnerFilter;
+    if (filter !== undefined && !["AWS", "ThirdParty", "Custom"].includes(String(filter))) {
+      throw new ServiceException(
+        "ValidationException",
+        `Value '${String(filter)}' at 'actionOwnerFilter' failed to satisfy constraint`,
+      );
+    }
+    const all = filter === undefined || filter === "Custom" ? [...this.actionTypes.values()] : [];
+    const start = input.nextToken === undefined ? 0 : Number.parseInt(String(input.nextToken), 36);
+    if (!Number.isInteger(start) || start < 0 || start > all.length) {
+      throw new ServiceException(
+        "InvalidNextTokenException",
+        "The next token was specified in an invalid format",
+      );
+    }
+    const pageSize = 20;
+    const page = all.slice(start, start + pageSize);
+    return {
+      actionTypes: page,
+      ...(start + pageSize < all.length ? { nextToken: (start + pageSize).toString(36) } : {}),
+    };
+  }
+
+  deleteCustomActionType(input: Record<string, unknown>): Record<string, never> {
+    const key = keyOf({
+      category: str(input, "category", 20),
+      owner: "Custom",
+      provider: str(input, "provider", 35),
+      version: str(input, "version", 9),
+    });
+    if (!this.actionTypes.delete(key)) {
+      throw new ServiceException(
+        "ActionTypeNotFoundException",
+        `Action type ${key} does not exist`,
+      );
+    }
+    this.deletedActionTypes.add(key);
+    this.#changed();
+    return {};
+  }
+
+  /** Issues fresh artifact credentials for a job. */
+  issueCredentials(job: EmulatedJob): {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken: string;
+  } {
+    const creds: IssuedCredentials = {
+      accessKeyId: `ASIA${this.#id(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`,
+      secretAccessKey: this.#id(
+        40,
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+      ),
+      sessionToken: `IQoJb3JpZ2luX2Vj${this.#id(120, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}`,
+      expiresAt: this.options.now() + this.options.credentialsTtlMs,
+      jobId: job.id,
+      bucket: this.options.bucket,
+    };
+    this.credentials.set(creds.accessKeyId, creds);
+    return {
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: creds.secretAccessKey,
+      sessionToken: creds.sessionToken,
+    };
+  }
+
+  #wireJobData(job: EmulatedJob) {
+    return { ...job.data, artifactCredentials: this.issueCredentials(job) };
+  }
+
+  pollForJobs(input: Record<string, unknown>) {
+    this.sweep();
+    const id = input.actionTypeId as Partial<ActionTypeIdWire> | undefined;
+    if (!id || typeof id !== "object") {
+      throw new ServiceException(
+        "ValidationException",
+        "Value null at 'actionTypeId' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    if (id.owner !== "Custom") {
+      throw new ServiceException(
+        "ValidationException",
+        "PollForJobs is only available for actions owned by Custom",
+      );
+    }
+    const key = keyOf(id);
+    if (!this.actionTypes.has(key))
+      throw new ServiceException(
+        "ActionTypeNotFoundException",
+        `Action type ${key} does not exist`,
+      );
+    const max = input.maxBatchSize === undefined ? 1 : Number(input.maxBatchSize);
+    if (!Number.isInteger(max) || max < 1) {
+      throw new ServiceException(
+        "ValidationException",
+        "Value at 'maxBatchSize' failed to satisfy constraint: Member must have value greater than or equal to 1",
+      );
+    }
+    const query = (input.queryParam ?? {}) as Record<string, string>;
+    if (Object.keys(query).length > 1) {
+      throw new ServiceException(
+        "ValidationException",
+        "Value at 'queryParam' failed to satisfy constraint: Member must have length less than or equal to 1",
+      );
+    }
+    const actionType = this.actionTypes.get(key) as StoredActionType;
+    for (const name of Object.keys(query)) {
+      if (!actionType.actionConfigurationProperties.some((p) => p.name === name && p.queryable)) {
+        throw new ServiceException(
+          "ValidationException",
+          `Query parameter ${name} is not a queryable property of ${key}`,
+        );
+      }
+    }
+    const jobs = [];
+    for (const job of this.jobs.values()) {
+      if (jobs.length >= max) break;
+      if (job.status !== "Queued" || keyOf(job.data.actionTypeId) !== key) continue;
+      if (
+        !Object.entries(query).every(
+          ([k, v]) => job.data.actionConfiguration.configuration[k] === v,
+        )
+      )
+        continue;
+      job.status = "Dispatched";
+      job.nonce = this.uuid();
+      job.dispatchedAt = this.options.now();
+      job.deliveries++;
+      jobs.push({
+        id: job.id,
+        data: this.#wireJobData(job),
+        nonce: job.nonce,
+        accountId: job.accountId,
+      });
+    }
+    if (jobs.length > 0) this.#changed();
+    return { jobs };
+  }
+
+  #job(input: Record<string, unknown>): EmulatedJob {
+    const jobId = str(input, "jobId", 64);
+    const job = this.jobs.get(jobId);
+    if (!job)
+      throw new ServiceException(
+        "JobNotFoundException",
+        `The job ${jobId} was specified in an invalid format or cannot be found`,
+      );
+    return job;
+  }
+
+  acknowledgeJob(input: Record<string, unknown>): { status: string } {
+    this.sweep();
+    const job = this.#job(input);
+    const nonce = str(input, "nonce", 50);
+    if (job.nonce === undefined || job.nonce !== nonce) {
+      throw new ServiceException(
+        "InvalidNonceException",
+        "The nonce was specified in an invalid format",
+      );
+    }
+    if (job.status === "Dispatched") {
+      job.status = "InProgress";
+      job.acknowledgedAt = this.options.now();
+      this.#changed();
+    }
+    return { status: job.status };
+  }
+
+  getJobDetails(input: Record<string, unknown>) {
+    this.sweep();
+    const job = this.#job(input);
+    return { jobDetails: { id: job.id, data: this.#wireJobData(job), accountId: job.accountId } };
+  }
+
+  #inProgress(job: EmulatedJob) {
+    if (job.status !== "InProgress") {
+      throw new ServiceException(
+        "InvalidJobStateException",
+        `The job ${job.id} is in state ${job.status}; a result can only be reported for a job in progress`,
+      );
+    }
+  }
+
+  putJobSuccessResult(input: Record<string, unknown>): Record<string, never> {
+    this.sweep();
+    const job = this.#job(input);
+    this.#inProgress(job);
+    const details = input.executionDetails as EmulatedExecution["executionDetails"] | undefined;
+    if (details?.summary !== undefined && details.summary.length > JOB_API_LIMITS.summaryLength) {
+      throw new ServiceException(
+        "ValidationException",
+        `Value at 'executionDetails.summary' failed to satisfy constraint: Member must have length less than or equal to ${JOB_API_LIMITS.summaryLength}`,
+      );
+    }
+    if (
+      details?.percentComplete !== undefined &&
+      (details.percentComplete < 0 || details.percentComplete > 100)
+    ) {
+      throw new ServiceException(
+        "ValidationException",
+        "Value at 'executionDetails.percentComplete' failed to satisfy constraint: Member must be between 0 and 100",
+      );
+    }
+    const token = input.continuationToken as string | undefined;
+    const variables = input.outputVariables as Record<string, string> | undefined;
+    if (token !== undefined && variables !== undefined) {
+      throw new ServiceException(
+        "ValidationException",
+        "outputVariables can be included only when there is no continuation token on the request",
+      );
+    }
+    if (variables) {
+      let bytes = 0;
+      for (const [k, v] of Object.entries(variables))
+        bytes += Buffer.byteLength(k) + Buffer.byteLength(String(v));
+      if (bytes > JOB_API_LIMITS.outputVariablesBytes) {
+        throw new ServiceException(
+          "OutputVariablesSizeExceededException",
+          "Exceeded the total size limit for all variables in the pipeline",
+        );
+      }
+    }
+    job.status = "Succeeded";
+    job.finishedAt = this.options.now();
+    const { jobId: _jobId, ...rest } = input;
+    job.success = rest;
+    const execution = this.executions.get(job.actionExecutionId) as EmulatedExecution;
+    if (details) execution.executionDetails = details;
+    if (token !== undefined) {
+      // The action stays in progress: CodePipeline creates a new job carrying the token.
+      const next = this.#newJob(job.data, job.actionExecutionId, job.accountId);
+      next.data = { ...next.data, continuationToken: token };
+    } else {
+      this.#finishExecution(job, "Succeeded", {
+        ...(variables ? { outputVariables: variables } : {}),
+        ...(input.currentRevision
+          ? { currentRevision: input.currentRevision as Record<string, unknown> }
+          : {}),
+      });
+    }
+    this.#changed();
+    return {};
+  }
+
+  putJobFailureResult(input: Record<string, unknown>): Record<string, never> {
+    this.sweep();
+    const job = this.#job(input);
+    const failure = input.failureDetails as EmulatedJob["failureDetails"] | undefined;
+    if (!failure || !FAILURE_TYPES.includes(String(failure.type))) {
+      throw new ServiceException(
+        "ValidationException",
+        `Value at 'failureDetails.type' failed to satisfy constraint: Member must satisfy enum value set: [${FAILURE_TYPES.join(", ")}]`,
+      );
+    }
+    if (
+      typeof failure.message !== "string" ||
+      failure.message.length < 1 ||
+      failure.message.length > JOB_API_LIMITS.failureMessageLength
+    ) {
+      throw new ServiceException(
+        "ValidationException",
+        `Value at 'failureDetails.message' failed to satisfy constraint: Member must have length between 1 and ${JOB_API_LIMITS.failureMessageLength}`,
+      );
+    }
+    this.#inProgress(job);
+    job.status = "Failed";
+    job.finishedAt = this.options.now();
+    job.failureDetails = failure;
+    this.#finishExecution(job, "Failed", { failureDetails: failure });
+    this.#changed();
+    return {};
+  }
+
+  #finishExecution(
+    job: EmulatedJob,
+    status: "Succeeded" | "Failed",
+    extra: Partial<EmulatedExecution>,
+  ) {
+    const execution = this.executions.get(job.actionExecutionId);
+    if (execution?.status !== "InProgress") return;
+    Object.assign(execution, extra, { status });
+  }
+
+  #newJob(data: EmulatedJob["data"], actionExecutionId: string, accountId: string): EmulatedJob {
+    const job: EmulatedJob = {
+      id: this.uuid(),
+      accountId,
+      actionExecutionId,
+      status: "Queued",
+      nonce: undefined,
+      deliveries: 0,
+      createdAt: this.options.now(),
+      dispatchedAt: undefined,
+      acknowledgedAt: undefined,
+      finishedAt: undefined,
+      data: structuredClone(data),
+    };
+    delete job.data.continuationToken;
+    this.jobs.set(job.id, job);
+    this.executions.get(actionExecutionId)?.jobIds.push(job.id);
+    return job;
+  }
+
+  /** Queues the first job of a new action execution. */
+  enqueue(data: EmulatedJob["data"]): { jobId: string; actionExecutionId: string } {
+    const actionExecutionId = this.uuid();
+    const execution: EmulatedExecution = {
+      actionExecutionId,
+      status: "InProgress",
+      jobIds: [],
+      outputArtifacts: data.outputArtifacts,
+    };
+    this.executions.set(actionExecutionId, execution);
+    const withId = {
+      ...data,
+      pipelineContext: {
+        ...data.pipelineContext,
+        action: { ...(data.pipelineContext.action as object), actionExecutionId },
+      },
+    };
+    const job = this.#newJob(withId, actionExecutionId, this.options.accountId);
+    this.#changed();
+    return { jobId: job.id, actionExecutionId };
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  type ActionType,
+  type CodePipelineClient,
+  CreateCustomActionTypeCommand,
+  paginateListActionTypes,
+} from "@aws-sdk/client-codepipeline";
+import type { ActionDefinition } from "./core/action.js";
+import { diffActionType, toCreateCustomActionTypeBody } from "./core/action-type.js";
+import { CodepipelineWorkerError } from "./errors.js";
+
+/** Options of {@link registerActionType}. */
+export interface RegisterActionTypeOptions {
+  /** A CodePipeline client for the account and region to register in. */
+  client: CodePipelineClient;
+  /** Tags for a newly created action type. */
+  tags?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** What {@link registerActionType} did. */
+export interface RegisterActionTypeResult {
+  /** `created` when it was new, `unchanged` when the same definition was already registered. */
+  status: "created" | "unchanged";
+  /** The action type as CodePipeline holds it. */
+  actionType: ActionType;
+}
+
+const idText = (a: ActionDefinition<unknown>) =>
+  `${a.actionTypeId.category}/Custom/${a.actionTypeId.provider}/${a.actionTypeId.version}`;
+
+async function findRegistered(
+  action: ActionDefinition<unknown>,
+  client: CodePipelineClient,
+  signal: AbortSignal | undefined,
+): Promise<ActionType | undefined> {
+  const { category, provider, version } = action.actionTypeId;
+  for await (const page of paginateListActionTypes({ client }, { actionOwnerFilter: "Custom" })) {
+    signal?.throwIfAborted();
+    const found = page.actionTypes?.find(
+      (t) => t.id?.category === category && t.id.provider === provider && t.id.version === version,
+    );
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function conflict(
+  action: ActionDefinition<unknown>,
+  differences: string[],
+): CodepipelineWorkerError {
+  return new CodepipelineWorkerError(
+    "ACTION_TYPE_CONFLICT",
+    `Action type ${idText(action)} is already registered with a different definition:\n  - ${differences.join("\n  - ")}\nCodePipeline action types are immutable: bump actionTypeId.version (e.g. to "${String(Number(action.actionTypeId.version) + 1 || `${action.actionTypeId.version}-2`)}") and register again.`,
+    { differences },
+  );
+}
+
+/**
+ * Registers `action` as a custom action type, idempotently: nothing happens when the same
+ * definition is already registered; when a different one is, it throws `ACTION_TYPE_CONFLICT`
+ * listing every difference (action types are immutable, so the fix is a new version).
+ */
+export async function registerActionType(
+  action: ActionDefinition<unknown>,
+  options: RegisterActionTypeOptions,
+): Promise<RegisterActionTypeResult> {
+  const { client, signal } = options;
+  let existing: ActionType | undefined;
+  try {
+    existing = await findRegistered(action, client, signal);
+  } catch (error) {
+    throw serviceError(`listing custom action types to register ${idText(action)}`, error);
+  }
+  if (existing) {
+    const differences = diffActionType(existing, action);
+    if (differences.length > 0) throw conflict(action, differences);
+    return { status: "unchanged", actionType: existing };
+  }
+  const body = toCreateCustomActionTypeBody(action);
+  try {
+    const out = await client.send(
+      new CreateCustomActionTypeCommand({
+        ...body,
+        category: action.actionTypeId.category,
+        ...(options.tags
+          ? { tags: Object.entries(options.tags).map(([key, value]) => ({ key, value })) }
+          : {}),
+      }),
+      { abortSignal: signal },
+    );
+    return {
+      status: "created",
+      actionType: out.actionType ?? ({ id: { ...action.actionTypeId }, ...body } as ActionType),
+    };
+  } catch (error) {
+    // Another process may have registered it between our list and create: compare again.
+    const raced = await findRegistered(action, client, signal).catch(() => undefined);
+    if (raced) {
+      const differences = diffActionType(raced, action);
+      if (differences.length > 0) throw conflict(action, differences);
+      return { status: "unchanged", actionType: raced };
+    }
+    throw serviceError(`creating custom action type ${idText(action)}`, error);
+  }
+}
+
+/** Wraps an AWS SDK error as `SERVICE_ERROR`, keeping its name. */
+export function serviceError(doing: string, error: unknown): CodepipelineWorkerError {
+  const name = error instanceof Error ? error.name : "Error";
+  const message = error instanceof Error ? error.message : String(error);
+  return new CodepipelineWorkerError(
+    "SERVICE_ERROR",
+    `CodePipeline refused ${doing}: ${name}: ${message}`,
+    {
+      cause: error,
+      awsErrorName: name,
+    },
+  );
+}

@@ -1,0 +1,630 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve, sep } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  AcknowledgeJobCommand,
+  type CodePipelineClient,
+  type Job,
+  type JobData,
+  PollForJobsCommand,
+  PutJobFailureResultCommand,
+  PutJobSuccessResultCommand,
+} from "@aws-sdk/client-codepipeline";
+import type { S3Client } from "@aws-sdk/client-s3";
+import {
+  type ArtifactS3Config,
+  artifactS3Client,
+  downloadObject,
+  isExpiredCredentials,
+  mapS3Error,
+  uploadObject,
+} from "../adapters/s3.js";
+import { extractZip, type ZipLimits, zipDirectory } from "../adapters/zip.js";
+import type { ActionDefinition } from "../core/action.js";
+import { backoffDelay } from "../core/backoff.js";
+import { parseConfiguration, secretValues } from "../core/config.js";
+import type { InputArtifact, JobContext, Logger, OutputArtifact } from "../core/context.js";
+import { redactingLogger, silentLogger } from "../core/redact.js";
+import {
+  type FailureDetails,
+  type SuccessResult,
+  toFailureDetails,
+  toSuccessResult,
+} from "../core/results.js";
+import { CodepipelineWorkerError } from "../errors.js";
+import { JobCredentials } from "./job-credentials.js";
+
+/** Options of {@link createWorker}. */
+export interface WorkerOptions {
+  /** The CodePipeline client (region and credentials of the worker's role). */
+  client: CodePipelineClient;
+  /** Jobs processed at the same time. @defaultValue 1 */
+  concurrency?: number;
+  /** First wait after an empty poll; doubles (with jitter) up to `maxPollIntervalMs` while idle. @defaultValue 1000 */
+  pollIntervalMs?: number;
+  /** Longest wait between polls when idle, throttled or failing. @defaultValue 30 000 */
+  maxPollIntervalMs?: number;
+  /** Most jobs asked for in one PollForJobs (never more than free slots). @defaultValue `concurrency` */
+  maxBatchSize?: number;
+  /** Only jobs whose queryable property has this value (PollForJobs `queryParam`). */
+  queryParam?: Record<string, string>;
+  /** @defaultValue silent */
+  logger?: Logger;
+  /** Aborting it shuts the worker down gracefully, like {@link Worker.stop}. */
+  signal?: AbortSignal;
+  /** A handler running longer is aborted and its job failed. @defaultValue 50 minutes */
+  jobTimeoutMs?: number;
+  /** On shutdown, how long running jobs may still finish before they are failed with `SystemUnavailable`. @defaultValue 30 000 */
+  shutdownTimeoutMs?: number;
+  /** Process signals that trigger a graceful shutdown, e.g. `["SIGTERM", "SIGINT"]`. @defaultValue none */
+  shutdownSignals?: NodeJS.Signals[];
+  /** Artifact credentials older than this are fetched again through GetJobDetails. @defaultValue 10 minutes */
+  credentialsRefreshMs?: number;
+  /** S3 client settings for artifacts (endpoint, region, …); the region defaults to the CodePipeline client's. */
+  s3?: ArtifactS3Config;
+  /** Unzip limits for input artifacts. */
+  zipLimits?: ZipLimits;
+  /** Parent of each job's private temp folder. @defaultValue `os.tmpdir()` */
+  workRoot?: string;
+  /** Called as jobs move through their life cycle. */
+  onJob?: (event: JobEvent) => void;
+  /** Called on every `ctx.progress`. */
+  onProgress?: (event: { jobId: string; percent: number; summary: string | undefined }) => void;
+  /** @defaultValue `Date.now` */
+  now?: () => number;
+  /** Jitter source for backoff. @defaultValue `Math.random` */
+  random?: () => number;
+}
+
+/** How a job ended for this worker. */
+export type JobOutcome =
+  | { status: "succeeded"; jobId: string; result: SuccessResult }
+  | { status: "continued"; jobId: string; result: SuccessResult }
+  | { status: "failed"; jobId: string; failure: FailureDetails; error: unknown }
+  | { status: "skipped"; jobId: string; reason: string }
+  | { status: "unreported"; jobId: string; error: unknown };
+
+/** A life-cycle event of one job. */
+export type JobEvent = { phase: "acknowledged"; jobId: string } | ({ phase: "done" } & JobOutcome);
+
+/** Counters of a worker's run. */
+export interface WorkerStats {
+  polls: number;
+  pollErrors: number;
+  succeeded: number;
+  continued: number;
+  failed: number;
+  skipped: number;
+  unreported: number;
+}
+
+/** A running (or runnable) job worker. */
+export interface Worker {
+  /** Polls and processes jobs until stopped; resolves with the counters once every job has its result. */
+  run(): Promise<WorkerStats>;
+  /** Stops polling, lets running jobs finish within `timeoutMs`, fails the rest with `SystemUnavailable`. */
+  stop(options?: { timeoutMs?: number }): Promise<WorkerStats>;
+  /** Acknowledges and processes one job obtained elsewhere (e.g. your own PollForJobs). */
+  processJob(job: Job): Promise<JobOutcome>;
+  /** Jobs in progress now. */
+  readonly active: number;
+  readonly stats: Readonly<WorkerStats>;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((res) => {
+    if (signal.aborted) return res();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      res();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+const SKIP_ON_ACK = new Set([
+  "InvalidNonceException",
+  "JobNotFoundException",
+  "InvalidJobStateException",
+]);
+
+/**
+ * Creates a worker for `action`: it polls CodePipeline for the action's jobs, acknowledges each
+ * with its nonce, downloads and unzips the input artifacts with the job's credentials, runs the
+ * handler, zips and uploads the output artifacts and only then reports success; failures are
+ * reported with the matching failure type.
+ */
+export function createWorker<Config>(
+  action: ActionDefinition<Config>,
+  options: WorkerOptions,
+): Worker {
+  const client = options.client;
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new CodepipelineWorkerError(
+      "INVALID_ARGUMENT",
+      `concurrency must be a whole number ≥ 1 (got ${concurrency})`,
+    );
+  }
+  const maxBatchSize = options.maxBatchSize ?? concurrency;
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+    throw new CodepipelineWorkerError(
+      "INVALID_ARGUMENT",
+      `maxBatchSize must be a whole number ≥ 1 (got ${maxBatchSize})`,
+    );
+  }
+  const queryable = action.configurationProperties.filter((p) => p.queryable).map((p) => p.name);
+  for (const key of Object.keys(options.queryParam ?? {})) {
+    if (!queryable.includes(key)) {
+      throw new CodepipelineWorkerError(
+        "INVALID_ARGUMENT",
+        `queryParam ${key} is not a queryable property of the action (queryable: ${queryable.join(", ") || "none"})`,
+      );
+    }
+  }
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const maxPollIntervalMs = Math.max(pollIntervalMs, options.maxPollIntervalMs ?? 30_000);
+  const jobTimeoutMs = options.jobTimeoutMs ?? 50 * 60_000;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+  const credentialsRefreshMs = options.credentialsRefreshMs ?? 10 * 60_000;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const workRoot = options.workRoot ?? tmpdir();
+  const stats: WorkerStats = {
+    polls: 0,
+    pollErrors: 0,
+    succeeded: 0,
+    continued: 0,
+    failed: 0,
+    skipped: 0,
+    unreported: 0,
+  };
+  const active = new Map<string, { abort: AbortController; done: Promise<JobOutcome> }>();
+  const stopController = new AbortController();
+  let slotFreed: (() => void) | undefined;
+  let running: Promise<WorkerStats> | undefined;
+  let shutdownTimeout = shutdownTimeoutMs;
+
+  const actionTypeId = { ...action.actionTypeId };
+
+  async function reportWithRetry(
+    what: string,
+    jobId: string,
+    send: () => Promise<unknown>,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await send();
+        return;
+      } catch (error) {
+        const name = (error as Error).name;
+        if (
+          name === "InvalidJobStateException" ||
+          name === "JobNotFoundException" ||
+          name === "ValidationException" ||
+          attempt >= 4
+        ) {
+          throw error;
+        }
+        logger.warn(`[job ${jobId}] ${what} failed (${name}); retrying`);
+        await new Promise((r) =>
+          setTimeout(r, backoffDelay(attempt, { baseMs: 200, maxMs: 5000, random })),
+        );
+      }
+    }
+  }
+
+  async function runJob(
+    job: Job & { id: string; data: JobData },
+    signal: AbortSignal,
+    log: Logger,
+    secrets: string[],
+  ) {
+    const data = job.data;
+    const rawConfig = data.actionConfiguration?.configuration ?? {};
+    const configuration = parseConfiguration(action.configurationProperties, rawConfig) as Config;
+    const creds = new JobCredentials(
+      data.artifactCredentials as
+        | { accessKeyId: string; secretAccessKey: string; sessionToken: string }
+        | undefined,
+      { client, jobId: job.id, refreshMs: credentialsRefreshMs, now },
+    );
+    const region = options.s3?.region ?? (await client.config.region());
+    let s3: S3Client | undefined;
+    const s3Client = () => {
+      s3 ??= artifactS3Client({ ...options.s3, region }, () => creds.get());
+      return s3;
+    };
+    /** Runs an S3 step; on expired credentials, refreshes them through GetJobDetails and tries once more. */
+    async function withFreshCredentials<T>(
+      doing: string,
+      artifact: string,
+      step: (s3: S3Client) => Promise<T>,
+    ): Promise<T> {
+      try {
+        return await step(s3Client());
+      } catch (error) {
+        if (!isExpiredCredentials(error)) throw mapS3Error(error, doing, artifact, job.id);
+        log.info(
+          `artifact credentials expired while ${doing} ${artifact}; refreshing through GetJobDetails`,
+        );
+        await creds.refresh();
+        s3?.destroy();
+        s3 = undefined;
+        try {
+          return await step(s3Client());
+        } catch (again) {
+          throw mapS3Error(again, doing, artifact, job.id);
+        }
+      }
+    }
+
+    const workDir = await mkdtemp(join(workRoot, "codepipeline-job-"));
+    try {
+      const inputs: InputArtifact[] = [];
+      for (const [i, artifact] of (data.inputArtifacts ?? []).entries()) {
+        const name = artifact.name ?? `input${i}`;
+        const location = artifact.location?.s3Location;
+        if (!location?.bucketName || !location.objectKey) {
+          throw new CodepipelineWorkerError(
+            "ARTIFACT_NOT_FOUND",
+            `Input artifact ${name} has no S3 location in the job data.`,
+            { jobId: job.id, artifact: name },
+          );
+        }
+        const zipFile = join(workDir, `input-${i}.zip`);
+        await withFreshCredentials("downloading", name, (c) =>
+          downloadObject(
+            c,
+            { bucketName: location.bucketName as string, objectKey: location.objectKey as string },
+            zipFile,
+            signal,
+          ),
+        );
+        const dir = join(workDir, "in", String(i));
+        const { files, bytes } = await extractZip(zipFile, dir, {
+          artifact: name,
+          signal,
+          ...(options.zipLimits ? { limits: options.zipLimits } : {}),
+        });
+        await rm(zipFile, { force: true });
+        inputs.push({ name, revision: artifact.revision, dir, files, bytes });
+      }
+      const outputs: OutputArtifact[] = [];
+      for (const [i, artifact] of (data.outputArtifacts ?? []).entries()) {
+        const dir = join(workDir, "out", String(i));
+        await mkdir(dir, { recursive: true });
+        outputs.push({
+          name: artifact.name ?? `output${i}`,
+          dir,
+          async writeFile(path, content) {
+            const target = resolve(dir, path);
+            if (!target.startsWith(dir + sep)) {
+              throw new CodepipelineWorkerError(
+                "INVALID_ARGUMENT",
+                `Output path ${JSON.stringify(path)} leaves the artifact folder.`,
+              );
+            }
+            await mkdir(dirname(target), { recursive: true });
+            const source =
+              typeof content === "string" || content instanceof Uint8Array
+                ? Readable.from([Buffer.from(content)])
+                : content;
+            await pipeline(source, createWriteStream(target));
+          },
+        });
+      }
+      const scratch = join(workDir, "scratch");
+      await mkdir(scratch);
+      const progress: { percent?: number; summary?: string } = {};
+      const pick = <T extends { name: string }>(
+        list: readonly T[],
+        kind: string,
+        name?: string,
+      ): T => {
+        const found =
+          name === undefined
+            ? list.length === 1
+              ? list[0]
+              : undefined
+            : list.find((a) => a.name === name);
+        if (!found) {
+          throw new CodepipelineWorkerError(
+            "INVALID_ARGUMENT",
+            name === undefined
+              ? `The job has ${list.length} ${kind} artifacts, so name the one you want: ${list.map((a) => a.name).join(", ") || "none"}.`
+              : `No ${kind} artifact ${name}; the job has: ${list.map((a) => a.name).join(", ") || "none"}.`,
+          );
+        }
+        return found;
+      };
+      const pc = data.pipelineContext;
+      const ctx: JobContext<Config> = {
+        jobId: job.id,
+        accountId: job.accountId,
+        configuration,
+        inputArtifacts: inputs,
+        outputArtifacts: outputs,
+        input: (name) => pick(inputs, "input", name),
+        output: (name) => pick(outputs, "output", name),
+        pipeline: {
+          pipelineName: pc?.pipelineName,
+          pipelineArn: pc?.pipelineArn,
+          pipelineExecutionId: pc?.pipelineExecutionId,
+          stageName: pc?.stage?.name,
+          actionName: pc?.action?.name,
+          actionExecutionId: pc?.action?.actionExecutionId,
+        },
+        continuationToken: data.continuationToken,
+        workDir: scratch,
+        signal,
+        progress(percent, summary) {
+          progress.percent = percent;
+          if (summary !== undefined) progress.summary = summary;
+          log.info(`progress ${Math.round(percent)}%${summary ? `: ${summary}` : ""}`);
+          options.onProgress?.({ jobId: job.id, percent, summary });
+        },
+        logger: log,
+      };
+      const handlerResult = await action.handler(ctx);
+      signal.throwIfAborted();
+      const result = toSuccessResult(handlerResult ?? undefined, progress, secrets);
+      if (result.continuationToken === undefined) {
+        const kmsKeyId = data.encryptionKey?.type === "KMS" ? data.encryptionKey.id : undefined;
+        for (const [i, artifact] of (data.outputArtifacts ?? []).entries()) {
+          const out = outputs[i] as OutputArtifact;
+          const location = artifact.location?.s3Location;
+          if (!location?.bucketName || !location.objectKey) {
+            throw new CodepipelineWorkerError(
+              "ARTIFACT_STORE_FAILED",
+              `Output artifact ${out.name} has no S3 location in the job data.`,
+              { jobId: job.id, artifact: out.name },
+            );
+          }
+          await withFreshCredentials("uploading", out.name, async (c) => {
+            const { stream } = await zipDirectory(out.dir);
+            await uploadObject(
+              c,
+              {
+                bucketName: location.bucketName as string,
+                objectKey: location.objectKey as string,
+              },
+              stream,
+              { kmsKeyId, signal },
+            );
+          });
+          signal.throwIfAborted();
+        }
+      }
+      return result;
+    } finally {
+      s3?.destroy();
+      await rm(workDir, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  async function processJob(job: Job, shutdown?: AbortSignal): Promise<JobOutcome> {
+    if (!job.id || !job.data) {
+      throw new CodepipelineWorkerError(
+        "INVALID_ARGUMENT",
+        "processJob needs a job with id and data (as PollForJobs returns it)",
+      );
+    }
+    const jobId = job.id;
+    try {
+      const ack = await client.send(new AcknowledgeJobCommand({ jobId, nonce: job.nonce }));
+      if (ack.status !== "InProgress") {
+        stats.skipped++;
+        return { status: "skipped", jobId, reason: `job status is ${ack.status}` };
+      }
+    } catch (error) {
+      const name = (error as Error).name;
+      stats.skipped++;
+      if (SKIP_ON_ACK.has(name))
+        logger.info(`[job ${jobId}] not acknowledged (${name}): another worker has it; skipping`);
+      else
+        logger.warn(
+          `[job ${jobId}] AcknowledgeJob failed (${name}); leaving the job to be delivered again`,
+        );
+      return { status: "skipped", jobId, reason: name };
+    }
+    options.onJob?.({ phase: "acknowledged", jobId });
+    const secrets = secretValues(
+      action.configurationProperties,
+      job.data.actionConfiguration?.configuration,
+    );
+    const log = redactingLogger(logger, secrets, `[job ${jobId}]`);
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () =>
+        abort.abort(
+          new CodepipelineWorkerError(
+            "HANDLER_TIMEOUT",
+            `The job ran longer than ${jobTimeoutMs} ms and was stopped.`,
+            { jobId },
+          ),
+        ),
+      jobTimeoutMs,
+    );
+    const onShutdown = () =>
+      abort.abort(
+        new CodepipelineWorkerError(
+          "WORKER_SHUTDOWN",
+          "The worker shut down before the job finished; CodePipeline may retry it.",
+          { jobId },
+        ),
+      );
+    shutdown?.addEventListener("abort", onShutdown, { once: true });
+    const aborted = new Promise<never>((_, reject) => {
+      abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true });
+    });
+    aborted.catch(() => {});
+    let outcome: JobOutcome;
+    try {
+      const work = runJob(job as Job & { id: string; data: JobData }, abort.signal, log, secrets);
+      work.catch(() => {});
+      const result = await Promise.race([work, aborted]);
+      try {
+        await reportWithRetry("PutJobSuccessResult", jobId, () =>
+          client.send(new PutJobSuccessResultCommand({ jobId, ...result })),
+        );
+        outcome =
+          result.continuationToken !== undefined
+            ? { status: "continued", jobId, result }
+            : { status: "succeeded", jobId, result };
+      } catch (error) {
+        log.error(
+          `PutJobSuccessResult failed: ${(error as Error).name}: ${(error as Error).message}`,
+        );
+        outcome = { status: "unreported", jobId, error };
+      }
+    } catch (error) {
+      const failure = toFailureDetails(error, secrets);
+      if (error instanceof CodepipelineWorkerError)
+        log.warn(`failed (${failure.type}): ${failure.message}`);
+      else log.error(`handler threw ${(error as Error)?.name ?? typeof error}:`, error);
+      try {
+        await reportWithRetry("PutJobFailureResult", jobId, () =>
+          client.send(new PutJobFailureResultCommand({ jobId, failureDetails: failure })),
+        );
+        outcome = { status: "failed", jobId, failure, error };
+      } catch (reportError) {
+        log.error(`PutJobFailureResult failed: ${(reportError as Error).name}`);
+        outcome = { status: "unreported", jobId, error: reportError };
+      }
+    } finally {
+      clearTimeout(timer);
+      shutdown?.removeEventListener("abort", onShutdown);
+    }
+    stats[outcome.status]++;
+    options.onJob?.({ phase: "done", ...outcome });
+    return outcome;
+  }
+
+  function startJob(job: Job) {
+    const jobId = job.id ?? "";
+    const abort = new AbortController();
+    const done = processJob(job, abort.signal).finally(() => {
+      active.delete(jobId);
+      slotFreed?.();
+    });
+    active.set(jobId, { abort, done });
+  }
+
+  async function loop(): Promise<WorkerStats> {
+    const stop = stopController.signal;
+    const onSignal = () => void worker.stop();
+    for (const sig of options.shutdownSignals ?? []) process.once(sig, onSignal);
+    const onOuterAbort = () => void worker.stop();
+    options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+    if (options.signal?.aborted) stopController.abort();
+    let idle = 0;
+    let failures = 0;
+    try {
+      while (!stop.aborted) {
+        if (active.size >= concurrency) {
+          await new Promise<void>((res) => {
+            slotFreed = res;
+            stop.addEventListener("abort", () => res(), { once: true });
+          });
+          slotFreed = undefined;
+          continue;
+        }
+        let jobs: Job[];
+        try {
+          stats.polls++;
+          const out = await client.send(
+            new PollForJobsCommand({
+              actionTypeId,
+              maxBatchSize: Math.min(maxBatchSize, concurrency - active.size),
+              ...(options.queryParam ? { queryParam: options.queryParam } : {}),
+            }),
+            { abortSignal: stop },
+          );
+          jobs = out.jobs ?? [];
+          failures = 0;
+        } catch (error) {
+          if (stop.aborted) break;
+          stats.pollErrors++;
+          failures++;
+          const delay = backoffDelay(failures, {
+            baseMs: pollIntervalMs,
+            maxMs: maxPollIntervalMs,
+            random,
+          });
+          logger.warn(`PollForJobs failed (${(error as Error).name}); next poll in ${delay} ms`);
+          await sleep(delay, stop);
+          continue;
+        }
+        if (jobs.length === 0) {
+          const delay = backoffDelay(idle, {
+            baseMs: pollIntervalMs,
+            maxMs: maxPollIntervalMs,
+            random,
+          });
+          idle++;
+          await sleep(delay, stop);
+          continue;
+        }
+        idle = 0;
+        for (const job of jobs) startJob(job);
+      }
+      await drain();
+    } finally {
+      for (const sig of options.shutdownSignals ?? []) process.removeListener(sig, onSignal);
+      options.signal?.removeEventListener("abort", onOuterAbort);
+    }
+    return { ...stats };
+  }
+
+  /** Waits for running jobs until the shutdown deadline, then fails the rest with SystemUnavailable. */
+  async function drain() {
+    if (active.size === 0) return;
+    logger.info(
+      `shutting down: waiting up to ${shutdownTimeout} ms for ${active.size} running job(s)`,
+    );
+    const all = Promise.allSettled([...active.values()].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"deadline">((res) => {
+      timer = setTimeout(() => res("deadline"), shutdownTimeout);
+    });
+    const first = await Promise.race([all, deadline]);
+    clearTimeout(timer);
+    if (first === "deadline") {
+      for (const [jobId, entry] of active) {
+        logger.warn(
+          `[job ${jobId}] still running at the shutdown deadline; failing it with SystemUnavailable so the pipeline can retry`,
+        );
+        entry.abort.abort();
+      }
+      await all;
+    }
+  }
+
+  const worker: Worker = {
+    run() {
+      running ??= loop();
+      return running;
+    },
+    async stop(stopOptions) {
+      if (stopOptions?.timeoutMs !== undefined) shutdownTimeout = stopOptions.timeoutMs;
+      stopController.abort();
+      if (running) return running;
+      await drain();
+      return { ...stats };
+    },
+    processJob: (job) => processJob(job),
+    get active() {
+      return active.size;
+    },
+    get stats() {
+      return { ...stats };
+    },
+  };
+  return worker;
+}

@@ -1,0 +1,53 @@
+import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
+import yauzl from "yauzl";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../src/emulator/index.js";
+
+/** Starts an emulator and a CodePipeline client for it; `close()` stops both. */
+export async function setup(options: EmulatorOptions = {}) {
+  const emulator = await startEmulator({ seed: 7, ...options });
+  const client = new CodePipelineClient({ ...emulator.clientConfig, maxAttempts: 2 });
+  return {
+    emulator,
+    client,
+    async close() {
+      client.destroy();
+      await emulator.close();
+    },
+  };
+}
+
+export type Setup = Awaited<ReturnType<typeof setup>> & { emulator: Emulator };
+
+/** Reads every file of a zip buffer (independent of the package's own unzip code). */
+export function unzipToMap(buffer: Buffer): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const out: Record<string, string> = {};
+      zip.on("entry", (entry: yauzl.Entry) => {
+        if (entry.fileName.endsWith("/")) return zip.readEntry();
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on("data", (c: Buffer) => chunks.push(c));
+          stream.on("end", () => {
+            out[entry.fileName] = Buffer.concat(chunks).toString("utf8");
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on("end", () => resolve(out));
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  });
+}
+
+/** Resolves when `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
