@@ -372,6 +372,21 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
       if (session.deleted) return;
       session.state = "dead";
       session.log.push("dev-server: worker exited");
+      for (const statement of [session.running, ...session.queue]) {
+        if (!statement) continue;
+        statement.state = "error";
+        statement.output = {
+          status: "error",
+          execution_count: statement.id,
+          ename: "SessionDied",
+          evalue:
+            "The session's JavaScript worker exited (process.exit or a crash) before the statement finished.",
+          traceback: [],
+        };
+        statement.completed = now();
+      }
+      session.running = undefined;
+      session.queue = [];
       session.forgetTimer = setTimeout(() => forgetSession(session), sessionRetain);
       session.forgetTimer.unref();
     });
@@ -497,7 +512,7 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
         `dev-server: statement ${statement.id} cancelled; worker restarted, variables reset`,
       );
       session.state = "starting";
-      if (!session.deleted) startWorker(session);
+      if (!session.deleted && !closing) startWorker(session);
     }
   };
 

@@ -42,13 +42,28 @@ function jsonable(value) {
   }
 }
 
+// Top-level let/const/class bindings are not properties of the global object, so completion
+// remembers the names statements declared.
+const declared = new Set();
+function remember(code) {
+  for (const match of code.matchAll(/\b(?:const|let|var|function\*?|class)\s+([A-Za-z_$][\w$]*)/g)) {
+    declared.add(match[1]);
+  }
+}
+
 async function run(code) {
   let value;
   try {
     value = vm.runInContext(code, context, { filename: "statement.js" });
   } catch (error) {
-    if (!(error instanceof SyntaxError) || !/await/.test(code)) throw error;
-    value = vm.runInContext("(async () => {\n" + code + "\n})()", context, { filename: "statement.js" });
+    // Top-level await: run the code in an async function, returning its value when it is a
+    // single expression. (Compile errors come from the context's realm: compare by name.)
+    if (error?.name !== "SyntaxError" || !/await/.test(code)) throw error;
+    try {
+      value = vm.runInContext("(async () => { return (\n" + code + "\n); })()", context, { filename: "statement.js" });
+    } catch {
+      value = vm.runInContext("(async () => {\n" + code + "\n})()", context, { filename: "statement.js" });
+    }
   }
   if (value && typeof value.then === "function") value = await value;
   return value;
@@ -57,7 +72,7 @@ async function run(code) {
 parentPort.on("message", async (message) => {
   if (message.type === "complete") {
     const prefix = /[A-Za-z_$][\w$]*$/.exec(message.code.slice(0, message.cursor))?.[0] ?? "";
-    const names = Object.getOwnPropertyNames(sandbox).concat(
+    const names = [...declared].concat(Object.getOwnPropertyNames(sandbox)).concat(
       vm.runInContext("Object.getOwnPropertyNames(globalThis)", context),
     );
     const candidates = [...new Set(names)].filter((n) => n.startsWith(prefix) && n !== prefix).sort();
@@ -69,6 +84,7 @@ parentPort.on("message", async (message) => {
   let output;
   try {
     const value = await run(message.code);
+    remember(message.code);
     const text = captured.concat(value === undefined ? [] : [util.inspect(value, { depth: 4 })]).join("\n");
     const data = { "text/plain": text };
     const json = jsonable(value);

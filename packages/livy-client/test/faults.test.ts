@@ -1,0 +1,278 @@
+// The client against a fault-injecting HTTP server on loopback: every response is scripted, so
+// each failure a proxy, a load balancer or a struggling Livy produces is reproduced for real.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LivyClient, type LivyClientOptions, type LivyError } from "../src/index.js";
+
+type Fault = (req: IncomingMessage, res: ServerResponse) => void;
+
+const batch = { id: 7, name: "etl", state: "running", appId: null, appInfo: {}, log: [] };
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Fault =>
+  (_req, res) => {
+    res
+      .writeHead(status, { "content-type": "application/json", ...headers })
+      .end(JSON.stringify(body));
+  };
+const html =
+  (status: number, title: string): Fault =>
+  (_req, res) => {
+    res
+      .writeHead(status, { "content-type": "text/html" })
+      .end(
+        `<html><head><title>${title}</title></head><body><h1>${title}</h1><p>nginx</p></body></html>`,
+      );
+  };
+const reset: Fault = (req) => req.socket.destroy();
+const truncated: Fault = (_req, res) => {
+  res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
+  res.write('{"id": 7, "state": "run');
+  setTimeout(() => res.socket?.destroy(), 20);
+};
+const slow =
+  (ms: number, then: Fault): Fault =>
+  (req, res) => {
+    setTimeout(() => {
+      if (!res.destroyed) then(req, res);
+    }, ms);
+  };
+
+let server: Server;
+let url: string;
+let script: Fault[];
+let seen: Array<{ method: string; url: string; headers: IncomingMessage["headers"]; body: string }>;
+
+beforeEach(async () => {
+  script = [];
+  seen = [];
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      (script.shift() ?? json(500, { msg: "script exhausted" }))(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterEach(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const delays: number[] = [];
+function client(options: Partial<LivyClientOptions> = {}) {
+  delays.length = 0;
+  return new LivyClient({
+    url,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+    ...options,
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<LivyError> {
+  return promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (error: LivyError) => error,
+  );
+}
+
+describe("faults", () => {
+  it("rejects an invalid URL before any request", () => {
+    for (const bad of ["not a url", "ftp://host:8998", "http://host:8998/?x=1", ""]) {
+      expect(() => new LivyClient({ url: bad })).toThrow(
+        expect.objectContaining({ code: "INVALID_URL" }),
+      );
+    }
+    expect(() => new LivyClient({ url, timeoutMs: 0 })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", field: "timeoutMs" }),
+    );
+  });
+
+  it("rejects invalid request fields without sending anything", async () => {
+    const error = await rejection(client().submitBatch({ file: "x.py", numExecutors: -2 }));
+    expect(error).toMatchObject({ code: "INVALID_ARGUMENT", field: "numExecutors" });
+    expect(seen).toHaveLength(0);
+  });
+
+  it("sends CSRF, custom and auth headers on every attempt, keeping a Knox base path", async () => {
+    script = [json(503, { msg: "busy" }), json(200, batch)];
+    let calls = 0;
+    const livy = client({
+      url: `${url}/gateway/default/livy/v1/`,
+      headers: { "X-Team": "etl" },
+      auth: ({ method, url: target }) => ({
+        Authorization: `Bearer t${++calls}:${method}:${new URL(target).pathname}`,
+      }),
+    });
+    await livy.getBatch(7);
+    expect(seen.map((s) => s.url)).toEqual([
+      "/gateway/default/livy/v1/batches/7",
+      "/gateway/default/livy/v1/batches/7",
+    ]);
+    expect(seen[1]?.headers).toMatchObject({
+      "x-requested-by": "livy-client",
+      "x-team": "etl",
+      authorization: "Bearer t2:GET:/gateway/default/livy/v1/batches/7",
+    });
+    const plain = client({ csrf: false });
+    script = [json(200, batch)];
+    await plain.getBatch(7);
+    expect(seen[2]?.headers["x-requested-by"]).toBeUndefined();
+  });
+
+  it("retries a GET on 5xx with exponential backoff, then succeeds", async () => {
+    script = [
+      html(502, "502 Bad Gateway"),
+      json(500, { msg: "boom" }),
+      json(503, {}),
+      json(200, batch),
+    ];
+    const result = await client().getBatch(7);
+    expect(result.id).toBe(7);
+    expect(seen).toHaveLength(4);
+    expect(delays).toEqual([188, 375, 750]);
+  });
+
+  it("gives up after the configured retries with the proxy's HTML page summarised", async () => {
+    script = Array(3).fill(html(502, "502 Bad Gateway"));
+    const error = await rejection(client({ retry: { retries: 2 } }).getBatch(7));
+    expect(error).toMatchObject({ code: "SERVER_ERROR", status: 502, attempts: 3 });
+    expect(error.body).toBe("HTML page: 502 Bad Gateway — 502 Bad Gateway nginx");
+    expect(error.message).toContain("answered 502: HTML page: 502 Bad Gateway");
+    expect(error.retryable).toBe(true);
+  });
+
+  it("honours Retry-After on 429", async () => {
+    script = [json(429, { msg: "slow down" }, { "retry-after": "3" }), json(200, batch)];
+    await client().getBatch(7);
+    expect(delays).toEqual([3000]);
+    script = [json(429, {}, { "retry-after": "3600" })];
+    const error = await rejection(client().getBatch(7));
+    expect(error).toMatchObject({ code: "RATE_LIMITED", status: 429 });
+    expect(delays).toEqual([]);
+  });
+
+  it("does not retry 401 and 403, and explains them", async () => {
+    script = [html(401, "401 Authorization Required")];
+    const unauthorized = await rejection(client().getBatch(7));
+    expect(unauthorized).toMatchObject({ code: "UNAUTHORIZED", status: 401 });
+    expect(unauthorized.message).toContain("SPNEGO");
+    script = [json(403, { msg: "User 'bob' not allowed to impersonate 'etl'." })];
+    const forbidden = await rejection(client().getBatch(7));
+    expect(forbidden).toMatchObject({
+      code: "FORBIDDEN",
+      body: "User 'bob' not allowed to impersonate 'etl'.",
+    });
+    expect(seen).toHaveLength(2);
+  });
+
+  it("never retries a POST, even on a 5xx or a reset", async () => {
+    script = [json(503, { msg: "busy" })];
+    expect((await rejection(client().submitBatch({ file: "x.py" }))).code).toBe("SERVER_ERROR");
+    script = [reset];
+    expect((await rejection(client().submitBatch({ file: "x.py" }))).code).toBe("NETWORK");
+    expect(seen.filter((s) => s.method === "POST")).toHaveLength(2);
+    expect(JSON.parse(seen[0]!.body)).toEqual({ file: "x.py" });
+  });
+
+  it("retries connection resets and truncated bodies on GET", async () => {
+    script = [reset, truncated, json(200, batch)];
+    const result = await client().getBatch(7);
+    expect(result.state).toBe("running");
+    expect(seen).toHaveLength(3);
+    script = [truncated];
+    const error = await rejection(client({ retry: false }).getBatch(7));
+    expect(error.code).toBe("NETWORK");
+    expect(error.cause).toBeDefined();
+  });
+
+  it("reports a connection refused as NETWORK after retries", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const dead = new LivyClient({
+      url: `http://127.0.0.1:${port}`,
+      retry: { retries: 1, baseDelayMs: 1 },
+    });
+    const error = await rejection(dead.version());
+    expect(error).toMatchObject({ code: "NETWORK", attempts: 2 });
+    expect(error.message).toContain("ECONNREFUSED");
+  });
+
+  it("times out slow responses per attempt and retries them", async () => {
+    script = [slow(2000, json(200, batch)), json(200, batch)];
+    const result = await client({ timeoutMs: 150 }).getBatch(7);
+    expect(result.id).toBe(7);
+    script = [slow(2000, json(200, batch))];
+    const error = await rejection(client({ timeoutMs: 150, retry: false }).getBatch(7));
+    expect(error.code).toBe("TIMEOUT");
+    expect(error.message).toContain("took longer than 150 ms");
+  });
+
+  it("aborts with the caller's signal, without retrying", async () => {
+    script = [slow(2000, json(200, batch))];
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("user cancelled")), 50);
+    const error = await rejection(client().getBatch(7, { signal: controller.signal }));
+    expect(error.code).toBe("ABORTED");
+    expect(seen).toHaveLength(1);
+  });
+
+  it("rejects a 200 that is an HTML login page or not JSON", async () => {
+    script = [html(200, "Knox SSO login")];
+    const page = await rejection(client({ retry: false }).getBatch(7));
+    expect(page.code).toBe("INVALID_RESPONSE");
+    expect(page.message).toContain("HTML page instead of JSON");
+    script = [(_req, res) => res.writeHead(200).end('{"id": 7, "state": ')];
+    const cut = await rejection(client({ retry: false }).getBatch(7));
+    expect(cut.code).toBe("INVALID_RESPONSE");
+    expect(cut.message).toContain("not valid JSON");
+    script = [json(200, { hello: "world" })];
+    const shape = await rejection(client({ retry: false }).getBatch(7));
+    expect(shape.code).toBe("INVALID_RESPONSE");
+    expect(shape.message).toContain('no valid "id"');
+  });
+
+  it("surfaces unknown states and fields from newer servers", async () => {
+    script = [json(200, { ...batch, state: "suspended", cluster: "blue" })];
+    const result = await client().getBatch(7);
+    expect(result.state).toBe("suspended");
+    expect(result.cluster).toBe("blue");
+  });
+
+  it("treats a 404 on a retried DELETE as already deleted", async () => {
+    script = [reset, json(404, { msg: "Session '7' not found." })];
+    expect(await client().deleteBatch(7)).toEqual({ msg: "deleted" });
+    script = [json(404, { msg: "Session '7' not found." })];
+    expect((await rejection(client().deleteBatch(7))).code).toBe("NOT_FOUND");
+  });
+
+  it("maps other statuses to their codes", async () => {
+    script = [json(409, { msg: "conflict" }), (_req, res) => res.writeHead(418).end("teapot")];
+    expect((await rejection(client().getBatch(7))).code).toBe("CONFLICT");
+    expect((await rejection(client().getBatch(7))).code).toBe("HTTP_ERROR");
+  });
+
+  it("logs each request and each retry", async () => {
+    const lines: string[] = [];
+    script = [json(503, {}), json(200, batch)];
+    await client({
+      logger: { debug: (l) => lines.push(String(l)), warn: (l) => lines.push(String(l)) },
+    }).getBatch(7);
+    expect(lines[0]).toMatch(/GET \/batches\/7 → 503/);
+    expect(lines[1]).toMatch(/retry 1\/4 in 188 ms/);
+    expect(lines[2]).toMatch(/GET \/batches\/7 → 200/);
+  });
+});
