@@ -12,7 +12,7 @@ import { seededRandom } from "../core/backoff.js";
 import type { Logger } from "../core/context.js";
 import { silentLogger } from "../core/redact.js";
 import { CodepipelineWorkerError } from "../errors.js";
-import { S3_ADMIN_CREDENTIALS, startS3Server } from "./s3-server.js";
+import { S3_ADMIN_CREDENTIALS, type S3RequestRecord, startS3Server } from "./s3-server.js";
 import {
   type EmulatedExecution,
   type EmulatedJob,
@@ -129,6 +129,8 @@ export interface Emulator {
   /** Reads any object from the artifact store (admin access). */
   getObject(bucket: string, key: string): Promise<Buffer>;
   injectFault(fault: EmulatorFault): void;
+  /** The requests the S3 endpoint received (latest 10 000), e.g. to check SSE-KMS headers. */
+  readonly s3Requests: readonly S3RequestRecord[];
   /** How many times each operation was called. */
   readonly calls: Readonly<Record<string, number>>;
   /** The action types registered. */
@@ -421,7 +423,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         else send(res, 200, execution);
       } else if (req.method === "POST" && parts[0] === "faults") {
         emulator.injectFault(JSON.parse(await readBody(req)) as EmulatorFault);
-        send(res, 204, {});
+        res.writeHead(204).end();
       } else if (req.method === "GET" && parts[0] === "calls") {
         send(res, 200, calls);
       } else {
@@ -573,6 +575,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         );
       }
       faults.push({ operation: fault.operation, error: fault.error, count: fault.count ?? 1 });
+    },
+    get s3Requests() {
+      return s3.requests;
     },
     get calls() {
       return { ...calls };

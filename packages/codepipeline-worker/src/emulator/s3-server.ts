@@ -14,9 +14,20 @@ interface S3rverInstance {
 }
 type S3rverCtor = new (options: Record<string, unknown>) => S3rverInstance;
 
+/** One request the S3 endpoint saw (for checking what a worker sent). */
+export interface S3RequestRecord {
+  method: string;
+  path: string;
+  accessKeyId: string | undefined;
+  status: number;
+  serverSideEncryption: string | undefined;
+  kmsKeyId: string | undefined;
+}
+
 /** A running S3-compatible server (s3rver) behind a credentials gate. */
 export interface S3Server {
   url: string;
+  requests: S3RequestRecord[];
   port: number;
   directory: string;
   close(): Promise<void>;
@@ -54,12 +65,30 @@ export async function startS3Server(options: {
     vhostBuckets: false,
   });
   const handle = s3rver.callback();
+  const requests: S3RequestRecord[] = [];
   const server = createServer((req, res) => {
     const auth = req.headers.authorization ?? "";
     const url = new URL(req.url ?? "/", "http://localhost");
     const fromHeader = /Credential=([^/,\s]+)\//.exec(auth)?.[1];
     const fromQuery = url.searchParams.get("X-Amz-Credential")?.split("/")[0];
     const accessKeyId = fromHeader ?? fromQuery;
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const record: S3RequestRecord = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      accessKeyId,
+      status: 0,
+      serverSideEncryption: header("x-amz-server-side-encryption"),
+      kmsKeyId: header("x-amz-server-side-encryption-aws-kms-key-id"),
+    };
+    requests.push(record);
+    if (requests.length > 10_000) requests.shift();
+    res.on("finish", () => {
+      record.status = res.statusCode;
+    });
     const reject = (status: number, code: string, message: string) => {
       req.resume();
       req.on("end", () => s3Error(res, status, code, message));
@@ -108,6 +137,7 @@ export async function startS3Server(options: {
   const host = address.includes(":") ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
+    requests,
     port,
     directory,
     async close() {
