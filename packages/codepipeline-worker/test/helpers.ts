@@ -51,3 +51,42 @@ export async function until(predicate: () => boolean, timeoutMs = 20_000): Promi
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+import type { ActionDefinition } from "../src/core/action.js";
+import type { EnqueueJobInput } from "../src/emulator/index.js";
+import { createWorker, type JobOutcome, type WorkerOptions } from "../src/index.js";
+
+/** Queues one job, runs a worker until the action execution ends, stops the worker. */
+export async function runOne<C>(
+  s: Setup,
+  action: ActionDefinition<C>,
+  job: Omit<EnqueueJobInput, "actionTypeId">,
+  options: Partial<WorkerOptions> = {},
+) {
+  const { jobId, actionExecutionId } = await s.emulator.enqueueJob({
+    actionTypeId: action.actionTypeId,
+    ...job,
+  });
+  const outcomes: JobOutcome[] = [];
+  const worker = createWorker(action, {
+    client: s.client,
+    s3: s.emulator.workerS3Config,
+    pollIntervalMs: 20,
+    maxPollIntervalMs: 200,
+    onJob: (e) => {
+      if (e.phase === "done") {
+        const { phase: _p, ...outcome } = e;
+        outcomes.push(outcome as JobOutcome);
+      }
+    },
+    ...options,
+  });
+  const run = worker.run();
+  try {
+    const execution = await s.emulator.waitForExecution(actionExecutionId, { timeoutMs: 30_000 });
+    return { execution, jobId, actionExecutionId, outcomes, worker };
+  } finally {
+    await worker.stop({ timeoutMs: 5000 });
+    await run;
+  }
+}
