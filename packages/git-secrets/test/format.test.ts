@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   createCodec,
+  type GitCryptKeyEntry,
   GitSecretsError,
   generateKey,
   loadSodium,
@@ -187,7 +188,7 @@ describe("git-crypt blob format (golden files from git-crypt 0.7.0)", () => {
     const rotated: SealKey = {
       format: "git-crypt",
       name: undefined,
-      entries: [{ ...newest, version: 1 }, old],
+      entries: [{ ...(newest as GitCryptKeyEntry), version: 1 }, old as GitCryptKeyEntry],
     };
     const codec = await createCodec(rotated);
     const golden = new Uint8Array(readFileSync(join(dir, "short.properties.gitcrypt")));

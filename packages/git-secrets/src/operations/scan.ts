@@ -16,6 +16,8 @@ export interface FileInfo {
   staged: "encrypted" | "plaintext" | "untracked";
   /** For a staged git-seal blob: the key id in its header. */
   blobKeyId: string | undefined;
+  /** The staged blob's object id. */
+  oid: string | undefined;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function scanFiles(
   });
   const filterOf = new Map<string, string>();
   const fields = splitNul(attrs.stdout);
-  for (let i = 0; i + 2 < fields.length + 1; i += 3) {
+  for (let i = 0; i + 2 < fields.length; i += 3) {
     const [path, , value] = [fields[i], fields[i + 1], fields[i + 2]];
     if (path !== undefined && value !== undefined) filterOf.set(path, value);
   }
@@ -83,6 +85,7 @@ export async function scanFiles(
       format: parsed?.format,
       staged: state,
       blobKeyId,
+      oid,
     };
   });
 }

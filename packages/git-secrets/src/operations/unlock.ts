@@ -1,10 +1,12 @@
-import { rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { removeFilterConfig } from "../adapters/filter-config.js";
 import { checkGitVersion, type GitOptions, runGit, splitNul } from "../adapters/git.js";
 import { listStoredKeys, removeStoredKey, type StoredKey } from "../adapters/key-store.js";
+import { type Codec, createCodec } from "../core/codec.js";
 import { filterName } from "../core/filter-name.js";
-import { keyIds } from "../core/keys.js";
+import { keyIds, type SealKey } from "../core/keys.js";
 import { GitSecretsError } from "../errors.js";
 import { type CommandOptions, openRepo, type RepoOptions } from "./context.js";
 import {
@@ -15,31 +17,57 @@ import {
   type KeySource,
   loadKey,
 } from "./keys.js";
-import { scanFiles } from "./scan.js";
+import { type FileInfo, scanFiles } from "./scan.js";
 
-/** Tracked files (among `paths`) whose work-tree or index state differs from HEAD. */
+function blobId(data: Uint8Array, oidLength: number): string {
+  const hash = createHash(oidLength === 64 ? "sha256" : "sha1");
+  return hash.update(`blob ${data.length}\0`).update(data).digest("hex");
+}
+
+/**
+ * Encrypted files with uncommitted changes: staged (index ≠ HEAD) or in the work tree. A
+ * work-tree file counts as unchanged when it is the staged blob itself (ciphertext, locked)
+ * or seals to it (plaintext, unlocked) — deterministic encryption makes the second test
+ * possible without relying on whichever filter configuration is in place.
+ */
 async function changedFiles(
   top: string,
   git: GitOptions,
-  paths: readonly string[],
+  files: readonly FileInfo[],
+  codecs: ReadonlyMap<string, Codec>,
 ): Promise<string[]> {
-  if (paths.length === 0) return [];
-  const wanted = new Set(paths);
-  const { stdout } = await runGit(
-    top,
-    ["status", "--porcelain=v1", "-z", "--untracked-files=no"],
-    git,
-  );
-  const records = splitNul(stdout);
-  const changed: string[] = [];
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i] as string;
-    const xy = record.slice(0, 2);
-    const path = record.slice(3);
-    if (xy[0] === "R" || xy[0] === "C") i++; // the original path follows
-    if (wanted.has(path)) changed.push(path);
+  if (files.length === 0) return [];
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const changed = new Set<string>();
+  const head = await runGit(top, ["rev-parse", "--verify", "-q", "HEAD"], {
+    ...git,
+    allowFailure: true,
+  });
+  if (head.code === 0) {
+    const staged = await runGit(
+      top,
+      ["diff-index", "--cached", "--name-only", "-z", "--no-renames", "HEAD", "--"],
+      git,
+    );
+    for (const path of splitNul(staged.stdout)) if (byPath.has(path)) changed.add(path);
   }
-  return changed;
+  // Every file is compared here rather than through git diff-files, whose answer would
+  // depend on the filter configuration being changed right now.
+  for (const [path, file] of byPath) {
+    if (!file.oid || changed.has(path)) continue;
+    let content: Uint8Array;
+    try {
+      content = new Uint8Array(await readFile(join(top, path)));
+    } catch {
+      changed.add(path); // deleted in the work tree
+      continue;
+    }
+    if (blobId(content, file.oid.length) === file.oid) continue;
+    const codec = file.filterName ? codecs.get(file.filterName) : undefined;
+    if (codec && blobId(codec.seal(content), file.oid.length) === file.oid) continue;
+    changed.add(path);
+  }
+  return files.map((f) => f.path).filter((p) => changed.has(p));
 }
 
 /**
@@ -66,6 +94,41 @@ function refuseChanges(changed: string[], action: string): void {
   );
 }
 
+/**
+ * Refuses a key that does not open the repository's blobs, before anything is written: a
+ * git-seal blob names its key id; a git-crypt blob is test-decrypted (it carries no id).
+ */
+async function checkKeyFits(
+  top: string,
+  git: GitOptions,
+  key: SealKey,
+  files: FileInfo[],
+): Promise<void> {
+  const ids = keyIds(key);
+  const sample = files.find((f) => f.staged === "encrypted");
+  if (!sample?.oid) return;
+  if (sample.blobKeyId !== undefined) {
+    if (!ids.includes(sample.blobKeyId)) {
+      throw new GitSecretsError(
+        "WRONG_KEY",
+        `${sample.path} is sealed with key ${sample.blobKeyId}, but the key given is ${ids.join(", ")}`,
+        { path: sample.path, foundKeyId: sample.blobKeyId, expectedKeyIds: ids },
+      );
+    }
+    return;
+  }
+  const { stdout } = await runGit(top, ["cat-file", "blob", sample.oid], git);
+  try {
+    (await createCodec(key)).open(new Uint8Array(stdout), sample.path);
+  } catch (cause) {
+    throw new GitSecretsError(
+      "WRONG_KEY",
+      `the ${key.format} key ${ids.join(", ")} does not decrypt ${sample.path}: it is not the key this repository was encrypted with`,
+      { cause, path: sample.path, expectedKeyIds: ids },
+    );
+  }
+}
+
 /** Options of {@link unlock}. */
 export interface UnlockOptions extends RepoOptions, CommandOptions, KeySource {
   /** Store the key under this name instead of the one in the key file; without a key source, unlock only this stored key. */
@@ -89,11 +152,11 @@ export interface UnlockResult {
 export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult> {
   const repo = await openRepo(options);
   await checkGitVersion(repo.top, repo.git);
-  const targets: { filter: string; key?: Uint8Array; stored?: StoredKey }[] = [];
+  const targets: { filter: string; key: SealKey; bytes?: Uint8Array; stored?: StoredKey }[] = [];
   if (options.key || options.keyFile) {
     const { key, bytes } = await loadKey(options);
     const name = options.keyName ?? key.name ?? "default";
-    targets.push({ filter: filterName(key.format, name), key: bytes });
+    targets.push({ filter: filterName(key.format, name), key, bytes });
   } else {
     const stored = options.keyName
       ? [await findStoredKey(repo.gitDir, options.keyName)]
@@ -104,24 +167,32 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
         "no key is stored in this repository: give the key file to unlock with",
       );
     }
-    for (const s of stored) targets.push({ filter: s.filterName, stored: s });
+    for (const s of stored) targets.push({ filter: s.filterName, key: s.key, stored: s });
   }
-  const filters = new Set(targets.map((t) => t.filter));
-  const files = (await scanFiles(repo.top, repo.git))
-    .filter(
-      (f) => f.filterName !== undefined && filters.has(f.filterName) && f.staged !== "untracked",
-    )
-    .map((f) => f.path);
-  if (!options.force) refuseChanges(await changedFiles(repo.top, repo.git, files), "unlock");
+  const codecs = new Map<string, Codec>();
+  for (const t of targets) codecs.set(t.filter, await createCodec(t.key));
+  const files = (await scanFiles(repo.top, repo.git)).filter(
+    (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
+  );
+  for (const target of targets) {
+    await checkKeyFits(
+      repo.top,
+      repo.git,
+      target.key,
+      files.filter((f) => f.filterName === target.filter),
+    );
+  }
+  if (!options.force)
+    refuseChanges(await changedFiles(repo.top, repo.git, files, codecs), "unlock");
 
   const keys: KeyInfo[] = [];
   for (const target of targets) {
-    if (target.key) {
+    if (target.bytes) {
       keys.push(
         await importKey({
           ...options,
           dir: repo.top,
-          key: target.key,
+          key: target.bytes,
           keyFile: undefined,
           passphrase: undefined,
         }),
@@ -138,8 +209,9 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
     }
     await configure(repo.top, target.filter, options, repo.git);
   }
-  await recheckout(repo.top, repo.git, files);
-  return { keys, files };
+  const paths = files.map((f) => f.path);
+  await recheckout(repo.top, repo.git, paths);
+  return { keys, files: paths };
 }
 
 /** Options of {@link lock}. */
@@ -168,21 +240,22 @@ export async function lock(options: LockOptions = {}): Promise<LockResult> {
   const chosen = options.all
     ? await listStoredKeys(repo.gitDir)
     : [await findStoredKey(repo.gitDir, options.keyName)];
-  if (chosen.length === 0)
+  if (chosen.length === 0) {
     throw new GitSecretsError(
       "KEY_NOT_FOUND",
       "no key is stored: the repository is already locked",
     );
-  const filters = new Set(chosen.map((k) => k.filterName));
-  const files = (await scanFiles(repo.top, repo.git))
-    .filter(
-      (f) => f.filterName !== undefined && filters.has(f.filterName) && f.staged !== "untracked",
-    )
-    .map((f) => f.path);
-  if (!options.force) refuseChanges(await changedFiles(repo.top, repo.git, files), "lock");
+  }
+  const codecs = new Map<string, Codec>();
+  for (const k of chosen) codecs.set(k.filterName, await createCodec(k.key));
+  const files = (await scanFiles(repo.top, repo.git)).filter(
+    (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
+  );
+  if (!options.force) refuseChanges(await changedFiles(repo.top, repo.git, files, codecs), "lock");
   for (const key of chosen) await removeFilterConfig(repo.top, key.filterName, repo.git);
-  await recheckout(repo.top, repo.git, files);
+  const paths = files.map((f) => f.path);
+  await recheckout(repo.top, repo.git, paths);
   // The key goes last: if anything above failed, the repository can still be unlocked.
   for (const key of chosen) await removeStoredKey(repo.gitDir, key.format, key.keyName);
-  return { keyNames: chosen.map((k) => k.keyName), files };
+  return { keyNames: chosen.map((k) => k.keyName), files: paths };
 }
