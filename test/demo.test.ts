@@ -18,14 +18,18 @@ describe("pnpm demo", () => {
     );
     expect(failure.code).toBe(2);
     expect(failure.stderr).toContain("unknown example: no-such-example");
-    expect(failure.stderr).toMatch(/valid examples: .*livy/);
+    expect(failure.stderr).toMatch(/valid examples: .*spark-etl-local/);
   });
 
   it("runs one example and reports it in the table", async () => {
-    const { stdout } = await execFileAsync(process.execPath, [demo, "--no-build", "livy-hello"], {
-      cwd: repoRoot,
-    });
-    expect(stdout).toMatch(/\| livy-hello\s+\| .+ \| out\/livy-hello\s+\| \d+\.\d\s+\|/);
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [demo, "--no-build", "spark-etl-local"],
+      {
+        cwd: repoRoot,
+      },
+    );
+    expect(stdout).toMatch(/\| spark-etl-local\s+\| .+ \| out\/spark-etl-local\s+\| \d+\.\d\s+\|/);
     expect(stdout).not.toContain("git-secrets-hello");
   });
 });

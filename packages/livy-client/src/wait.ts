@@ -161,11 +161,7 @@ export async function waitForBatch(
 
   for (;;) {
     const batch = await fetchBatch();
-    if (batch.state !== previous) {
-      options.onState?.(batch.state, batch, previous);
-      if (previous !== undefined) interval = baseInterval;
-      previous = batch.state;
-    }
+    // Log lines written before this state was observed are delivered before the state change.
     if (options.onLog) {
       try {
         const lines = await follower.poll();
@@ -174,6 +170,11 @@ export async function waitForBatch(
         if (error instanceof LivyError && error.code === "NOT_FOUND") throw forgotten(id, error);
         throw error;
       }
+    }
+    if (batch.state !== previous) {
+      options.onState?.(batch.state, batch, previous);
+      if (previous !== undefined) interval = baseInterval;
+      previous = batch.state;
     }
     if (isTerminalBatchState(batch.state)) {
       if (!isFailedBatchState(batch.state)) return batch;

@@ -1,0 +1,172 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningLivyDevServer } from "../src/dev-server/index.js";
+import { devServer } from "./helpers.js";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+const tsx = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
+const cli = join(import.meta.dirname, "..", "src", "cli.ts");
+const jobs = join(import.meta.dirname, "fixtures", "jobs");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function livy(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", tsx, cli, ...args], {
+      cwd: jobs,
+      env: { ...process.env, LIVY_URL: "", ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let server: RunningLivyDevServer;
+let url: string;
+beforeAll(async () => {
+  ({ server } = await devServer());
+  url = server.url;
+});
+afterAll(() => server.close());
+
+describe("livy CLI", () => {
+  it("prints help, and rejects bad usage with exit code 2", async () => {
+    const help = await livy(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: livy <command>");
+    expect((await livy([])).code).toBe(2);
+    const unknown = await livy(["frobnicate", "--url", url]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const conf = await livy(["submit", "count.mjs", "--conf", "novalue", "--url", url]);
+    expect(conf.code).toBe(2);
+    expect(conf.stderr).toContain("--conf expects key=value");
+    const field = await livy(["submit", "count.mjs", "--executor-memory", "lots", "--url", url]);
+    expect(field.code).toBe(2);
+    expect(field.stderr).toContain("Invalid executorMemory");
+    expect((await livy(["status", "x", "--url", url])).code).toBe(2);
+    expect((await livy(["list", "--url", "not a url"])).code).toBe(2);
+  });
+
+  it("submits and waits, with state changes and elapsed time on stderr", async () => {
+    const run = await livy(
+      ["submit", "count.mjs", "2", "--name", "cli-ok", "--wait", "--poll", "50"],
+      {
+        LIVY_URL: url,
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/\[\s+\d+\.\ds\] batch \d+ submitted \(starting\)/);
+    expect(run.stderr).toMatch(/batch \d+: (starting|running) → success/);
+    expect(run.stderr).toMatch(/batch \d+ finished: success/);
+    expect(run.stdout).toMatch(/^\d+\tsuccess\tcli-ok\tlocal-/m);
+    expect(run.stdout).not.toContain("line 1");
+  });
+
+  it("follows logs and exits 1 when the batch fails", async () => {
+    const run = await livy([
+      "submit",
+      "count.mjs",
+      "3",
+      "0",
+      "4",
+      "--follow-logs",
+      "--poll",
+      "50",
+      "--url",
+      url,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("line 1\nline 2\nline 3\n");
+    expect(run.stderr).toContain("ended in state dead");
+  });
+
+  it("shows status, logs, the list and the version, and kills", async () => {
+    const submitted = await livy(["submit", "sleep.mjs", "--name", "cli-sleep", "--url", url]);
+    expect(submitted.code).toBe(0);
+    const id = submitted.stdout.split("\t")[0]!;
+    const status = await livy(["status", id, "--json", "--url", url]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ id: Number(id), name: "cli-sleep" });
+    const list = await livy(["list", "--url", url]);
+    expect(list.stdout).toContain("cli-sleep");
+    const version = await livy(["version", "--url", url]);
+    expect(version.stdout.trim()).toBe("0.8.0-incubating");
+    const logs = await livy(["logs", id, "--size", "1", "--from", "0", "--url", url]);
+    expect(logs.stdout).toContain("launching");
+    const timeout = await livy([
+      "logs",
+      id,
+      "--follow",
+      "--timeout",
+      "1",
+      "--kill-on-timeout",
+      "--url",
+      url,
+    ]);
+    expect(timeout.code).toBe(3);
+    expect(timeout.stdout).toContain("sleeping");
+    expect(timeout.stderr).toContain("it was killed");
+    const gone = await livy(["kill", id, "--url", url]);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toContain("not found");
+  });
+
+  it("exits 4 when Livy is unreachable", async () => {
+    const run = await livy(["list", "--url", "http://127.0.0.1:9/"]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("livy: Livy GET /batches");
+  }, 60_000);
+
+  it("serves the dev server until SIGTERM", async () => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ["--import", tsx, cli, "serve", "--port", "0", "--csrf"],
+      {
+        cwd: jobs,
+      },
+    );
+    const serving = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout?.on("data", (chunk) => {
+        out += chunk;
+        const match = /listening on (http:\/\/\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.on("close", (code) => reject(new Error(`serve exited ${code}`)));
+    });
+    try {
+      const run = await livy([
+        "submit",
+        "run.sh",
+        "hi",
+        "--wait",
+        "--poll",
+        "50",
+        "--url",
+        serving,
+      ]);
+      expect(run.code).toBe(0);
+      const noCsrf = await livy(["submit", "run.sh", "--no-csrf", "--url", serving]);
+      expect(noCsrf.code).toBe(4);
+      expect(noCsrf.stderr).toContain("Missing Required Header for CSRF protection.");
+    } finally {
+      const closed = new Promise((resolve) => child.on("close", resolve));
+      child.kill("SIGTERM");
+      expect(await closed).toBe(0);
+    }
+  });
+});
