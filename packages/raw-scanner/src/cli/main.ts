@@ -1,0 +1,357 @@
+import { randomBytes } from "node:crypto";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { mergeConfig, parseArgv } from "../core/argv.js";
+import {
+  createWriter,
+  emptyConfig,
+  firewallRules,
+  formatEcho,
+  mergeRecords,
+  type OsPortsIo,
+  type OutputMeta,
+  OutputSink,
+  overlapWarning,
+  parseConfig,
+  parsePorts,
+  parseSourcePortRange,
+  type RawScanConfig,
+  RawScannerError,
+  readEphemeralRange,
+  readScan,
+  recordsOf,
+  type ScanProgress,
+  type ScanResult,
+  scan,
+  suggestSourcePorts,
+} from "../index.js";
+
+/** Everything the CLI touches, injectable for tests. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** Config files read before any `-c` (missing ones are skipped). */
+  defaultConfigPaths?: string[];
+  /** Registers a Ctrl-C handler; returns its remover. */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** Where `paused.conf` goes. Default `paused.conf` in the working directory. */
+  pausedPath?: string;
+  osPorts?: OsPortsIo;
+}
+
+/** The default configuration files, read in order when present (masscan reads /etc/masscan/masscan.conf). */
+export function defaultConfigPaths(env: NodeJS.ProcessEnv = process.env): string[] {
+  const xdg = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
+  return ["/etc/raw-scanner/raw-scanner.conf", join(xdg, "raw-scanner", "raw-scanner.conf")];
+}
+
+const VERSION = "0.1.0";
+
+export const HELP = `usage: raw-scan <targets…> -p <ports> [options]
+       raw-scan source-ports [--size N] [--source-port A-B]
+       raw-scan --readscan <files…> [-oJ|-oL|-oG|-oX|-oD|-oB <file>]
+
+masscan-compatible flags (any masscan.conf name also works as --name value):
+  -p, --ports LIST        ports to probe: 22,80,8000-8100
+  --rate N                probes per second (default 100)
+  --max-rate N            refuse rates above N (default 1000000)
+  --banners               grab banners from open ports (SSH/SMTP/FTP, HTTP, TLS)
+  --exclude LIST          addresses/blocks/ranges never to probe
+  --excludefile FILE      file of excludes (one per line, # comments)
+  -iL, --includefile FILE file of targets
+  --shards I/N            probe only shard I of N
+  --seed N                64-bit seed of the probe order (default random)
+  --resume FILE           continue a paused scan (paused.conf)
+  --retries N             extra attempts for unanswered probes (default 0)
+  --wait S                seconds to wait for late replies (default 10)
+  --connect-timeout MS    connect timeout (default 1000)
+  --source-port A-B       source ports of the raw backend (power of two)
+  --backend auto|native|js
+  --show closed,filtered  also report closed/filtered ports
+  --allow-reserved        also scan IANA reserved blocks
+  -oJ/-oD/-oL/-oG/-oX/-oB FILE   JSON, NDJSON, list, grepable, XML, binary output ("-" = stdout)
+  -c, --conf FILE         read another config file
+  --echo                  print the effective configuration and exit
+  --readscan FILES        read scan files back and convert them
+  --no-progress           no progress line
+
+Config files read first: /etc/raw-scanner/raw-scanner.conf, ~/.config/raw-scanner/raw-scanner.conf.
+Only scan networks you own or are authorised to test.
+`;
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new RawScannerError(
+      code === "ENOENT" ? "CONFIG_NOT_FOUND" : "CONFIG_INVALID",
+      `cannot read ${what} ${path}: ${(cause as Error).message}`,
+      { cause, path },
+    );
+  }
+}
+
+/** Loads default files, `-c` files and the resume file, then the command line on top. */
+async function effectiveConfig(
+  io: CliIo,
+  args: ReturnType<typeof parseArgv>,
+): Promise<RawScanConfig> {
+  let config = emptyConfig();
+  for (const path of io.defaultConfigPaths ?? defaultConfigPaths(io.env)) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch {
+      continue; // default files are optional
+    }
+    config = mergeConfig(config, parseConfig(text, path));
+  }
+  for (const path of args.configFiles)
+    config = mergeConfig(config, parseConfig(await readText(path, "config file"), path));
+  if (args.resumeFile) {
+    const resumed = parseConfig(await readText(args.resumeFile, "resume file"), args.resumeFile);
+    if (resumed.resumeIndex === undefined || resumed.seed === undefined) {
+      throw new RawScannerError(
+        "RESUME_MISMATCH",
+        `${args.resumeFile} has no resume-index and seed: not a paused scan`,
+        {
+          path: args.resumeFile,
+        },
+      );
+    }
+    config = mergeConfig(config, resumed);
+  }
+  return mergeConfig(config, args.config);
+}
+
+function seedOf(config: RawScanConfig): bigint {
+  return config.seed ?? randomBytes(8).readBigUInt64BE(0);
+}
+
+function interactive(result: ScanResult): string {
+  let line = `Discovered ${result.status} port ${result.port}/${result.protocol} on ${result.address}\n`;
+  if (result.banner) {
+    line += `Banner on port ${result.port}/${result.protocol} on ${result.address}: [${result.banner.service}] ${JSON.stringify(result.banner.text).slice(1, -1)}\n`;
+  }
+  return line;
+}
+
+function progressLine(p: ScanProgress): string {
+  const pct = p.total === 0 ? 100 : (100 * p.done) / p.total;
+  const eta = Math.ceil(p.eta);
+  const hms = `${Math.floor(eta / 3600)}:${String(Math.floor(eta / 60) % 60).padStart(2, "0")}:${String(eta % 60).padStart(2, "0")}`;
+  return `rate:${(p.rate / 1000).toFixed(2).padStart(7)}-kpps, ${pct.toFixed(2).padStart(6)}% done, ${hms} remaining, found=${p.found}`;
+}
+
+/** Runs `raw-scan`; returns the exit code (0 ok, 1 error, 130 paused by Ctrl-C). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (error) {
+    if (error instanceof RawScannerError) {
+      io.stderr.write(`raw-scan: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgv(argv);
+  if (args.command === "help") {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (args.command === "version") {
+    io.stdout.write(`raw-scan ${VERSION}\n`);
+    return 0;
+  }
+  if (args.command === "source-ports") return sourcePorts(io, args.config.sourcePort, args.size);
+  const config = await effectiveConfig(io, args);
+  for (const name of config.ignored)
+    io.stderr.write(`raw-scan: note: "${name}" is a masscan raw-packet option; ignored here\n`);
+  if (args.command === "readscan") return readscanCommand(io, args.readscan, config);
+
+  const seed = seedOf(config);
+  const rate = config.rate ?? 100;
+  const shard = config.shard ?? { index: 1, count: 1 };
+  if (args.command === "echo") {
+    io.stdout.write(formatEcho(config, { seed, rate, shard }));
+    return 0;
+  }
+  const targets = [...config.targets];
+  for (const f of config.includeFiles) targets.push(await readText(f, "include file"));
+  const exclude = [...config.exclude];
+  for (const f of config.excludeFiles) exclude.push(await readText(f, "exclude file"));
+  if (config.ports.length === 0) {
+    throw new RawScannerError("INVALID_PORT", "no ports given: add -p, e.g. -p 80 or -p 1-1024");
+  }
+  if (config.sourcePort !== undefined) {
+    const range = parseSourcePortRange(config.sourcePort);
+    try {
+      const eph = await readEphemeralRange(io.osPorts);
+      const warning = overlapWarning(range, eph);
+      if (warning)
+        io.stderr.write(
+          `raw-scan: warning: ${warning}\n(the connect backend lets the OS pick source ports; the range matters for the raw backend)\n`,
+        );
+    } catch {
+      // Not knowing the ephemeral range only costs the warning.
+    }
+  }
+  const showProgress = args.progress ?? io.stderr.isTTY === true;
+  const controller = new AbortController();
+  const run = scan({
+    targets,
+    ports: config.ports.join(","),
+    exclude,
+    rate,
+    ...(config.maxRate !== undefined ? { maxRate: config.maxRate } : {}),
+    backend: config.backend ?? "auto",
+    seed,
+    shard,
+    ...(config.resumeIndex !== undefined ? { resumeIndex: config.resumeIndex } : {}),
+    ...(config.retries !== undefined ? { retries: config.retries } : {}),
+    ...(config.wait !== undefined ? { wait: config.wait } : {}),
+    ...(config.connectTimeout !== undefined ? { connectTimeout: config.connectTimeout } : {}),
+    ...(config.sourcePort !== undefined ? { sourcePort: config.sourcePort } : {}),
+    banners: config.banners ?? false,
+    bannerOptions: {
+      ...(config.helloTimeout !== undefined ? { timeout: config.helloTimeout * 1000 } : {}),
+      ...(config.httpHost !== undefined ? { httpHost: config.httpHost } : {}),
+    },
+    show: ["open", ...config.show.filter((s) => s !== "open")],
+    allowReserved: config.allowReserved ?? false,
+    signal: controller.signal,
+    logger: { warn: (m) => io.stderr.write(`raw-scan: ${m}\n`) },
+    onProgress: (p) => {
+      if (showProgress && p.phase !== "done") io.stderr.write(`\r${progressLine(p)}`);
+    },
+  });
+  const startTime = new Date();
+  const meta: OutputMeta = { startTime, ports: [] };
+  meta.ports = parsePorts(config.ports.join(",")).ranges;
+  const sinks: OutputSink[] = [];
+  const stdoutWriters = config.outputs
+    .filter((o) => o.filename === "-")
+    .map((o) => createWriter(o.format));
+  try {
+    for (const o of config.outputs)
+      if (o.filename !== "-") sinks.push(await OutputSink.open(o.filename, o.format, meta));
+  } catch (error) {
+    for (const s of sinks) await s.abort();
+    throw error;
+  }
+  for (const w of stdoutWriters) io.stdout.write(asText(w.begin(meta)));
+  let interrupted = false;
+  const remove = io.onInterrupt?.(() => {
+    interrupted = true;
+    controller.abort();
+  });
+  io.stderr.write(
+    `Starting raw-scan ${VERSION} at ${startTime.toISOString()}\nScanning ${run.size} probes (${run.backend.name} backend, ${run.backend.layer}) at ${rate}/s, seed ${run.seed}\n`,
+  );
+  let failure: unknown;
+  try {
+    for await (const result of run) {
+      for (const s of sinks) s.write(result);
+      for (const w of stdoutWriters) {
+        for (const r of recordsOf(result))
+          io.stdout.write(asText(r.kind === "status" ? w.status(r) : w.banner(r)));
+      }
+      if (config.outputs.length === 0) io.stdout.write(interactive(result));
+    }
+  } catch (error) {
+    failure = error;
+  } finally {
+    remove?.();
+  }
+  if (showProgress) io.stderr.write("\n");
+  const end: OutputMeta = { ...meta, endTime: new Date() };
+  for (const w of stdoutWriters) io.stdout.write(asText(w.end(end)));
+  // Outputs hold what was found so far, complete and well-formed, even after a pause.
+  for (const s of sinks) await s.close(end);
+  if (failure instanceof RawScannerError && failure.code === "ABORTED" && interrupted) {
+    const paused = { ...config, resumeIndex: run.resumeIndex, seed: run.seed };
+    const path = io.pausedPath ?? "paused.conf";
+    const tmp = `${path}.tmp`;
+    await writeFile(tmp, formatEcho(paused, { seed: run.seed, rate, shard }));
+    await rename(tmp, path);
+    io.stderr.write(
+      `\nraw-scan: paused; saved resume state to ${path} (continue with --resume ${path})\n`,
+    );
+    return 130;
+  }
+  if (failure) throw failure;
+  return 0;
+}
+
+function asText(chunk: string | Uint8Array): string {
+  return typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("latin1");
+}
+
+async function readscanCommand(io: CliIo, files: string[], config: RawScanConfig): Promise<number> {
+  const records = [];
+  for (const f of files) {
+    let data: Buffer;
+    try {
+      data = await readFile(f);
+    } catch (cause) {
+      throw new RawScannerError(
+        "OUTPUT_PARSE",
+        `cannot read scan file ${f}: ${(cause as Error).message}`,
+        { cause, path: f },
+      );
+    }
+    records.push(...readScan(data));
+  }
+  const first = records[0]?.time ?? new Date();
+  const meta: OutputMeta = { startTime: first, endTime: records.at(-1)?.time ?? first };
+  if (config.outputs.length === 0) {
+    for (const r of mergeRecords(records)) io.stdout.write(interactive(r));
+    return 0;
+  }
+  for (const o of config.outputs) {
+    if (o.filename === "-") {
+      const w = createWriter(o.format);
+      io.stdout.write(asText(w.begin(meta)));
+      for (const r of records)
+        io.stdout.write(asText(r.kind === "status" ? w.status(r) : w.banner(r)));
+      io.stdout.write(asText(w.end(meta)));
+      continue;
+    }
+    const sink = await OutputSink.open(o.filename, o.format, meta);
+    for (const r of records) sink.record(r);
+    await sink.close(meta);
+  }
+  return 0;
+}
+
+async function sourcePorts(io: CliIo, given: string | undefined, size = 1024): Promise<number> {
+  const eph = await readEphemeralRange(io.osPorts);
+  io.stdout.write(`OS ephemeral port range: ${eph.first}-${eph.last}\n`);
+  if (given !== undefined) {
+    const range = parseSourcePortRange(given);
+    const warning = overlapWarning(range, eph);
+    io.stdout.write(
+      warning ? `warning: ${warning}\n` : `source-port ${given} does not overlap it.\n`,
+    );
+  }
+  const suggestion = suggestSourcePorts(eph, size);
+  if (!suggestion) {
+    io.stdout.write(
+      "no free power-of-two range outside the ephemeral range; shrink the OS range first\n",
+    );
+    return 1;
+  }
+  const rules = firewallRules(suggestion);
+  io.stdout.write(
+    `suggested: --source-port ${suggestion.first}-${suggestion.last}\n` +
+      "then stop the OS from resetting the raw scanner's connections on those ports:\n" +
+      `  Linux (iptables): ${rules.iptables}\n  Linux (nftables): ${rules.nft}\n  macOS (pf):       ${rules.pf}   (in /etc/pf.conf, then pfctl -f /etc/pf.conf)\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,169 @@
+import { RawScannerError } from "../errors.js";
+import {
+  applyOption,
+  canonicalOption,
+  emptyConfig,
+  finishOutputs,
+  type RawScanConfig,
+} from "./config.js";
+import type { OutputFormat } from "./output/records.js";
+
+/** What `raw-scan` was asked to do. */
+export interface ParsedArgs {
+  command: "scan" | "source-ports" | "help" | "version" | "readscan" | "echo";
+  /** Settings from the command line only (config files are merged by the caller). */
+  config: RawScanConfig;
+  /** `-c` / `--conf` files, in order. */
+  configFiles: string[];
+  /** `--resume <file>`: a paused.conf to continue. */
+  resumeFile?: string;
+  /** `--readscan` files. */
+  readscan: string[];
+  /** Print the progress line (default: when stderr is a terminal). */
+  progress?: boolean;
+  /** `source-ports --size N`. */
+  size?: number;
+}
+
+const OUTPUT_FLAGS: Record<string, OutputFormat> = {
+  J: "json",
+  D: "ndjson",
+  L: "list",
+  G: "grepable",
+  X: "xml",
+  B: "binary",
+};
+
+/** Options that take no value (a following `true`/`false` is still read). */
+const BOOLEAN = new Set(["banners", "allow-reserved"]);
+
+/**
+ * Parses masscan-style arguments: `--name value`, `--name=value`, `-p80` / `-p 80`,
+ * `-oJ file`, `-iL file`, `-c file`, bare targets. A `--name` is any masscan.conf name, so the
+ * command line and the config file share one table. Unknown flags throw `CONFIG_UNKNOWN_OPTION`
+ * with the closest known name.
+ */
+export function parseArgv(argv: readonly string[]): ParsedArgs {
+  const out: ParsedArgs = { command: "scan", config: emptyConfig(), configFiles: [], readscan: [] };
+  const args = [...argv];
+  if (args[0] === "source-ports") {
+    out.command = "source-ports";
+    args.shift();
+  }
+  let echo = false;
+  const value = (flag: string, i: number): string => {
+    const v = args[i];
+    if (v === undefined) {
+      throw new RawScannerError("CONFIG_INVALID", `${flag} needs a value`, { input: flag });
+    }
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "-h" || arg === "--help" || arg === "-?") {
+      out.command = "help";
+      continue;
+    }
+    if (arg === "-V" || arg === "--version") {
+      out.command = "version";
+      continue;
+    }
+    if (arg === "--echo") {
+      echo = true;
+      continue;
+    }
+    if (arg === "--progress" || arg === "--no-progress") {
+      out.progress = arg === "--progress";
+      continue;
+    }
+    const o = /^-o([JDLGXB])$/.exec(arg);
+    if (o) {
+      out.config.outputs.push({
+        format: OUTPUT_FLAGS[o[1] as string] as OutputFormat,
+        filename: value(arg, ++i),
+      });
+      continue;
+    }
+    if (arg === "-c" || arg === "--conf" || arg === "--config") {
+      out.configFiles.push(value(arg, ++i));
+      continue;
+    }
+    if (arg === "--resume") {
+      out.resumeFile = value(arg, ++i);
+      continue;
+    }
+    if (arg === "--size" && out.command === "source-ports") {
+      const n = Number(value(arg, ++i));
+      if (!Number.isInteger(n) || n < 1 || n > 32768) {
+        throw new RawScannerError(
+          "INVALID_ARGUMENT",
+          `--size must be an integer 1–32768, got ${args[i]}`,
+        );
+      }
+      out.size = n;
+      continue;
+    }
+    if (arg === "--readscan") {
+      while (i + 1 < args.length && !(args[i + 1] as string).startsWith("-"))
+        out.readscan.push(args[++i] as string);
+      if (out.readscan.length === 0)
+        throw new RawScannerError("CONFIG_INVALID", "--readscan needs at least one file");
+      continue;
+    }
+    if (arg === "-iL") {
+      applyOption(out.config, "includefile", value(arg, ++i));
+      continue;
+    }
+    if (arg.startsWith("-p") && !arg.startsWith("--")) {
+      applyOption(out.config, "ports", arg.length > 2 ? arg.slice(2) : value(arg, ++i));
+      continue;
+    }
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      const canonical = canonicalOption(name);
+      let v: string;
+      if (eq >= 0) v = arg.slice(eq + 1);
+      else if (canonical && BOOLEAN.has(canonical)) {
+        const next = args[i + 1];
+        v = next === "true" || next === "false" ? (args[++i] as string) : "true";
+      } else {
+        // Unknown names still consume their value so the error names the flag, not the value.
+        const next = args[i + 1];
+        v = next !== undefined && !next.startsWith("-") ? (args[++i] as string) : "";
+      }
+      applyOption(out.config, name, v);
+      continue;
+    }
+    if (arg.startsWith("-") && arg !== "-") {
+      applyOption(out.config, arg.replace(/^-+/, ""), ""); // throws with a suggestion
+      continue;
+    }
+    out.config.targets.push(arg);
+  }
+  finishOutputs(out.config);
+  if (out.command === "scan") {
+    if (echo) out.command = "echo";
+    else if (out.readscan.length > 0) out.command = "readscan";
+  }
+  return out;
+}
+
+/** Merges `b` over `a`: lists add up, single values in `b` win. */
+export function mergeConfig(a: RawScanConfig, b: RawScanConfig): RawScanConfig {
+  const out: RawScanConfig = {
+    ...a,
+    ...Object.fromEntries(
+      Object.entries(b).filter(([, v]) => v !== undefined && !Array.isArray(v)),
+    ),
+    targets: [...a.targets, ...b.targets],
+    ports: [...a.ports, ...b.ports],
+    exclude: [...a.exclude, ...b.exclude],
+    excludeFiles: [...a.excludeFiles, ...b.excludeFiles],
+    includeFiles: [...a.includeFiles, ...b.includeFiles],
+    show: [...new Set([...a.show, ...b.show])],
+    outputs: [...a.outputs, ...b.outputs],
+    ignored: [...new Set([...a.ignored, ...b.ignored])],
+  };
+  return out;
+}

@@ -1,0 +1,619 @@
+import { randomBytes } from "node:crypto";
+import { type BannerOptions, grabBanner } from "./adapters/banners.js";
+import { type ConnectLayer, Connector } from "./adapters/connect.js";
+import { Blackrock } from "./core/blackrock.js";
+import { parseSourcePortRange, type SourcePortRange, SynCookies } from "./core/cookies.js";
+import { formatIpv4, formatIpv6 } from "./core/ip.js";
+import { TokenBucket } from "./core/rate.js";
+import type { PortStatus, ScanResult } from "./core/result.js";
+import { type ReservedBlock, TargetSpace } from "./core/targets.js";
+import { RawScannerError } from "./errors.js";
+import { chooseBackend } from "./native.js";
+
+/** A progress report, emitted about four times a second and once at the end. */
+export interface ScanProgress {
+  /** `scan` while probes go out, `wait` while late replies are awaited, `done` at the end. */
+  phase: "scan" | "wait" | "done";
+  /** Probes sent so far in this run (retries included). */
+  sent: number;
+  /** Distinct (address, port) pairs this run will probe (this shard, from the resume point). */
+  total: number;
+  /** Pairs finished (answered, timed out or given up). */
+  done: number;
+  /** Open ports found so far. */
+  found: number;
+  /** Measured probes per second over the run. */
+  rate: number;
+  /** Seconds until the last probe is sent at the current rate (0 when done). */
+  eta: number;
+  /** The index to resume from if the scan stopped now (see `resumeIndex`). */
+  resumeIndex: bigint;
+}
+
+/** Minimal logger; `console` fits. */
+export interface ScanLogger {
+  warn(message: string): void;
+  debug?(message: string): void;
+}
+
+/** Options of {@link scan}. Defaults follow masscan where it has one. */
+export interface ScanOptions {
+  /** Addresses, CIDR blocks, ranges; explicit, never implied. Required. */
+  targets: string | readonly string[];
+  /** Ports: `"22,80,8000-8100"` or a list. Required. */
+  ports: string | ReadonlyArray<string | number>;
+  /** Addresses/blocks/ranges never to probe. */
+  exclude?: string | readonly string[];
+  /** Probes per second. Default 100 (masscan's default). */
+  rate?: number;
+  /** Upper bound on `rate`; a higher rate is refused with `RATE_ABOVE_MAX`. Default 1,000,000. */
+  maxRate?: number;
+  /** Backend: `auto` (default; the connect backend in this release), `native` (raw packets; throws `NATIVE_UNAVAILABLE` until the addon ships), `js`. */
+  backend?: "auto" | "native" | "js";
+  /** 64-bit seed of the probe order and of the cookie secret. Default: random. */
+  seed?: bigint | number;
+  /** Shard `i/n` (1-based): probe indices i-1, i-1+n, i-1+2n… Default 1/1. */
+  shard?: { index: number; count: number } | string;
+  /** Start at this index (from a paused scan's `resumeIndex`). */
+  resumeIndex?: bigint | number;
+  /** Extra attempts for probes that got no answer. Default 0. */
+  retries?: number;
+  /** Milliseconds between attempts of one probe. Default 1000. */
+  retryDelay?: number;
+  /** Seconds to wait after the last probe for outstanding replies. Default 10 (masscan's). */
+  wait?: number;
+  /** Milliseconds a connect may take before the port counts as filtered. Default 1000. */
+  connectTimeout?: number;
+  /** Connects in flight at most. Default: rate × connectTimeout, clamped to 16–2048. */
+  concurrency?: number;
+  /** Source ports for the raw backend's cookies (`"40000-41023"`, a power of two). Default 40000-41023. */
+  sourcePort?: string | SourcePortRange;
+  /** Grab banners from open ports. Default false. */
+  banners?: boolean;
+  /** Banner grab tuning (timeouts, byte cap, HTTP Host). */
+  bannerOptions?: Omit<BannerOptions, "signal" | "now">;
+  /** Statuses to yield. Default `["open"]`, as masscan reports. */
+  show?: readonly PortStatus[];
+  /** Allow IANA reserved blocks (multicast, documentation…). Default false. */
+  allowReserved?: boolean;
+  /** Force the socket layer of the connect backend (tests, benchmarks). */
+  connectLayer?: ConnectLayer;
+  signal?: AbortSignal;
+  logger?: ScanLogger;
+  onProgress?: (progress: ScanProgress) => void;
+  /** Wall clock for result times. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/** A running scan: iterate it for results; read `resumeIndex` after a stop to resume later. */
+export interface ScanRun extends AsyncIterable<ScanResult> {
+  /** Pairs in the whole target space (all shards), exact. */
+  readonly size: bigint;
+  /** The seed in use (random unless given). */
+  readonly seed: bigint;
+  /** Shard in use. */
+  readonly shard: { index: number; count: number };
+  /** Backend in use and why it was picked. */
+  readonly backend: { name: "js"; reason: string; layer: ConnectLayer };
+  /** Reserved blocks that were skipped. */
+  readonly skippedReserved: readonly ReservedBlock[];
+  /** The lowest index not yet finished: pass it as `resumeIndex` to continue. */
+  readonly resumeIndex: bigint;
+  /** SYN cookies of this scan (what the raw backend puts on the wire). */
+  readonly cookies: SynCookies;
+  /** Stops sending; in-flight probes are dropped (they are re-probed on resume). */
+  stop(): void;
+}
+
+const DEFAULT_SOURCE_PORTS: SourcePortRange = { first: 40000, last: 41023 };
+
+/** Parses `i/n`. */
+export function parseShard(shard: { index: number; count: number } | string): {
+  index: number;
+  count: number;
+} {
+  const s =
+    typeof shard === "string"
+      ? (() => {
+          const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(shard);
+          return m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
+        })()
+      : shard;
+  if (
+    !s ||
+    !Number.isInteger(s.index) ||
+    !Number.isInteger(s.count) ||
+    s.count < 1 ||
+    s.index < 1 ||
+    s.index > s.count
+  ) {
+    throw new RawScannerError(
+      "INVALID_ARGUMENT",
+      `shard must be i/n with 1 ≤ i ≤ n, got ${JSON.stringify(shard)}`,
+      {
+        input: String(typeof shard === "string" ? shard : `${shard.index}/${shard.count}`),
+      },
+    );
+  }
+  return s;
+}
+
+const toList = (v: string | readonly string[] | undefined): string[] =>
+  v === undefined ? [] : typeof v === "string" ? [v] : [...v];
+
+function positive(name: string, v: number | undefined, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
+    throw new RawScannerError(
+      "INVALID_ARGUMENT",
+      `${name} must be a number ≥ ${min}, got ${String(v)}`,
+    );
+  }
+  return v;
+}
+
+/**
+ * Scans `targets` × `ports` in a keyed pseudo-random order at `rate` probes per second and
+ * yields what it finds. Validation happens here, synchronously: bad input throws before any
+ * packet leaves.
+ */
+export function scan(options: ScanOptions): ScanRun {
+  const rate = positive("rate", options.rate, 100, Number.MIN_VALUE);
+  const maxRate = positive("maxRate", options.maxRate, 1_000_000, Number.MIN_VALUE);
+  if (rate > maxRate) {
+    throw new RawScannerError(
+      "RATE_ABOVE_MAX",
+      `rate ${rate}/s is above max-rate ${maxRate}/s; lower it or raise maxRate`,
+    );
+  }
+  const requested = options.backend ?? "auto";
+  if (requested !== "auto" && requested !== "native" && requested !== "js") {
+    throw new RawScannerError(
+      "INVALID_ARGUMENT",
+      `backend must be auto, native or js, got ${String(requested)}`,
+    );
+  }
+  const choice = chooseBackend(requested);
+  if (choice.backend !== "js") {
+    throw new RawScannerError(
+      "NATIVE_UNAVAILABLE",
+      `backend 'native' is not available: ${choice.reason}. Use backend 'auto' or 'js' (TCP connect scan, no root needed).`,
+    );
+  }
+  const space = TargetSpace.create({
+    targets: toList(options.targets),
+    ports: typeof options.ports === "string" ? options.ports : options.ports.map(String),
+    exclude: toList(options.exclude),
+    allowReserved: options.allowReserved ?? false,
+  });
+  for (const b of space.skippedReserved) {
+    options.logger?.warn(`skipping reserved block ${b.cidr} (${b.why}); allowReserved scans it`);
+  }
+  const shard = parseShard(options.shard ?? { index: 1, count: 1 });
+  const seed =
+    options.seed === undefined
+      ? randomBytes(8).readBigUInt64BE(0)
+      : BigInt.asUintN(64, BigInt(options.seed));
+  const sourcePorts =
+    options.sourcePort === undefined
+      ? DEFAULT_SOURCE_PORTS
+      : typeof options.sourcePort === "string"
+        ? parseSourcePortRange(options.sourcePort)
+        : parseSourcePortRange(`${options.sourcePort.first}-${options.sourcePort.last}`);
+  const connectTimeout = positive("connectTimeout", options.connectTimeout, 1000, 1);
+  const retries = positive("retries", options.retries, 0);
+  if (!Number.isInteger(retries))
+    throw new RawScannerError("INVALID_ARGUMENT", "retries must be an integer");
+  const retryDelay = positive("retryDelay", options.retryDelay, 1000);
+  const wait = positive("wait", options.wait, 10);
+  const concurrency = Math.floor(
+    positive(
+      "concurrency",
+      options.concurrency,
+      Math.min(2048, Math.max(16, Math.ceil((rate * connectTimeout) / 1000))),
+      1,
+    ),
+  );
+  let start = BigInt(shard.index - 1);
+  if (options.resumeIndex !== undefined) {
+    const r = BigInt(options.resumeIndex);
+    if (r < 0n || r > space.size || (r - start) % BigInt(shard.count) !== 0n) {
+      throw new RawScannerError(
+        "RESUME_MISMATCH",
+        `resume index ${r} does not belong to shard ${shard.index}/${shard.count} of a ${space.size}-probe scan`,
+        { input: String(r) },
+      );
+    }
+    start = r;
+  }
+  // Cookie secret from the seed, so a seeded scan is reproducible end to end.
+  const secret = Buffer.alloc(16);
+  secret.writeBigUInt64BE(seed, 0);
+  secret.writeBigUInt64BE(BigInt.asUintN(64, seed * 0x9e3779b97f4a7c15n + 1n), 8);
+  const cookies = new SynCookies({ secret, sourcePorts });
+  const connector = new Connector({
+    timeout: connectTimeout,
+    ...(options.connectLayer ? { layer: options.connectLayer } : {}),
+  });
+  return new JsScan(options, {
+    space,
+    shard,
+    seed,
+    rate,
+    start,
+    retries,
+    retryDelay,
+    wait,
+    concurrency,
+    cookies,
+    connector,
+    backendReason: choice.reason,
+  });
+}
+
+interface Plan {
+  space: TargetSpace;
+  shard: { index: number; count: number };
+  seed: bigint;
+  rate: number;
+  start: bigint;
+  retries: number;
+  retryDelay: number;
+  wait: number;
+  concurrency: number;
+  cookies: SynCookies;
+  connector: Connector;
+  backendReason: string;
+}
+
+interface Slot {
+  index: bigint;
+  finished: boolean;
+}
+
+interface Retry {
+  slot: Slot;
+  address: string;
+  family: 4 | 6;
+  port: number;
+  attempt: number;
+  due: number;
+}
+
+class JsScan implements ScanRun {
+  readonly size: bigint;
+  readonly seed: bigint;
+  readonly shard: { index: number; count: number };
+  readonly backend: { name: "js"; reason: string; layer: ConnectLayer };
+  readonly skippedReserved: readonly ReservedBlock[];
+  readonly cookies: SynCookies;
+  private readonly options: ScanOptions;
+  private readonly plan: Plan;
+  private next: bigint;
+  /** Launched-but-unfinished slots in index order, for the resume point. */
+  private readonly window: Slot[] = [];
+  private windowHead = 0;
+  private started = false;
+  private stopped = false;
+  private readonly queue: ScanResult[] = [];
+  private wake: (() => void) | undefined;
+  private failure: unknown;
+  private ended = false;
+  private sent = 0;
+  private doneCount = 0;
+  private found = 0;
+  private bannersInFlight = 0;
+  private readonly retryQueue: Retry[] = [];
+  private readonly show: ReadonlySet<PortStatus>;
+  private readonly now: () => Date;
+
+  constructor(options: ScanOptions, plan: Plan) {
+    this.options = options;
+    this.plan = plan;
+    this.size = plan.space.size;
+    this.seed = plan.seed;
+    this.shard = plan.shard;
+    this.cookies = plan.cookies;
+    this.skippedReserved = plan.space.skippedReserved;
+    this.backend = { name: "js", reason: plan.backendReason, layer: plan.connector.layer };
+    this.next = plan.start;
+    this.show = new Set(options.show ?? ["open"]);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get resumeIndex(): bigint {
+    while (this.windowHead < this.window.length && (this.window[this.windowHead] as Slot).finished)
+      this.windowHead++;
+    if (this.windowHead > 4096) {
+      this.window.splice(0, this.windowHead);
+      this.windowHead = 0;
+    }
+    const head = this.window[this.windowHead];
+    if (head) return head.index;
+    if (this.next < this.size) return this.next;
+    return this.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ScanResult> {
+    if (this.started) throw new RawScannerError("INVALID_ARGUMENT", "a scan can be iterated once");
+    this.started = true;
+    void this.run().then(
+      () => {
+        this.ended = true;
+        this.wake?.();
+      },
+      (error: unknown) => {
+        this.failure = error;
+        this.ended = true;
+        this.wake?.();
+      },
+    );
+    return {
+      next: async (): Promise<IteratorResult<ScanResult>> => {
+        for (;;) {
+          const item = this.queue.shift();
+          if (item) return { value: item, done: false };
+          if (this.ended) {
+            if (this.failure) throw this.failure;
+            return { value: undefined, done: true };
+          }
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+          });
+          this.wake = undefined;
+        }
+      },
+      return: async (): Promise<IteratorResult<ScanResult>> => {
+        this.stop();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private emit(result: ScanResult): void {
+    this.queue.push(result);
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private total(): number {
+    const remaining = this.size - this.plan.start;
+    const step = BigInt(this.plan.shard.count);
+    return remaining <= 0n ? 0 : Number((remaining + step - 1n) / step);
+  }
+
+  private async run(): Promise<void> {
+    const { space, connector, rate, concurrency, retries } = this.plan;
+    const signal = this.options.signal;
+    if (signal?.aborted) throw aborted(signal);
+    const bucket = new TokenBucket({ rate });
+    const perm = new Blackrock(space.size, this.plan.seed);
+    const step = BigInt(this.plan.shard.count);
+    const small = space.isSmall;
+    const addressCount = space.addressCount;
+    const t0 = performance.now();
+    let lastProgress = 0;
+    let slotWaiter: (() => void) | undefined;
+    const release = () => {
+      const w = slotWaiter;
+      slotWaiter = undefined;
+      w?.();
+    };
+    const progress = (phase: ScanProgress["phase"]) => {
+      const elapsed = (performance.now() - t0) / 1000;
+      const measured = elapsed > 0 ? this.sent / elapsed : 0;
+      const left = Math.max(0, this.total() - this.doneCount);
+      this.options.onProgress?.({
+        phase,
+        sent: this.sent,
+        total: this.total(),
+        done: this.doneCount,
+        found: this.found,
+        rate: measured,
+        eta: phase === "done" ? 0 : left / rate,
+        resumeIndex: this.resumeIndex,
+      });
+    };
+
+    const finish = (slot: Slot, result: ScanResult) => {
+      slot.finished = true;
+      this.doneCount++;
+      if (result.status === "open") this.found++;
+      if (!this.show.has(result.status)) return;
+      if (result.status === "open" && this.options.banners) {
+        this.bannersInFlight++;
+        const opts: BannerOptions = { ...this.options.bannerOptions, now: this.now };
+        if (signal) opts.signal = signal;
+        void grabBanner(result.address, result.port, opts)
+          .then((banner) => {
+            if (banner) result.banner = banner;
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            this.bannersInFlight--;
+            this.emit(result);
+            release();
+          });
+        return;
+      }
+      this.emit(result);
+    };
+
+    const launch = (slot: Slot, address: string, family: 4 | 6, port: number, attempt: number) => {
+      this.sent++;
+      connector.probe(address, port, family, (status, reason) => {
+        if (this.stopped && !slot.finished) {
+          release();
+          return;
+        }
+        if (status === "retry") {
+          // Our machine ran short (ports, descriptors): not an answer; try again shortly.
+          this.retryQueue.push({
+            slot,
+            address,
+            family,
+            port,
+            attempt,
+            due: performance.now() + 50,
+          });
+        } else if (status === "filtered" && attempt < retries) {
+          this.retryQueue.push({
+            slot,
+            address,
+            family,
+            port,
+            attempt: attempt + 1,
+            due: performance.now() + this.plan.retryDelay,
+          });
+        } else {
+          finish(slot, {
+            time: this.now(),
+            address,
+            port,
+            protocol: "tcp",
+            status,
+            reason,
+            ttl: 0,
+          });
+        }
+        release();
+      });
+    };
+
+    const onAbort = () => this.stop();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      let lastSend = performance.now();
+      for (;;) {
+        if (this.stopped) break;
+        const now = performance.now();
+        if (now - lastProgress > 250) {
+          lastProgress = now;
+          progress("scan");
+        }
+        const dueRetry = this.retryQueue.length > 0 && (this.retryQueue[0] as Retry).due <= now;
+        const more = this.next < this.size;
+        if (!more && !dueRetry) {
+          if (
+            connector.inFlight === 0 &&
+            this.retryQueue.length === 0 &&
+            this.bannersInFlight === 0
+          )
+            break;
+          // Waiting for late replies, at most `wait` seconds after the last probe.
+          if (now - lastSend > this.plan.wait * 1000 && this.retryQueue.length === 0) break;
+          await sleepOrWake(
+            this.retryQueue.length > 0 ? Math.max(1, (this.retryQueue[0] as Retry).due - now) : 50,
+            (w) => {
+              slotWaiter = w;
+            },
+          );
+          continue;
+        }
+        const free = concurrency - connector.inFlight;
+        if (free <= 0) {
+          await sleepOrWake(connectTimeoutOf(this.plan), (w) => {
+            slotWaiter = w;
+          });
+          continue;
+        }
+        const granted = bucket.take(Math.min(free, 256));
+        if (granted === 0) {
+          await sleepOrWake(Math.max(1, bucket.delayFor(1)), () => undefined);
+          continue;
+        }
+        lastSend = now;
+        for (let k = 0; k < granted; k++) {
+          const retry = this.retryQueue[0];
+          if (retry && retry.due <= now) {
+            this.retryQueue.shift();
+            launch(retry.slot, retry.address, retry.family, retry.port, retry.attempt);
+            continue;
+          }
+          if (this.next >= this.size) break;
+          const index = this.next;
+          this.next += step;
+          const slot: Slot = { index, finished: false };
+          this.window.push(slot);
+          let address: string;
+          let family: 4 | 6;
+          let port: number;
+          if (small) {
+            const x = perm.shuffle(Number(index));
+            const a = space.addressIndexAt(x);
+            port = space.portAt(x);
+            if (space.isV4Index(a)) {
+              address = formatIpv4(space.v4At(a));
+              family = 4;
+            } else {
+              address = formatIpv6(space.v6At(BigInt(a)));
+              family = 6;
+            }
+          } else {
+            const x = perm.shuffleBig(index);
+            const at = space.at(x);
+            address = at.address;
+            family = at.version;
+            port = at.port;
+            void addressCount;
+          }
+          launch(slot, address, family, port, 0);
+        }
+        // Let completions run before the next batch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      const wasStopped = this.stopped;
+      if (connector.inFlight > 0) {
+        this.stopped = true; // late callbacks must not finish slots after a stop
+        connector.abortAll();
+        this.stopped = wasStopped;
+      }
+      if (!wasStopped) {
+        // Anything left after the wait: no answer.
+        for (const r of this.retryQueue.splice(0)) {
+          finish(r.slot, {
+            time: this.now(),
+            address: r.address,
+            port: r.port,
+            protocol: "tcp",
+            status: "filtered",
+            reason: "no-response",
+            ttl: 0,
+          });
+        }
+      }
+      progress("done");
+    }
+    if (signal?.aborted) throw aborted(signal);
+  }
+}
+
+function connectTimeoutOf(plan: Plan): number {
+  return Math.max(1, Math.min(50, plan.retryDelay));
+}
+
+function aborted(signal: AbortSignal): RawScannerError {
+  return new RawScannerError("ABORTED", "scan aborted; resume with its resumeIndex", {
+    cause: signal.reason,
+  });
+}
+
+/** Sleeps `ms`, or less if the registered waker is called. Never spins. */
+function sleepOrWake(ms: number, register: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      resolve();
+    }
+    register(done);
+  });
+}
