@@ -1,4 +1,5 @@
 import type {
+  ActionCategory,
   ActionDefinition,
   ActionSettings,
   ConfigurationProperty,
@@ -7,7 +8,7 @@ import type {
 
 /** The `CreateCustomActionType` request body for an action. */
 export interface CreateCustomActionTypeBody {
-  category: string;
+  category: ActionCategory;
   provider: string;
   version: string;
   settings?: ActionSettings;

@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { CodePipelineClient, ListActionTypesCommand } from "@aws-sdk/client-codepipeline";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Setup, setup, until } from "./helpers.js";
+
+const pkgDir = join(import.meta.dirname, "..");
+const children: ChildProcess[] = [];
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+    cwd: pkgDir,
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: "AKIDEMULATOR",
+      AWS_SECRET_ACCESS_KEY: "x",
+      AWS_REGION: "us-east-1",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+let s: Setup | undefined;
+afterEach(async () => {
+  for (const c of children.splice(0))
+    if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await s?.close();
+  s = undefined;
+});
+
+describe("codepipeline-worker CLI", () => {
+  it("prints help, and refuses unknown commands, flags and modules without an action", async () => {
+    const help = await cli(["--help"]).exited;
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: codepipeline-worker");
+    const unknown = await cli(["launch"]).exited;
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "launch"');
+    const flag = await cli(["run", "x.js", "--frobnicate"]).exited;
+    expect(flag.code).toBe(2);
+    const none = await cli(["register", "test/fixtures/actions/none.ts"]).exited;
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("exports no action");
+    const missing = await cli(["register"]).exited;
+    expect(missing.code).toBe(2);
+  }, 60_000);
+
+  it("registers idempotently and explains a conflicting definition", async () => {
+    s = await setup();
+    const env = { CODEPIPELINE_ENDPOINT: s.emulator.url };
+    const first = await cli(["register", "test/fixtures/actions/slow.ts"], env).exited;
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ status: "created" });
+    const again = await cli([
+      "register",
+      "test/fixtures/actions/slow.ts",
+      "--endpoint",
+      s.emulator.url,
+    ]).exited;
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: "unchanged" });
+    const changed = await cli(["register", "test/fixtures/actions/slow-changed.ts"], env).exited;
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain(
+      "configurationProperties.Target.secret: registered false, defined true",
+    );
+    expect(changed.stderr).toContain("immutable");
+  }, 60_000);
+
+  it("emulate serves the API until SIGTERM", async () => {
+    const run = cli(["emulate", "--port", "0"]);
+    await until(() => run.output().stdout.includes("\n"), 30_000);
+    const info = JSON.parse(run.output().stdout.split("\n")[0] as string) as {
+      url: string;
+      env: Record<string, string>;
+    };
+    const client = new CodePipelineClient({
+      endpoint: info.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+    });
+    expect((await client.send(new ListActionTypesCommand({}))).actionTypes).toEqual([]);
+    client.destroy();
+    expect(info.env.CODEPIPELINE_S3_ENDPOINT).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    run.child.kill("SIGTERM");
+    expect((await run.exited).code).toBe(0);
+  }, 60_000);
+
+  it("run: SIGTERM mid-job fails the job with SystemUnavailable after the shutdown deadline", async () => {
+    s = await setup();
+    const env = {
+      CODEPIPELINE_ENDPOINT: s.emulator.url,
+      CODEPIPELINE_S3_ENDPOINT: s.emulator.s3Url,
+    };
+    const worker = cli(
+      [
+        "run",
+        "test/fixtures/actions/slow.ts",
+        "--register",
+        "--poll-interval",
+        "50",
+        "--shutdown-timeout",
+        "200",
+      ],
+      env,
+    );
+    await until(() => s?.emulator.listActionTypes().length === 1, 30_000);
+    const { jobId, actionExecutionId } = await s.emulator.enqueueJob({
+      actionTypeId: { category: "Deploy", provider: "SlowDeploy", version: "1" },
+      configuration: { Target: "prod" },
+      inputArtifacts: [{ name: "App", files: { "app.txt": "v1" } }],
+    });
+    await until(() => s?.emulator.getJob(jobId)?.status === "InProgress", 30_000);
+    await until(() => worker.output().stderr.includes("started prod"), 30_000);
+    worker.child.kill("SIGTERM");
+    const exit = await worker.exited;
+    expect(exit.code).toBe(0);
+    const execution = s.emulator.getExecution(actionExecutionId);
+    expect(execution?.status).toBe("Failed");
+    expect(execution?.failureDetails?.type).toBe("SystemUnavailable");
+  }, 60_000);
+
+  it("run: a worker killed with SIGKILL mid-job never reports success; the job times out", async () => {
+    s = await setup({ jobTimeoutMs: 1500 });
+    const env = {
+      CODEPIPELINE_ENDPOINT: s.emulator.url,
+      CODEPIPELINE_S3_ENDPOINT: s.emulator.s3Url,
+    };
+    const worker = cli(
+      ["run", "test/fixtures/actions/slow.ts", "--register", "--poll-interval", "50"],
+      env,
+    );
+    await until(() => s?.emulator.listActionTypes().length === 1, 30_000);
+    const { jobId, actionExecutionId } = await s.emulator.enqueueJob({
+      actionTypeId: { category: "Deploy", provider: "SlowDeploy", version: "1" },
+      configuration: { Target: "prod" },
+    });
+    await until(() => s?.emulator.getJob(jobId)?.status === "InProgress", 30_000);
+    worker.child.kill("SIGKILL");
+    expect((await worker.exited).signal).toBe("SIGKILL");
+    const execution = await s.emulator.waitForExecution(actionExecutionId, { timeoutMs: 20_000 });
+    expect(execution.status).toBe("Failed");
+    expect(s.emulator.getJob(jobId)?.status).toBe("TimedOut");
+  }, 60_000);
+});
