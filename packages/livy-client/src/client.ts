@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { LivyHttp, type LivyHttpOptions, type LivyLogger } from "./adapters/http.js";
 import type { RetryOptions } from "./core/retry.js";
 import { isEndedSessionState, isTerminalBatchState } from "./core/states.js";
@@ -118,21 +119,7 @@ export class LivyClient {
     }
     this.#http = new LivyHttp(options);
     this.url = this.#http.baseUrl;
-    this.sleep =
-      options.sleep ??
-      ((ms, signal) =>
-        new Promise<void>((resolve, reject) => {
-          if (signal?.aborted) return reject(signal.reason);
-          const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-          }, ms);
-          const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal?.reason);
-          };
-          signal?.addEventListener("abort", onAbort, { once: true });
-        }));
+    this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.now = options.now ?? Date.now;
     this.logger = options.logger;
   }

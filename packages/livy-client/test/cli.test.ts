@@ -59,6 +59,10 @@ describe("livy CLI", () => {
     expect(field.code).toBe(2);
     expect(field.stderr).toContain("Invalid executorMemory");
     expect((await livy(["status", "x", "--url", url])).code).toBe(2);
+    const header = await livy(["list", "--header", "no-colon", "--url", url]);
+    expect(header.code).toBe(2);
+    expect(header.stderr).toContain("--header expects 'Name: value'");
+    expect((await livy(["list", "--bogus", "--url", url])).code).toBe(2);
     expect((await livy(["list", "--url", "not a url"])).code).toBe(2);
   });
 

@@ -91,6 +91,14 @@ describe("client against the dev server over real HTTP", () => {
     const error = await rejection(client.waitForBatch(missing.id, fast));
     expect(error.code).toBe("BATCH_FAILED");
     expect(error.logTail?.join("\n")).toContain("file not found");
+    const remote = await client.submitBatch({ file: "s3://bucket/job.py" });
+    expect((await rejection(client.waitForBatch(remote.id, fast))).logTail?.join("\n")).toContain(
+      "runs local files only",
+    );
+    const notExecutable = await client.submitBatch({ file: "plain.txt" });
+    expect(
+      (await rejection(client.waitForBatch(notExecutable.id, fast))).logTail?.join("\n"),
+    ).toMatch(/cannot run .*plain\.txt: .*EACCES/);
     const failing = await client.submitBatch({ file: "count.mjs", args: ["2", "0", "3"] });
     const failed = await rejection(client.waitForBatch(failing.id, fast));
     expect(failed.batch?.state).toBe("dead");
@@ -170,6 +178,41 @@ describe("client against the dev server over real HTTP", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ msg: 'Unrecognized field "ttl"' });
     expect(response.headers.get("content-type")).toContain("application/json");
+  });
+
+  it("answers malformed requests like Livy", async () => {
+    const { server, client } = await start();
+    const post = (path: string, body: string) =>
+      fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const cases: Array<[Response, number, string]> = [
+      [await post("/batches", "{not json"), 400, "Invalid JSON body"],
+      [await post("/batches", "[]"), 400, "must be a JSON object"],
+      [await post("/batches", "{}"), 400, "File is required"],
+      [await post("/batches", '{"file": 3}'), 400, "Cannot deserialize field"],
+      [await post("/sessions", '{"kind": "scala"}'), 400, "Invalid kind: scala"],
+      [await fetch(`${server.url}/nothing-here`), 404, "only have"],
+      [await fetch(`${server.url}/batches`, { method: "DELETE" }), 405, "not allowed"],
+      [await fetch(`${server.url}/batches/0/statements`), 404, "not found"],
+    ];
+    for (const [response, status, text] of cases) {
+      expect(response.status).toBe(status);
+      expect(await response.text()).toContain(text);
+    }
+    const shared = await client.createSession({});
+    expect(shared.kind).toBe("shared");
+    const noKind = await post(`/sessions/${shared.id}/statements`, '{"code": "1"}');
+    expect(noKind.status).toBe(400);
+    const badKind = await post(
+      `/sessions/${shared.id}/statements`,
+      '{"code": "1", "kind": "cobol"}',
+    );
+    expect(badKind.status).toBe(400);
+    expect((await fetch(`${server.url}/sessions/${shared.id}/statements/9`)).status).toBe(404);
+    await client.deleteSession(shared.id);
   });
 
   it("sets Location on creation", async () => {
@@ -267,6 +310,23 @@ describe("client against the dev server over real HTTP", () => {
     await session.waitUntilIdle({ pollIntervalMs: 20 });
     expect((await session.run("40 + 2", { pollIntervalMs: 10 })).text).toBe("42");
     await session.close();
+  });
+
+  it("reports a statement cancelled by someone else", async () => {
+    const { client } = await start();
+    const session = await client.startSession({ kind: "javascript" }, { pollIntervalMs: 20 });
+    const running = session.run("while (true) {}", { pollIntervalMs: 10 });
+    setTimeout(() => void session.cancel(0), 100);
+    expect((await rejection(running)).code).toBe("STATEMENT_CANCELLED");
+    await session.close();
+  });
+
+  it("refuses statements in a dead session", async () => {
+    const { client } = await start();
+    const session = await client.startSession({ kind: "javascript" }, { pollIntervalMs: 20 });
+    await rejection(session.run("process.exit(0)", { pollIntervalMs: 10 }));
+    const error = await rejection(session.run("1", { pollIntervalMs: 10 }));
+    expect(error).toMatchObject({ code: "SERVER_ERROR", body: "Session is in state dead" });
   });
 
   it("times out a statement and cancels it", async () => {

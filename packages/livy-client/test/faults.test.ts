@@ -232,9 +232,10 @@ describe("faults", () => {
 
   it("rejects a 200 that is an HTML login page or not JSON", async () => {
     script = [html(200, "Knox SSO login")];
-    const page = await rejection(client({ retry: false }).getBatch(7));
+    const page = await rejection(client().getBatch(7));
     expect(page.code).toBe("INVALID_RESPONSE");
     expect(page.message).toContain("HTML page instead of JSON");
+    expect(seen).toHaveLength(1); // the same login page again would not help: no retry
     script = [(_req, res) => res.writeHead(200).end('{"id": 7, "state": ')];
     const cut = await rejection(client({ retry: false }).getBatch(7));
     expect(cut.code).toBe("INVALID_RESPONSE");
@@ -243,6 +244,51 @@ describe("faults", () => {
     const shape = await rejection(client({ retry: false }).getBatch(7));
     expect(shape.code).toBe("INVALID_RESPONSE");
     expect(shape.message).toContain('no valid "id"');
+  });
+
+  it("does not follow redirects to a login page", async () => {
+    script = [
+      (_req, res) => res.writeHead(302, { location: "https://sso.example.com/login" }).end(),
+    ];
+    const error = await rejection(client().getBatch(7));
+    expect(error).toMatchObject({ code: "HTTP_ERROR", status: 302 });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("rejects bodies of the wrong shape for every kind of response", async () => {
+    const livy = client({ retry: false });
+    const calls: Array<[() => Promise<unknown>, string]> = [
+      [() => livy.version(), "version"],
+      [() => livy.listBatches(), "sessions"],
+      [() => livy.getBatchState(7), "state"],
+      [() => livy.getBatchLog(7), "log"],
+      [() => livy.getSession(1), "id"],
+      [() => livy.listStatements(1), "statements"],
+      [() => livy.getStatement(1, 0), "id"],
+      [() => livy.completion(1, { code: "x", kind: "spark", cursor: 1 }), "candidates"],
+    ];
+    for (const [call, field] of calls) {
+      script = [json(200, [])];
+      const error = await rejection(call());
+      expect(error.code).toBe("INVALID_RESPONSE");
+      expect(error.message).toContain(`"${field}"`);
+    }
+    script = [json(200, { id: 7, from: 0, log: [] })];
+    expect((await rejection(livy.getBatchLog(7))).message).toContain('"total"');
+  });
+
+  it("rejects a finished statement without output, and a session that never gets idle", async () => {
+    script = [
+      json(201, { id: 0, code: "1", state: "waiting", output: null }),
+      json(200, { id: 0, code: "1", state: "available", output: null }),
+    ];
+    const error = await rejection(client().session(1).run("1"));
+    expect(error).toMatchObject({ code: "INVALID_RESPONSE", statementId: 0 });
+    script = Array(5).fill(json(200, { id: 1, state: "starting", kind: "spark", log: [] }));
+    let now = 0;
+    const slowClock = client({ now: () => (now += 1000) });
+    const idle = await rejection(slowClock.session(1).waitUntilIdle({ timeoutMs: 2500 }));
+    expect(idle).toMatchObject({ code: "TIMEOUT", sessionId: 1 });
   });
 
   it("surfaces unknown states and fields from newer servers", async () => {

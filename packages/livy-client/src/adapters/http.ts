@@ -204,7 +204,10 @@ export class LivyHttp {
         return { ...response, attempts: attempt };
       } catch (error) {
         if (!(error instanceof LivyError)) throw error;
-        if (!idempotent || !error.retryable || attempt >= maxAttempts) {
+        // An HTML page where JSON was expected is a login or error page of a proxy: asking
+        // again gets the same page, so it is not retried.
+        const loginPage = error.code === "INVALID_RESPONSE" && error.body?.startsWith("HTML page");
+        if (!idempotent || !error.retryable || loginPage || attempt >= maxAttempts) {
           if (attempt > 1) (error as { attempts?: number }).attempts = attempt;
           throw error;
         }
