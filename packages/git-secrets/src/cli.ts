@@ -3,6 +3,7 @@ import { realpathSync } from "node:fs";
 import { readFile as readLocalFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { addToBlobCache, blobOid } from "./adapters/blob-cache.js";
 import { repoPaths } from "./adapters/git.js";
 import { readStoredKey } from "./adapters/key-store.js";
 import {
@@ -13,6 +14,7 @@ import {
   init,
   lock,
   ls,
+  nativeBlobKeyId,
   parseFilterName,
   runFilterProcess,
   shellQuote,
@@ -174,12 +176,13 @@ async function main(argv: string[]): Promise<number> {
       const only = values.encrypted ? "encrypted" : values.unencrypted ? "unencrypted" : undefined;
       const r = await status({ only, fix: values.fix, command: selfCommand() });
       const problems = new Set(r.problems);
-      for (const f of r.files) {
+      const lines = r.files.map((f) => {
         const warn = problems.has(f.path)
           ? " *** WARNING: staged version is NOT ENCRYPTED! ***"
           : "";
-        out(`${f.encrypted ? "    encrypted" : "not encrypted"}: ${f.path}${warn}`);
-      }
+        return `${f.encrypted ? "    encrypted" : "not encrypted"}: ${f.path}${warn}`;
+      });
+      if (lines.length) out(lines.join("\n"));
       if (r.fixed.length) {
         out(
           `Re-staged ${r.fixed.length} file(s) encrypted; commit them. Earlier commits still hold their plaintext.`,
@@ -194,9 +197,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "ls": {
-      for (const f of await ls({})) {
-        out(`${f.keyName}\t${f.format}\t${f.keyId ?? "-"}\t${f.staged}\t${f.path}`);
-      }
+      const lines = (await ls({})).map(
+        (f) => `${f.keyName}\t${f.format}\t${f.keyId ?? "-"}\t${f.staged}\t${f.path}`,
+      );
+      if (lines.length) out(lines.join("\n"));
       return 0;
     }
     case "export-key": {
@@ -235,11 +239,21 @@ async function main(argv: string[]): Promise<number> {
     }
     case "filter-process": {
       const filter = values.filter ?? "git-seal";
+      // Blobs this process produces are encrypted by construction: remember their ids so
+      // the next `status` need not read them back.
+      const produced: { oid: string; keyId: string | undefined }[] = [];
       await runFilterProcess({
         input: process.stdin,
         output: process.stdout,
         codec: () => codecFor(filter),
+        onFile: (event) => {
+          if (event.command === "clean") {
+            produced.push({ oid: blobOid(event.result), keyId: nativeBlobKeyId(event.result) });
+          }
+        },
       });
+      if (produced.length > 0)
+        await addToBlobCache((await repoPaths(process.cwd())).gitDir, produced);
       return 0;
     }
     case "clean":

@@ -328,6 +328,28 @@ describe("status, ls and the filter configuration", () => {
     expect(readFileSync(join(dir, "legacy.conf"), "utf8")).toBe("LEGACY_PASSWORD=plain-legacy\n");
   });
 
+  it("remembers encrypted blob ids (never plaintext ones) and survives a damaged cache", async () => {
+    const { dir, result } = await sealedRepo({ "early.conf": "EARLY=plaintext-blob\n" });
+    write(dir, {
+      ".gitattributes":
+        "*.env filter=git-seal diff=git-seal\n*.conf filter=git-seal diff=git-seal\n",
+    });
+    git(dir, "add", ".gitattributes");
+    const cache = join(dir, ".git", "git-seal", "encrypted-blobs");
+    const dbOid = git(dir, "rev-parse", ":db.env").trim();
+    const earlyOid = git(dir, "rev-parse", ":early.conf").trim();
+    // The filter process recorded the blob it produced during git add.
+    expect(readFileSync(cache, "utf8")).toContain(`${dbOid} ${result.keyIds[0]}`);
+    const first = await status({ dir, command });
+    expect(first.problems).toEqual(["early.conf"]);
+    expect(readFileSync(cache, "utf8")).not.toContain(earlyOid);
+    expect((await ls({ dir })).find((e) => e.path === "db.env")?.keyId).toBe(result.keyIds[0]);
+    writeFileSync(cache, `garbage\n${earlyOid.slice(0, 20)}\nzz ${dbOid}\n`);
+    const again = await status({ dir, command });
+    expect(again.problems).toEqual(["early.conf"]);
+    expect(again.files.find((f) => f.path === "db.env")?.staged).toBe("encrypted");
+  });
+
   it("refuses to run when the filter configuration is missing or stale, and unlock repairs it", async () => {
     const { dir } = await sealedRepo();
     git(

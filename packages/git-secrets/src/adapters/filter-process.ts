@@ -84,7 +84,14 @@ export interface FilterProcessOptions {
   /** Receives one line per failed file. Default: stderr. */
   logger?: { error(message: string): void };
   /** Called after each file; used by tests and progress displays. */
-  onFile?: (event: { command: "clean" | "smudge"; path: string; bytes: number }) => void;
+  onFile?: (event: {
+    command: "clean" | "smudge";
+    path: string;
+    /** Size of what git sent. */
+    bytes: number;
+    /** What the process answered: the blob (clean) or the plaintext (smudge). */
+    result: Uint8Array;
+  }) => void;
 }
 
 /**
@@ -158,6 +165,6 @@ export async function runFilterProcess(options: FilterProcessOptions): Promise<{
       output,
       concatBytes([encodeText("status=success"), FLUSH, encodeData(result), FLUSH, FLUSH]),
     );
-    options.onFile?.({ command, path, bytes: content.length });
+    options.onFile?.({ command, path, bytes: content.length, result });
   }
 }

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { isAbsolute, join } from "node:path";
+import { resolve } from "node:path";
 import { GitSecretsError } from "../errors.js";
 
 /** How to run git: the binary (default `git` on PATH) and extra environment. */
@@ -109,7 +109,7 @@ export interface RepoPaths {
 }
 
 export async function repoPaths(dir: string, options: GitOptions = {}): Promise<RepoPaths> {
-  const result = await runGit(dir, ["rev-parse", "--show-toplevel"], {
+  const result = await runGit(dir, ["rev-parse", "--show-toplevel", "--git-common-dir"], {
     ...options,
     allowFailure: true,
   }).catch((cause: unknown) => {
@@ -118,19 +118,16 @@ export async function repoPaths(dir: string, options: GitOptions = {}): Promise<
       path: dir,
     });
   });
-  const top = result.stdout.toString("utf8").trim();
-  if (result.code !== 0 || !top) {
+  const [top, common] = result.stdout.toString("utf8").trim().split("\n");
+  if (result.code !== 0 || !top || !common) {
     throw new GitSecretsError(
       "NOT_A_REPOSITORY",
       `${dir} is not inside a git work tree: ${result.stderr.trim()}`,
       { path: dir, stderr: result.stderr },
     );
   }
-  // Run from the top so a relative answer is relative to it (older gits answer relative).
-  const common = (await runGit(top, ["rev-parse", "--git-common-dir"], options)).stdout
-    .toString("utf8")
-    .trim();
-  return { top, gitDir: isAbsolute(common) ? common : join(top, common) };
+  // git answers the common dir relative to the directory it ran in.
+  return { top, gitDir: resolve(dir, common) };
 }
 
 /** Splits NUL-separated git output. */

@@ -1,3 +1,4 @@
+import { addToBlobCache, readBlobCache } from "../adapters/blob-cache.js";
 import { type GitOptions, runGit, splitNul } from "../adapters/git.js";
 import { startsWith } from "../core/bytes.js";
 import { parseFilterName } from "../core/filter-name.js";
@@ -21,62 +22,76 @@ export interface FileInfo {
 }
 
 /**
- * One pass over the repository with three git processes in total (ls-files, check-attr,
- * cat-file --batch), however many files: this is why `status` is fast.
+ * One pass over the repository with four git processes in total (two ls-files in parallel,
+ * check-attr, cat-file --batch), however many files, and only blobs not already known to be
+ * encrypted are read: this is why `status` is fast.
  */
 export async function scanFiles(
   top: string,
   git: GitOptions,
-  options: { untracked?: boolean } = {},
+  options: { untracked?: boolean; gitDir?: string } = {},
 ): Promise<FileInfo[]> {
+  const [listing, others] = await Promise.all([
+    runGit(top, ["ls-files", "-z", "-s", "--full-name"], git),
+    options.untracked
+      ? runGit(top, ["ls-files", "-z", "-o", "--exclude-standard", "--full-name"], git)
+      : undefined,
+  ]);
   const staged = new Map<string, string>();
-  const listing = await runGit(top, ["ls-files", "-z", "-s", "--full-name"], git);
   for (const record of splitNul(listing.stdout)) {
     const tab = record.indexOf("\t");
+    const path = record.slice(tab + 1);
     const [mode, oid, stage] = record.slice(0, tab).split(" ");
-    if (stage !== "0" && staged.has(record.slice(tab + 1))) continue;
+    if (stage !== "0" && staged.has(path)) continue;
     if (mode === "160000" || !oid) continue; // submodules have no content here
-    staged.set(record.slice(tab + 1), oid);
+    staged.set(path, oid);
   }
   const paths = [...staged.keys()];
-  if (options.untracked) {
-    const others = await runGit(
-      top,
-      ["ls-files", "-z", "-o", "--exclude-standard", "--full-name"],
-      git,
-    );
-    paths.push(...splitNul(others.stdout));
-  }
+  if (others) paths.push(...splitNul(others.stdout));
   if (paths.length === 0) return [];
 
-  const attrs = await runGit(top, ["check-attr", "-z", "--stdin", "filter"], {
-    ...git,
-    input: `${paths.join("\0")}\0`,
-  });
+  const [attrs, known] = await Promise.all([
+    runGit(top, ["check-attr", "-z", "--stdin", "filter"], {
+      ...git,
+      input: `${paths.join("\0")}\0`,
+    }),
+    options.gitDir ? readBlobCache(options.gitDir) : new Map<string, string>(),
+  ]);
   const filterOf = new Map<string, string>();
   const fields = splitNul(attrs.stdout);
   for (let i = 0; i + 2 < fields.length; i += 3) {
-    const [path, , value] = [fields[i], fields[i + 1], fields[i + 2]];
-    if (path !== undefined && value !== undefined) filterOf.set(path, value);
+    filterOf.set(fields[i] as string, fields[i + 2] as string);
   }
 
-  // Only the blobs of files that should be encrypted are read.
-  const wanted = paths.filter((p) => staged.has(p) && parseFilterName(filterOf.get(p) ?? ""));
-  const heads = await blobHeads(
-    top,
-    git,
-    wanted.map((p) => staged.get(p) as string),
-  );
+  // Only blobs of files that should be encrypted and that are not known to be encrypted are read.
+  const unknown = paths
+    .filter(
+      (p) =>
+        staged.has(p) &&
+        parseFilterName(filterOf.get(p) ?? "") &&
+        !known.has(staged.get(p) as string),
+    )
+    .map((p) => staged.get(p) as string);
+  const heads = await blobHeads(top, git, unknown);
+  const learned: { oid: string; keyId: string | undefined }[] = [];
 
-  return paths.map((path) => {
+  const infos = paths.map((path) => {
     const parsed = parseFilterName(filterOf.get(path) ?? "");
     const oid = staged.get(path);
     let state: FileInfo["staged"] = oid ? "plaintext" : "untracked";
     let blobKeyId: string | undefined;
     const head = oid ? heads.get(oid) : undefined;
-    if (head && (startsWith(head, NATIVE_BLOB_MAGIC) || startsWith(head, GITCRYPT_BLOB_MAGIC))) {
+    const cached = oid === undefined ? undefined : known.get(oid);
+    if (cached !== undefined) {
+      state = "encrypted";
+      blobKeyId = cached || undefined;
+    } else if (
+      head &&
+      (startsWith(head, NATIVE_BLOB_MAGIC) || startsWith(head, GITCRYPT_BLOB_MAGIC))
+    ) {
       state = "encrypted";
       blobKeyId = nativeBlobKeyId(head);
+      learned.push({ oid: oid as string, keyId: blobKeyId });
     }
     return {
       path,
@@ -88,6 +103,8 @@ export async function scanFiles(
       oid,
     };
   });
+  if (options.gitDir) await addToBlobCache(options.gitDir, learned);
+  return infos;
 }
 
 /** The first bytes of each blob, read through one `git cat-file --batch`. */

@@ -41,11 +41,21 @@ export interface StatusResult {
  */
 export async function status(options: StatusOptions = {}): Promise<StatusResult> {
   const repo = await openRepo(options);
-  const stored = await listStoredKeys(repo.gitDir);
   const command = options.command ?? defaultCommand();
-  for (const key of stored) await checkFilterConfig(repo.top, key.filterName, command, repo.git);
-
-  let infos = await scanFiles(repo.top, repo.git, { untracked: true });
+  const scan = { untracked: true, gitDir: repo.gitDir };
+  // The configuration check and the scan run side by side; a failed check still wins.
+  const [stored, scanned] = await Promise.all([
+    listStoredKeys(repo.gitDir).then(async (keys) => {
+      for (const key of keys) await checkFilterConfig(repo.top, key.filterName, command, repo.git);
+      return keys;
+    }),
+    scanFiles(repo.top, repo.git, scan).then(
+      (infos) => ({ infos, error: undefined }),
+      (error: unknown) => ({ infos: [] as FileInfo[], error }),
+    ),
+  ]);
+  if (scanned.error) throw scanned.error;
+  let infos = scanned.infos;
   const problemsOf = (list: FileInfo[]) =>
     list.filter((f) => f.filterName !== undefined && f.staged === "plaintext").map((f) => f.path);
   let fixed: string[] = [];
@@ -71,7 +81,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
           input: `${broken.join("\0")}\0`,
         },
       );
-      infos = await scanFiles(repo.top, repo.git, { untracked: true });
+      infos = await scanFiles(repo.top, repo.git, scan);
       const still = new Set(problemsOf(infos));
       fixed = broken.filter((p) => !still.has(p));
     }
@@ -109,7 +119,7 @@ export interface ListEntry {
 /** Which files are encrypted (by attribute) and under which key. Works locked or unlocked. */
 export async function ls(options: RepoOptions = {}): Promise<ListEntry[]> {
   const repo = await openRepo(options);
-  const infos = await scanFiles(repo.top, repo.git, { untracked: true });
+  const infos = await scanFiles(repo.top, repo.git, { untracked: true, gitDir: repo.gitDir });
   return infos
     .filter((f) => f.filterName !== undefined)
     .map((f) => ({

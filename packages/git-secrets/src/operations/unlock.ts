@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, rm } from "node:fs/promises";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { removeFilterConfig } from "../adapters/filter-config.js";
 import { checkGitVersion, type GitOptions, runGit, splitNul } from "../adapters/git.js";
@@ -57,7 +57,7 @@ async function changedFiles(
     if (!file.oid || changed.has(path)) continue;
     let content: Uint8Array;
     try {
-      content = new Uint8Array(await readFile(join(top, path)));
+      content = new Uint8Array(readFileSync(join(top, path)));
     } catch {
       changed.add(path); // deleted in the work tree
       continue;
@@ -76,7 +76,8 @@ async function changedFiles(
  */
 async function recheckout(top: string, git: GitOptions, paths: readonly string[]): Promise<void> {
   if (paths.length === 0) return;
-  for (const path of paths) await rm(join(top, path), { force: true });
+  // Synchronous on purpose: thousands of tiny unlinks are faster without the thread pool.
+  for (const path of paths) rmSync(join(top, path), { force: true });
   await runGit(top, ["checkout-index", "-u", "-z", "--stdin"], {
     ...git,
     input: `${paths.join("\0")}\0`,
