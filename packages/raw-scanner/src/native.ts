@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 /** The surface the Rust raw-packet addon (next release) will expose. */
@@ -20,13 +21,21 @@ export interface BackendChoice {
 /** The platform tag napi-rs names its binaries after, e.g. `linux-x64-gnu`. */
 export function platformTag(platform = process.platform, arch = process.arch): string {
   if (platform === "linux") {
-    const report = process.report?.getReport?.() as
-      | { header?: { glibcVersionRuntime?: string } }
-      | undefined;
-    const libc = report?.header?.glibcVersionRuntime ? "gnu" : "musl";
-    return `linux-${arch}-${libc}`;
+    return `linux-${arch}-${isMusl() ? "musl" : "gnu"}`;
   }
   return `${platform}-${arch}`;
+}
+
+/**
+ * musl or glibc? `process.report.getReport()` answers too, but takes seconds on some hosts;
+ * the dynamic loader's script names its libc (the check napi-rs also uses).
+ */
+function isMusl(): boolean {
+  try {
+    return readFileSync("/usr/bin/ldd", "latin1").includes("musl");
+  } catch {
+    return false;
+  }
 }
 
 let cached: NativeLoadResult | undefined;

@@ -571,11 +571,9 @@ class JsScan implements ScanRun {
     } finally {
       signal?.removeEventListener("abort", onAbort);
       const wasStopped = this.stopped;
-      if (connector.inFlight > 0) {
-        this.stopped = true; // late callbacks must not finish slots after a stop
-        connector.abortAll();
-        this.stopped = wasStopped;
-      }
+      // After a stop, callbacks are ignored (those probes are re-probed on resume); after the
+      // wait, whatever is still in flight got no answer and is reported as such.
+      if (connector.inFlight > 0) connector.abortAll();
       if (!wasStopped) {
         // Anything left after the wait: no answer.
         for (const r of this.retryQueue.splice(0)) {

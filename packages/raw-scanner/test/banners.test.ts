@@ -1,0 +1,146 @@
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import type net from "node:net";
+import { join } from "node:path";
+import tls from "node:tls";
+import { afterEach, describe, expect, it } from "vitest";
+import { classifyBanner, grabBanner, type ScanResult, scan } from "../src/index.js";
+import { close, listen, ownLoopback, portOf, track } from "./helpers/loopback.js";
+
+const servers: net.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(close));
+});
+
+const speaker = async (host: string, greeting: string) => {
+  const s = await listen(host, (socket) => {
+    socket.on("error", () => undefined);
+    socket.end(greeting);
+  });
+  servers.push(s);
+  return portOf(s);
+};
+
+describe("banners", () => {
+  const host = ownLoopback();
+
+  it.each([
+    ["SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", "ssh", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"],
+    ["220 mail.example.test ESMTP Postfix\n", "smtp", "220 mail.example.test ESMTP Postfix\n"],
+    [
+      "220 ProFTPD Server (Debian) [::ffff:127.0.0.1]\r\n",
+      "ftp",
+      "220 ProFTPD Server (Debian) [::ffff:127.0.0.1]\r\n",
+    ],
+  ])("reads what a server-first service says: %j", async (greeting, service, text) => {
+    const port = await speaker(host, greeting);
+    const banner = await grabBanner(host, port, { timeout: 5000 });
+    expect(banner?.service).toBe(service);
+    expect(banner?.text).toBe(text);
+    expect(banner?.time).toBeInstanceOf(Date);
+  });
+
+  it("sends an HTTP request with a Host header to a silent server and keeps the response head", async () => {
+    let seenHost: string | undefined;
+    const server = track(
+      http.createServer((req, res) => {
+        seenHost = req.headers.host;
+        res.setHeader("Server", "tinkerbox-test");
+        res.end("<html>hello</html>");
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, host, () => r()));
+    servers.push(server as unknown as net.Server);
+    const port = (server.address() as net.AddressInfo).port;
+    const banner = await grabBanner(host, port, { passiveWait: 100, httpHost: "intranet.example" });
+    expect(seenHost).toBe("intranet.example");
+    expect(banner?.service).toBe("http");
+    expect(banner?.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(banner?.text).toContain("Server: tinkerbox-test");
+    expect(banner?.text).not.toContain("<html>");
+  });
+
+  it("reads the certificate of a TLS service", async () => {
+    const fixtures = join(import.meta.dirname, "fixtures");
+    const server = track(
+      tls.createServer(
+        {
+          key: readFileSync(join(fixtures, "tls-key.pem")),
+          cert: readFileSync(join(fixtures, "tls-cert.pem")),
+        },
+        (s) => s.end(),
+      ),
+    );
+    await new Promise<void>((r) => server.listen(0, host, () => r()));
+    servers.push(server as unknown as net.Server);
+    const port = (server.address() as net.AddressInfo).port;
+    const banner = await grabBanner(host, port, { tlsPorts: [port] });
+    expect(banner?.service).toBe("ssl");
+    expect(banner?.tls?.subject).toBe("CN=raw-scanner.test, O=tinkerbox");
+    expect(banner?.tls?.issuer).toBe("CN=raw-scanner.test, O=tinkerbox");
+    expect(banner?.tls?.subjectAltNames).toEqual([
+      "DNS:raw-scanner.test",
+      "DNS:localhost",
+      "IP Address:127.0.0.1",
+    ]);
+    expect(banner?.tls?.validTo.getUTCFullYear()).toBe(2126);
+    expect(banner?.tls?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(banner?.text).toMatch(/^TLSv1\.[23] cipher:\S+, subject:CN=raw-scanner\.test/);
+  });
+
+  it("gives up after the timeout when a server neither speaks nor answers HTTP", async () => {
+    const s = await listen(host, (socket) => socket.on("error", () => undefined));
+    servers.push(s);
+    const t0 = performance.now();
+    expect(await grabBanner(host, portOf(s), { timeout: 400, passiveWait: 100 })).toBeUndefined();
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
+
+  it("caps the bytes it keeps", async () => {
+    const port = await speaker(host, "x".repeat(100_000));
+    const banner = await grabBanner(host, port, { maxBytes: 512 });
+    expect(banner?.text.length).toBe(512);
+  });
+
+  it("returns nothing for a closed port or a TLS port that does not speak TLS", async () => {
+    const s = await listen(host);
+    const port = portOf(s);
+    await close(s);
+    expect(await grabBanner(host, port, { timeout: 1000 })).toBeUndefined();
+    const plain = await speaker(host, "SSH-2.0-x\r\n");
+    // Not TLS: the handshake fails, then the plain grab reads the greeting.
+    expect((await grabBanner(host, plain, { tlsPorts: [plain] }))?.service).toBe("ssh");
+  });
+
+  it("stops when the signal aborts", async () => {
+    const s = await listen(host, (socket) => socket.on("error", () => undefined));
+    servers.push(s);
+    const controller = new AbortController();
+    const p = grabBanner(host, portOf(s), {
+      timeout: 10_000,
+      passiveWait: 10_000,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 50);
+    expect(await p).toBeUndefined();
+  });
+
+  it("names services from what they say", () => {
+    expect(classifyBanner("+OK POP3 ready", 110)).toBe("pop");
+    expect(classifyBanner("* OK IMAP4rev1", 143)).toBe("imap");
+    expect(classifyBanner("RFB 003.008\n", 5900)).toBe("vnc");
+    expect(classifyBanner("220 welcome", 21)).toBe("ftp");
+    expect(classifyBanner("hello", 1234)).toBe("unknown");
+  });
+
+  it("attaches banners to open results when the scan asks for them", async () => {
+    const ssh = await speaker(host, "SSH-2.0-tinkerbox\r\n");
+    const smtp = await speaker(host, "220 mail.example.test ESMTP\r\n");
+    const results: ScanResult[] = [];
+    for await (const r of scan({ targets: host, ports: [ssh, smtp], rate: 1000, banners: true }))
+      results.push(r);
+    const byPort = new Map(results.map((r) => [r.port, r.banner]));
+    expect(byPort.get(ssh)?.service).toBe("ssh");
+    expect(byPort.get(smtp)?.text).toBe("220 mail.example.test ESMTP\r\n");
+  });
+});

@@ -1,0 +1,273 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliIo, defaultConfigPaths, runCli } from "../src/cli/main.js";
+import { readScan } from "../src/index.js";
+import { ownLoopback, portsWithGroundTruth } from "./helpers/loopback.js";
+
+const fixtures = join(import.meta.dirname, "fixtures");
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "raw-scan-cli-"));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function io(extra: Partial<CliIo> = {}) {
+  let out = "";
+  let err = "";
+  const value: CliIo = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s), isTTY: false },
+    env: {},
+    defaultConfigPaths: [],
+    osPorts: { platform: "linux", readFile: async () => "32768\t60999\n" },
+    pausedPath: join(dir, "paused.conf"),
+    ...extra,
+  };
+  return { io: value, out: () => out, err: () => err };
+}
+
+describe("raw-scan CLI", () => {
+  let truth: Awaited<ReturnType<typeof portsWithGroundTruth>>;
+  const host = ownLoopback();
+  beforeAll(async () => {
+    truth = await portsWithGroundTruth(host, 12, 12);
+  });
+  afterAll(async () => {
+    await truth.stop();
+  });
+  const portList = () => [...truth.open, ...truth.closed].join(",");
+
+  it("scans and writes every output format atomically", async () => {
+    const t = io();
+    const files = { J: "s.json", D: "s.ndjson", L: "s.list", G: "s.grep", X: "s.xml", B: "s.bin" };
+    const args = [host, "-p", portList(), "--rate", "20000", "--seed", "3"];
+    for (const [flag, name] of Object.entries(files)) args.push(`-o${flag}`, join(dir, name));
+    expect(await runCli(args, t.io)).toBe(0);
+    for (const name of Object.values(files)) {
+      const records = readScan(readFileSync(join(dir, name)));
+      expect(records.map((r) => r.port).sort(), name).toEqual([...truth.open].sort());
+    }
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(t.err()).toMatch(/Scanning 24 probes \(js backend/);
+  });
+
+  it("prints masscan's interactive lines when no output file is given, and streams -oD -", async () => {
+    const t = io();
+    expect(await runCli([host, `-p${portList()}`, "--rate", "20000"], t.io)).toBe(0);
+    const lines = t.out().trim().split("\n");
+    expect(lines.length).toBe(truth.open.length);
+    expect(lines[0]).toMatch(
+      new RegExp(`^Discovered open port \\d+/tcp on ${host.replaceAll(".", "\\.")}$`),
+    );
+    const s = io();
+    expect(await runCli([host, `-p${portList()}`, "--rate", "20000", "-oD", "-"], s.io)).toBe(0);
+    expect(readScan(s.out()).length).toBe(truth.open.length);
+  });
+
+  it("reads the default config files and -c, and lets the command line win", async () => {
+    const def = join(dir, "default.conf");
+    writeFileSync(def, `# defaults\nrate = 20000\nports = ${truth.open[0]}\n`);
+    const extra = join(dir, "extra.conf");
+    writeFileSync(extra, `range = ${host}\nseed = 99\n`);
+    const t = io({ defaultConfigPaths: [join(dir, "missing.conf"), def] });
+    expect(await runCli(["-c", extra, "--seed", "100", "--echo"], t.io)).toBe(0);
+    expect(t.out()).toContain("seed = 100\n");
+    expect(t.out()).toContain("rate = 20000     \n");
+    expect(t.out()).toContain(`ports = ${truth.open[0]}\n`);
+    expect(t.out()).toContain(`range = ${host}\n`);
+    const s = io({ defaultConfigPaths: [def] });
+    expect(await runCli(["-c", extra], s.io)).toBe(0);
+    expect(s.out()).toContain(`Discovered open port ${truth.open[0]}/tcp`);
+  });
+
+  it("documents default config paths under /etc and ~/.config", () => {
+    expect(defaultConfigPaths({ HOME: "/home/u" })).toEqual([
+      "/etc/raw-scanner/raw-scanner.conf",
+      "/home/u/.config/raw-scanner/raw-scanner.conf",
+    ]);
+    expect(defaultConfigPaths({ XDG_CONFIG_HOME: "/x" })[1]).toBe(
+      "/x/raw-scanner/raw-scanner.conf",
+    );
+  });
+
+  it.each([
+    [["127.0.0.1", "-p80", "--rtae", "5"], /unknown option "rtae"; did you mean "rate"\?/],
+    [["-p80"], /no targets given/],
+    [["127.0.0.1"], /no ports given/],
+    [["224.0.0.1", "-p80"], /reserved block/],
+    [["127.0.0.1", "-p80", "--rate", "5000", "--max-rate", "100"], /above max-rate/],
+    [["127.0.0.1", "-p80", "--backend", "native"], /native' is not available/],
+    [
+      ["-c", "/nonexistent/raw.conf", "127.0.0.1", "-p80"],
+      /cannot read config file \/nonexistent\/raw\.conf/,
+    ],
+    [["127.0.0.1", "-p80", "--excludefile", "/nonexistent/ex.txt"], /cannot read exclude file/],
+    [["--readscan", "/nonexistent/scan.bin"], /cannot read scan file/],
+    [["127.0.0.1", "-p80", "--source-port", "40000-40100"], /power of two/],
+    [["127.0.0.1", "-p80", "--resume", "/nonexistent/paused.conf"], /cannot read resume file/],
+  ])("fails with a clear message: %j", async (args, message) => {
+    const t = io();
+    expect(await runCli(args, t.io)).toBe(1);
+    expect(t.err()).toMatch(message);
+  });
+
+  it("refuses a resume file that is not a paused scan", async () => {
+    const f = join(dir, "notpaused.conf");
+    writeFileSync(f, "rate = 10\n");
+    const t = io();
+    expect(await runCli([host, "-p80", "--resume", f], t.io)).toBe(1);
+    expect(t.err()).toMatch(/no resume-index and seed/);
+  });
+
+  it("leaves no output file behind when it cannot create one", async () => {
+    const t = io();
+    expect(await runCli([host, "-p80", "-oJ", join(dir, "no/such/dir/out.json")], t.io)).toBe(1);
+    expect(t.err()).toMatch(/cannot create output/);
+  });
+
+  it("excludes from a file", async () => {
+    const ex = join(dir, "exclude.txt");
+    writeFileSync(ex, `# keep this one out\n${host}\n`);
+    const t = io();
+    expect(await runCli([host, "-p80", "--excludefile", ex], t.io)).toBe(1);
+    expect(t.err()).toMatch(/every target is excluded/);
+  });
+
+  it("converts scan files with --readscan, as masscan does", async () => {
+    const t = io();
+    const out = join(dir, "converted.json");
+    expect(await runCli(["--readscan", join(fixtures, "scan.bin"), "-oJ", out], t.io)).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(readFileSync(join(fixtures, "readscan.json"), "utf8"));
+    const s = io();
+    expect(
+      await runCli(["--readscan", join(fixtures, "scan.xml"), join(fixtures, "scan.list")], s.io),
+    ).toBe(0);
+    expect(s.out()).toContain(
+      "Banner on port 22/tcp on 10.98.0.2: [ssh] SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
+    );
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, "[\n{");
+    const b = io();
+    expect(await runCli(["--readscan", bad], b.io)).toBe(1);
+    expect(b.err()).toMatch(/invalid JSON/);
+  });
+
+  it("notes masscan-only options instead of failing on them", async () => {
+    const t = io();
+    expect(await runCli([host, "-p80", "--adapter", "eth0", "--echo"], t.io)).toBe(0);
+    expect(t.err()).toMatch(/"adapter" is a masscan raw-packet option; ignored/);
+  });
+
+  it("warns when --source-port overlaps the ephemeral range and prints the firewall rules", async () => {
+    const t = io();
+    expect(
+      await runCli(
+        [host, `-p${truth.open[0]}`, "--source-port", "40000-41023", "--rate", "1000"],
+        t.io,
+      ),
+    ).toBe(0);
+    expect(t.err()).toMatch(/overlaps the OS ephemeral range 32768-60999/);
+    expect(t.err()).toContain("iptables -A INPUT -p tcp --dport 40000:41023 -j DROP");
+    expect(t.err()).toContain("nft add rule inet filter input tcp dport 40000-41023 drop");
+    expect(t.err()).toContain("block in quick proto tcp from any to any port 40000:41023");
+  });
+
+  it("source-ports: reads the OS range and suggests a free power-of-two range with its rule", async () => {
+    const t = io();
+    expect(await runCli(["source-ports", "--source-port", "40000-41023"], t.io)).toBe(0);
+    expect(t.out()).toContain("OS ephemeral port range: 32768-60999");
+    expect(t.out()).toContain("warning: source-port 40000-41023 overlaps");
+    expect(t.out()).toContain("suggested: --source-port 61440-62463");
+    expect(t.out()).toContain("iptables -A INPUT -p tcp --dport 61440:62463 -j DROP");
+    const mac = io({ osPorts: { platform: "darwin", sysctl: async () => "49152\n65535\n" } });
+    expect(await runCli(["source-ports"], mac.io)).toBe(0);
+    expect(mac.out()).toContain("suggested: --source-port 48128-49151");
+    const full = io({ osPorts: { platform: "linux", readFile: async () => "1024 65535" } });
+    expect(await runCli(["source-ports"], full.io)).toBe(1);
+    const broken = io({ osPorts: { platform: "linux", readFile: async () => "garbage" } });
+    expect(await runCli(["source-ports"], broken.io)).toBe(1);
+    expect(broken.err()).toMatch(/did not hold a port range/);
+  });
+
+  it("prints help and version", async () => {
+    const t = io();
+    expect(await runCli(["--help"], t.io)).toBe(0);
+    expect(t.out()).toMatch(/usage: raw-scan/);
+    expect(t.out()).toMatch(/authorised/);
+    const v = io();
+    expect(await runCli(["--version"], v.io)).toBe(0);
+    expect(v.out()).toMatch(/^raw-scan \d+\.\d+\.\d+\n$/);
+  });
+
+  it("pauses on Ctrl-C into paused.conf and --resume finishes the scan", async () => {
+    let interrupt: (() => void) | undefined;
+    const t = io({
+      onInterrupt: (h) => {
+        interrupt = h;
+        return () => undefined;
+      },
+    });
+    const list1 = join(dir, "part1.list");
+    const ports = "20001-20400";
+    const first = runCli(
+      [host, "-p", ports, "--rate", "400", "--seed", "8", "--show", "closed", "-oL", list1],
+      t.io,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    interrupt?.();
+    expect(await first).toBe(130);
+    const paused = readFileSync(join(dir, "paused.conf"), "utf8");
+    expect(paused).toMatch(/^seed = 8\n/);
+    expect(paused).toMatch(/resume-index = \d+\n/);
+    const part1 = readScan(readFileSync(list1));
+    expect(part1.length).toBeGreaterThan(0);
+    expect(part1.length).toBeLessThan(400);
+    const list2 = join(dir, "part2.list");
+    const s = io();
+    expect(
+      await runCli(["--resume", join(dir, "paused.conf"), "--rate", "50000", "-oL", list2], s.io),
+    ).toBe(0);
+    const part2 = readScan(readFileSync(list2));
+    expect(new Set([...part1, ...part2].map((r) => r.port)).size).toBe(400);
+  });
+
+  it("runs as a real process and pauses on SIGINT", async () => {
+    const cli = join(import.meta.dirname, "..", "src", "cli.ts");
+    // tsx resolved from this package, since the child runs in a temporary directory.
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+    const child = spawn(
+      process.execPath,
+      ["--import", tsx, cli, host, "-p", "1-65535", "--rate", "500", "--show", "closed"],
+      {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no start: ${stderr}`)), 20_000);
+      child.stderr.on("data", () => {
+        if (stderr.includes("Scanning")) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(stderr).toMatch(/saved resume state to paused\.conf/);
+    expect(code).toBe(130);
+    expect(existsSync(join(dir, "paused.conf"))).toBe(true);
+  }, 60_000);
+});

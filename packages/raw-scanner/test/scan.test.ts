@@ -1,0 +1,328 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RawScannerError, type ScanProgress, type ScanResult, scan } from "../src/index.js";
+import {
+  blackholePort,
+  close,
+  listen,
+  ownLoopback,
+  portOf,
+  portsWithGroundTruth,
+} from "./helpers/loopback.js";
+
+const collect = async (run: AsyncIterable<ScanResult>) => {
+  const out: ScanResult[] = [];
+  for await (const r of run) out.push(r);
+  return out;
+};
+
+const errorOf = async (fn: () => unknown) => {
+  try {
+    const r = fn();
+    if (r && typeof (r as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function")
+      await collect(r as AsyncIterable<ScanResult>);
+  } catch (e) {
+    if (e instanceof RawScannerError) return e;
+    throw e;
+  }
+  throw new Error("expected a RawScannerError");
+};
+
+describe("scan on loopback: the open set equals the ground truth", () => {
+  const hosts = [ownLoopback(), ownLoopback()];
+  let truth: Array<Awaited<ReturnType<typeof portsWithGroundTruth>>>;
+  beforeAll(async () => {
+    truth = [
+      await portsWithGroundTruth(hosts[0] as string, 60, 40),
+      await portsWithGroundTruth(hosts[1] as string, 25, 15),
+    ];
+  });
+  afterAll(async () => {
+    await Promise.all(truth.map((t) => t.stop()));
+  });
+
+  it("finds exactly the listening (address, port) pairs, each probed once", async () => {
+    const ports = [...new Set(truth.flatMap((t) => [...t.open, ...t.closed]))].sort(
+      (a, b) => a - b,
+    );
+    const progress: ScanProgress[] = [];
+    const run = scan({
+      targets: hosts,
+      ports,
+      rate: 50_000,
+      seed: 12345n,
+      show: ["open", "closed", "filtered"],
+      onProgress: (p) => progress.push(p),
+    });
+    expect(run.size).toBe(BigInt(hosts.length * ports.length));
+    const results = await collect(run);
+    const key = (a: string, p: number) => `${a}:${p}`;
+    expect(new Set(results.map((r) => key(r.address, r.port))).size).toBe(results.length);
+    expect(results.length).toBe(hosts.length * ports.length);
+    const openFound = results.filter((r) => r.status === "open").map((r) => key(r.address, r.port));
+    const expected = truth.flatMap((t, i) => t.open.map((p) => key(hosts[i] as string, p)));
+    expect(openFound.sort()).toEqual(expected.sort());
+    for (const r of results) {
+      expect(r.reason).toBe(r.status === "open" ? "syn-ack" : "rst-ack");
+      expect(r.protocol).toBe("tcp");
+      expect(r.time).toBeInstanceOf(Date);
+    }
+    const last = progress.at(-1) as ScanProgress;
+    expect(last).toMatchObject({
+      phase: "done",
+      sent: results.length,
+      done: results.length,
+      found: expected.length,
+      eta: 0,
+    });
+    expect(last.resumeIndex).toBe(run.size);
+    expect(run.backend.name).toBe("js");
+  });
+
+  it("agrees with nmap -sT on the same ports", async () => {
+    const host = hosts[0] as string;
+    const t = truth[0] as Awaited<ReturnType<typeof portsWithGroundTruth>>;
+    const ports = [...t.open, ...t.closed].sort((a, b) => a - b);
+    let stdout: string;
+    try {
+      ({ stdout } = await promisify(execFile)("nmap", [
+        "-sT",
+        "-Pn",
+        "-n",
+        "-T5",
+        "-oG",
+        "-",
+        "-p",
+        ports.join(","),
+        host,
+      ]));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && !process.env.CI) {
+        console.warn("skipping the nmap cross-check: nmap is not installed (apt-get install nmap)");
+        return;
+      }
+      throw error;
+    }
+    const nmapOpen = [...stdout.matchAll(/(\d+)\/open\/tcp/g)]
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    const ours = (await collect(scan({ targets: host, ports, rate: 50_000 })))
+      .map((r) => r.port)
+      .sort((a, b) => a - b);
+    expect(ours).toEqual(nmapOpen);
+    expect(ours).toEqual([...t.open].sort((a, b) => a - b));
+  });
+
+  it("gives the same order for the same seed, and a different one for another", async () => {
+    const host = hosts[1] as string;
+    const ports = (truth[1] as Awaited<ReturnType<typeof portsWithGroundTruth>>).open;
+    const order = async (seed: bigint) =>
+      (await collect(scan({ targets: host, ports, seed, rate: 200, concurrency: 1 }))).map(
+        (r) => r.port,
+      );
+    const a = await order(1n);
+    expect(await order(1n)).toEqual(a);
+    expect(await order(2n)).not.toEqual(a);
+  });
+
+  it("splits the work across shards without overlap", async () => {
+    const host = hosts[0] as string;
+    const t = truth[0] as Awaited<ReturnType<typeof portsWithGroundTruth>>;
+    const ports = [...t.open, ...t.closed];
+    const seen: string[] = [];
+    for (const index of [1, 2, 3]) {
+      for (const r of await collect(
+        scan({
+          targets: host,
+          ports,
+          seed: 5n,
+          shard: `${index}/3`,
+          rate: 50_000,
+          show: ["open", "closed"],
+        }),
+      )) {
+        seen.push(`${r.port}`);
+      }
+    }
+    expect(seen.length).toBe(ports.length);
+    expect(new Set(seen).size).toBe(ports.length);
+  });
+
+  it("pauses and resumes from the saved index without losing a probe", async () => {
+    const host = hosts[0] as string;
+    const t = truth[0] as Awaited<ReturnType<typeof portsWithGroundTruth>>;
+    const ports = [...t.open, ...t.closed];
+    const controller = new AbortController();
+    const first = scan({
+      targets: host,
+      ports,
+      seed: 77n,
+      rate: 400,
+      show: ["open", "closed"],
+      signal: controller.signal,
+    });
+    const got: ScanResult[] = [];
+    let error: unknown;
+    try {
+      for await (const r of first) {
+        got.push(r);
+        if (got.length === 30) controller.abort();
+      }
+    } catch (e) {
+      error = e;
+    }
+    expect((error as RawScannerError).code).toBe("ABORTED");
+    const resumeIndex = first.resumeIndex;
+    expect(resumeIndex).toBeGreaterThan(0n);
+    expect(resumeIndex).toBeLessThan(first.size);
+    const rest = await collect(
+      scan({
+        targets: host,
+        ports,
+        seed: 77n,
+        rate: 50_000,
+        show: ["open", "closed"],
+        resumeIndex,
+      }),
+    );
+    const all = new Set([...got, ...rest].map((r) => r.port));
+    expect(all.size).toBe(ports.length);
+    // Only probes in flight at the pause are probed twice.
+    expect(got.length + rest.length - ports.length).toBeLessThanOrEqual(16);
+  });
+});
+
+describe("scan: unanswered probes, retries and the wait", () => {
+  let hole: Awaited<ReturnType<typeof blackholePort>>;
+  const host = ownLoopback();
+  beforeAll(async () => {
+    hole = await blackholePort(host);
+  }, 30_000);
+  afterAll(async () => {
+    await hole.stop();
+  });
+
+  it("reports a port that never answers as filtered, after the retries", async () => {
+    const progress: ScanProgress[] = [];
+    const results = await collect(
+      scan({
+        targets: host,
+        ports: [hole.port],
+        rate: 100,
+        retries: 2,
+        retryDelay: 50,
+        connectTimeout: 150,
+        show: ["open", "closed", "filtered"],
+        onProgress: (p) => progress.push(p),
+      }),
+    );
+    expect(results.map((r) => [r.status, r.reason])).toEqual([["filtered", "no-response"]]);
+    expect(progress.at(-1)?.sent).toBe(3);
+  }, 30_000);
+
+  it("stops waiting for late replies after `wait` seconds", async () => {
+    const t0 = performance.now();
+    const results = await collect(
+      scan({
+        targets: host,
+        ports: [hole.port],
+        rate: 100,
+        connectTimeout: 20_000,
+        wait: 0.3,
+        show: ["filtered"],
+      }),
+    );
+    const elapsed = performance.now() - t0;
+    expect(results.map((r) => r.status)).toEqual(["filtered"]);
+    expect(elapsed).toBeLessThan(5000);
+  }, 30_000);
+});
+
+describe("scan: rate", () => {
+  it("keeps to the rate on a real clock and leaves the event loop free", async () => {
+    const host = ownLoopback();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const rate = 400;
+    const t0 = performance.now();
+    const progress: ScanProgress[] = [];
+    const results = await collect(
+      scan({
+        targets: host,
+        ports: "20001-20800",
+        rate,
+        show: ["closed"],
+        onProgress: (p) => progress.push(p),
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(timer);
+    expect(results.length).toBe(800);
+    // 800 probes at 400/s: 2 s. Never faster than 5%; a loaded machine may be a little slower.
+    expect(seconds).toBeGreaterThan(2 * 0.95);
+    expect(seconds).toBeLessThan(2 * 1.25);
+    // A busy-spinning scanner would starve the interval.
+    expect(ticks).toBeGreaterThan(seconds * 100 * 0.5);
+    expect(progress.some((p) => p.phase === "scan" && p.eta > 0)).toBe(true);
+  }, 30_000);
+});
+
+describe("scan: validation before any packet leaves", () => {
+  it.each([
+    [{ targets: [], ports: "80" }, "NO_TARGETS"],
+    [{ targets: "224.0.0.1", ports: "80" }, "UNSAFE_TARGET"],
+    [{ targets: "127.0.0.1", ports: "80", rate: 2000, maxRate: 1000 }, "RATE_ABOVE_MAX"],
+    [{ targets: "127.0.0.1", ports: "80", backend: "native" as const }, "NATIVE_UNAVAILABLE"],
+    [{ targets: "127.0.0.1", ports: "80", backend: "rust" as never }, "INVALID_ARGUMENT"],
+    [{ targets: "127.0.0.1", ports: "0" }, "INVALID_PORT"],
+    [{ targets: "127.0.0.1", ports: "80", shard: "3/2" }, "INVALID_ARGUMENT"],
+    [{ targets: "127.0.0.1", ports: "80,81", shard: "1/2", resumeIndex: 1 }, "RESUME_MISMATCH"],
+    [{ targets: "127.0.0.1", ports: "80", resumeIndex: 5 }, "RESUME_MISMATCH"],
+    [{ targets: "127.0.0.1", ports: "80", sourcePort: "40000-40002" }, "INVALID_SOURCE_PORT"],
+    [{ targets: "127.0.0.1", ports: "80", rate: -5 }, "INVALID_ARGUMENT"],
+    [{ targets: "127.0.0.1", ports: "80", retries: 1.5 }, "INVALID_ARGUMENT"],
+  ])("%o → %s", async (options, code) => {
+    expect((await errorOf(() => scan(options))).code).toBe(code);
+  });
+
+  it("says why the native backend is not there", async () => {
+    const e = await errorOf(() => scan({ targets: "127.0.0.1", ports: "80", backend: "native" }));
+    expect(e.message).toMatch(/native raw-packet addon .* not available/);
+  });
+
+  it("fails with ABORTED when the signal is already aborted", async () => {
+    const e = await errorOf(() =>
+      scan({ targets: "127.0.0.1", ports: "80", signal: AbortSignal.abort() }),
+    );
+    expect(e.code).toBe("ABORTED");
+  });
+
+  it("can be iterated only once", async () => {
+    const server = await listen("127.0.0.1");
+    try {
+      const run = scan({ targets: "127.0.0.1", ports: [portOf(server)], rate: 1000 });
+      await collect(run);
+      expect(() => run[Symbol.asyncIterator]()).toThrow(/once/);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("works through net.Socket too (the fallback when Node's TCP handle is unavailable)", async () => {
+    const host = ownLoopback();
+    const t = await portsWithGroundTruth(host, 5, 5);
+    try {
+      const run = scan({
+        targets: host,
+        ports: [...t.open, ...t.closed],
+        rate: 10_000,
+        connectLayer: "net-socket",
+      });
+      expect(run.backend.layer).toBe("net-socket");
+      expect((await collect(run)).map((r) => r.port).sort()).toEqual([...t.open].sort());
+    } finally {
+      await t.stop();
+    }
+  });
+});
