@@ -351,6 +351,42 @@ describe("client against the dev server over real HTTP", () => {
     expect(error.code).toBe("SESSION_FAILED");
   });
 
+  it("deletes sessions whose heartbeat stopped or whose ttl expired", async () => {
+    let clock = 1_000_000;
+    const { client } = await start({ now: () => clock, gcIntervalMs: 20 });
+    const heartbeat = await client.startSession(
+      { kind: "javascript", heartbeatTimeoutInSecond: 5 },
+      { pollIntervalMs: 20 },
+    );
+    const ttl = await client.startSession(
+      { kind: "javascript", ttl: "1m" },
+      { pollIntervalMs: 20 },
+    );
+    const forever = await client.startSession({ kind: "javascript" }, { pollIntervalMs: 20 });
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 150));
+    clock += 4000;
+    await heartbeat.info(); // a heartbeat: the session stays
+    clock += 4000;
+    await tick();
+    expect((await client.listSessions()).sessions.map((s) => s.id).sort()).toEqual(
+      [heartbeat.id, ttl.id, forever.id].sort(),
+    );
+    clock += 6000; // no heartbeat for 10 s > 5 s
+    await tick();
+    expect((await rejection(heartbeat.info())).code).toBe("NOT_FOUND");
+    expect((await ttl.info()).ttl).toBe("1m");
+    clock += 60_001; // idle for longer than the ttl
+    await tick();
+    expect((await rejection(ttl.info())).code).toBe("NOT_FOUND");
+    expect((await forever.info()).state).toBe("idle");
+    const invalid = await fetch(`${client.url}/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "javascript", ttl: "soon" }),
+    });
+    expect(invalid.status).toBe(400);
+  });
+
   it("reports the server version", async () => {
     const { client } = await start({ version: "0.7.1-incubating" });
     expect((await client.version()).version).toBe("0.7.1-incubating");

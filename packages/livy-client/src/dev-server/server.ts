@@ -31,6 +31,8 @@ export interface LivyDevServerOptions {
   now?: () => number;
   /** Called for every request (method, path), e.g. to count requests in a benchmark. */
   onRequest?: (method: string, path: string) => void;
+  /** How often expired sessions (heartbeat timeout, ttl) are collected. @defaultValue 1000 */
+  gcIntervalMs?: number;
 }
 
 /** Where to listen. */
@@ -140,6 +142,10 @@ interface SessionRecord {
   forgetTimer?: NodeJS.Timeout;
   deleted: boolean;
   ttl: string | null;
+  ttlMs: number | null;
+  heartbeatTimeoutMs: number;
+  lastHeartbeat: number;
+  lastActivity: number;
 }
 
 /**
@@ -360,6 +366,7 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
         statement.completed = now();
         session.running = undefined;
         session.state = "idle";
+        session.lastActivity = now();
         pump(session);
       },
     );
@@ -447,7 +454,18 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
       nextRequest: 0,
       deleted: false,
       ttl: typeof request.ttl === "string" ? request.ttl : null,
+      ttlMs: null,
+      heartbeatTimeoutMs:
+        typeof request.heartbeatTimeoutInSecond === "number"
+          ? request.heartbeatTimeoutInSecond * 1000
+          : 0,
+      lastHeartbeat: now(),
+      lastActivity: now(),
     };
+    if (session.ttl !== null) {
+      session.ttlMs = durationMs(session.ttl);
+      if (session.ttlMs === null) throw new HttpFailure(400, `Invalid ttl: ${session.ttl}`);
+    }
     if (name) names.add(name);
     sessions.set(session.id, session);
     session.log.push(
@@ -488,6 +506,7 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
     };
     session.statements.push(statement);
     session.queue.push(statement);
+    session.lastActivity = now();
     const view = statementView(statement);
     pump(session);
     return view;
@@ -583,6 +602,7 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
     const id = toInt(rawId);
     const record = isBatch ? batches.get(id) : sessions.get(id);
     if (!record) throw new HttpFailure(404, `Session '${id}' not found.`);
+    if (!isBatch) (record as SessionRecord).lastHeartbeat = now();
     const lines = record.log.lines;
     if (sub === undefined) {
       if (method === "GET")
@@ -685,6 +705,23 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
     }
   };
 
+  // Livy's session garbage collection: a session whose client stopped sending heartbeats
+  // (heartbeatTimeoutInSecond) or that stayed idle longer than its ttl is deleted.
+  const collectGarbage = () => {
+    const at = now();
+    for (const session of [...sessions.values()]) {
+      const silent =
+        session.heartbeatTimeoutMs > 0 && at - session.lastHeartbeat > session.heartbeatTimeoutMs;
+      const expired =
+        session.ttlMs !== null &&
+        session.state === "idle" &&
+        at - session.lastActivity > session.ttlMs;
+      if (silent || expired) void deleteSession(session);
+    }
+  };
+  const gc = setInterval(collectGarbage, options.gcIntervalMs ?? 1000);
+  gc.unref();
+
   const server = createServer((req, res) => {
     void handle(req, res);
   });
@@ -693,6 +730,7 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
   const close = async () => {
     if (closing) return;
     closing = true;
+    clearInterval(gc);
     for (const batch of batches.values()) {
       clearTimeout(batch.forgetTimer);
       batch.deleted = true;
@@ -762,6 +800,21 @@ function checkBody(body: unknown, fields: Record<string, string>): Record<string
     if (!ok) throw new HttpFailure(400, `Cannot deserialize field "${key}": expected ${type}`);
   }
   return body;
+}
+
+/** Livy/Spark time strings: `500ms`, `30s`, `10m`/`10min`, `2h`, `1d`; a bare number is milliseconds. */
+function durationMs(text: string): number | null {
+  const match = /^(\d+)\s*(ms|s|m|min|h|d)?$/.exec(text.trim());
+  if (!match) return null;
+  const units: Record<string, number> = {
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    min: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+  };
+  return Number(match[1]) * (units[match[2] ?? "ms"] ?? 1);
 }
 
 function toInt(text: string): number {
