@@ -5,8 +5,8 @@ import { createLivyDevServer } from "../src/dev-server/index.js";
 import { LivyClient, LivyError } from "../src/index.js";
 
 const BATCHES = 500;
-const INTERVAL_MS = 500;
-const POLLS = 4;
+const INTERVAL_MS = 2000;
+const POLLS = 3;
 
 let requests = 0;
 const server = await createLivyDevServer({
