@@ -529,8 +529,12 @@ export function createWorker<Config>(
       while (!stop.aborted) {
         if (active.size >= concurrency) {
           await new Promise<void>((res) => {
-            slotFreed = res;
-            stop.addEventListener("abort", () => res(), { once: true });
+            const wake = () => {
+              stop.removeEventListener("abort", wake);
+              res();
+            };
+            slotFreed = wake;
+            stop.addEventListener("abort", wake, { once: true });
           });
           slotFreed = undefined;
           continue;
