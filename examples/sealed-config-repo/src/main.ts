@@ -38,21 +38,35 @@ log(`init: key ${created.keyIds[0]}, attributes "${created.attributes}"`);
 // 2. Environment configs: passwords in config/*.env (encrypted), public settings in JSON.
 mkdirSync(join(origin, "config"), { recursive: true });
 writeFileSync(join(origin, ".gitattributes"), `config/*.env ${created.attributes}\n`);
-writeFileSync(join(origin, "config", "prod.env"), "DB_HOST=db.prod.internal\nDB_PASSWORD=s3cr3t-prod-pw\n");
-writeFileSync(join(origin, "config", "staging.env"), "DB_HOST=db.staging.internal\nDB_PASSWORD=staging-pw-42\n");
+writeFileSync(
+  join(origin, "config", "prod.env"),
+  "DB_HOST=db.prod.internal\nDB_PASSWORD=s3cr3t-prod-pw\n",
+);
+writeFileSync(
+  join(origin, "config", "staging.env"),
+  "DB_HOST=db.staging.internal\nDB_PASSWORD=staging-pw-42\n",
+);
 writeFileSync(join(origin, "config", "app.json"), '{ "replicas": 3, "region": "eu-west-1" }\n');
 git(origin, "add", ".");
 git(origin, "commit", "-q", "-m", "environment configs");
 
 // 3. What git stores: every object, scanned for the passwords.
-const objects = execFileSync("git", ["cat-file", "--batch-all-objects", "--batch"], { cwd: origin });
-const objectCount = git(origin, "cat-file", "--batch-all-objects", "--batch-check").trim().split("\n").length;
+const objects = execFileSync("git", ["cat-file", "--batch-all-objects", "--batch"], {
+  cwd: origin,
+});
+const objectCount = git(origin, "cat-file", "--batch-all-objects", "--batch-check")
+  .trim()
+  .split("\n").length;
 const leaked = ["s3cr3t-prod-pw", "staging-pw-42"].filter((s) => objects.includes(s));
 log(`git objects: ${objectCount}, passwords found in them: ${leaked.length}`);
 const blobHead = execFileSync("git", ["cat-file", "blob", "HEAD:config/prod.env"], { cwd: origin });
-log(`HEAD:config/prod.env in git starts with ${JSON.stringify(blobHead.subarray(0, 8).toString("latin1"))}`);
+log(
+  `HEAD:config/prod.env in git starts with ${JSON.stringify(blobHead.subarray(0, 8).toString("latin1"))}`,
+);
 const st = await status({ dir: origin });
-log(`status: ${st.files.filter((f) => f.encrypted).length} encrypted, ${st.problems.length} staged in plaintext`);
+log(
+  `status: ${st.files.filter((f) => f.encrypted).length} encrypted, ${st.problems.length} staged in plaintext`,
+);
 
 // 4. Back the key up with a passphrase (Argon2id + XChaCha20-Poly1305).
 await exportKey({ dir: origin, passphrase, output: keyBackup });
@@ -63,14 +77,20 @@ git(out, "clone", "-q", origin, clone);
 const before = readFileSync(join(clone, "config", "prod.env"));
 log(`clone before unlock: prod.env is ${before.length} bytes of ciphertext`);
 const unlocked = await unlock({ dir: clone, keyFile: keyBackup, passphrase });
-log(`clone after unlock: ${unlocked.files.length} files decrypted; prod.env reads ${JSON.stringify(readFileSync(join(clone, "config", "prod.env"), "utf8").split("\n")[1])}`);
+log(
+  `clone after unlock: ${unlocked.files.length} files decrypted; prod.env reads ${JSON.stringify(readFileSync(join(clone, "config", "prod.env"), "utf8").split("\n")[1])}`,
+);
 
 // 6. A service reads one value at a commit, straight from the object database.
 const key = await exportKey({ dir: origin });
-const prod = new TextDecoder().decode(await readFile({ dir: origin, ref: "main", path: "config/prod.env", key }));
+const prod = new TextDecoder().decode(
+  await readFile({ dir: origin, ref: "main", path: "config/prod.env", key }),
+);
 const password = /^DB_PASSWORD=(.*)$/m.exec(prod)?.[1];
 const listed = await listEncrypted({ dir: origin, ref: "main" });
-log(`readFile at main: DB_PASSWORD=${password}; listEncrypted: ${listed.map((f) => f.path).join(", ")}`);
+log(
+  `readFile at main: DB_PASSWORD=${password}; listEncrypted: ${listed.map((f) => f.path).join(", ")}`,
+);
 
 // 7. Lock the clone again: files return to ciphertext, the key leaves .git.
 const locked = await lock({ dir: clone });
