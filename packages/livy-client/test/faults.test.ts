@@ -99,6 +99,34 @@ describe("faults", () => {
     );
   });
 
+  it("rejects bad options and headers before any request", async () => {
+    expect(() => new LivyClient(null as unknown as LivyClientOptions)).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
+    expect(() => new LivyClient({ url, headers: { "X-Token": "a\r\nInjected: 1" } })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", field: "headers.X-Token" }),
+    );
+    expect(() => new LivyClient({ url, headers: { "bad name": "x" } })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", field: "headers.bad name" }),
+    );
+    const badAuth = client({ auth: () => ({ Authorization: 42 as unknown as string }) });
+    expect((await rejection(badAuth.getBatch(7))).field).toBe("auth.Authorization");
+    expect(seen).toHaveLength(0);
+  });
+
+  it("reports a failing auth provider as UNAUTHORIZED without sending", async () => {
+    const kerberos = client({
+      auth: async () => {
+        throw new Error("No Kerberos credentials available (ticket expired)");
+      },
+    });
+    const error = await rejection(kerberos.getBatch(7));
+    expect(error).toMatchObject({ code: "UNAUTHORIZED" });
+    expect(error.message).toContain("ticket expired");
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(seen).toHaveLength(0);
+  });
+
   it("rejects invalid request fields without sending anything", async () => {
     const error = await rejection(client().submitBatch({ file: "x.py", numExecutors: -2 }));
     expect(error).toMatchObject({ code: "INVALID_ARGUMENT", field: "numExecutors" });

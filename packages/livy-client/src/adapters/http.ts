@@ -172,6 +172,7 @@ export class LivyHttp {
         },
       );
     }
+    checkHeaders("headers", options.headers ?? {});
     const csrf = options.csrf ?? true;
     this.#headers = {
       accept: "application/json",
@@ -237,11 +238,22 @@ export class LivyHttp {
     const headers: Record<string, string> = { ...this.#headers };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.#auth) {
-      const extra = await this.#auth({
-        method: request.method,
-        url,
-        ...(body === undefined ? {} : { body }),
-      });
+      let extra: Record<string, string>;
+      try {
+        extra = await this.#auth({
+          method: request.method,
+          url,
+          ...(body === undefined ? {} : { body }),
+        });
+        checkHeaders("auth", extra);
+      } catch (cause) {
+        if (cause instanceof LivyError) throw cause;
+        throw new LivyError(
+          "UNAUTHORIZED",
+          `The auth provider failed before Livy ${request.method} ${request.path} was sent: ${(cause as Error)?.message ?? cause}`,
+          { method: request.method, path: request.path, cause },
+        );
+      }
       Object.assign(headers, lowerKeys(extra));
     }
     const started = performance.now();
@@ -352,6 +364,36 @@ function describeNetworkError(error: unknown): string {
     current = (current as { cause?: unknown }).cause;
   }
   return parts.join(": ") || String(error);
+}
+
+function checkHeaders(field: string, headers: unknown): void {
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) {
+    throw new LivyError(
+      "INVALID_ARGUMENT",
+      `Invalid ${field}: expected an object of header names to string values`,
+      {
+        field,
+      },
+    );
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new LivyError(
+        "INVALID_ARGUMENT",
+        `Invalid ${field}: ${JSON.stringify(name)} is not a valid header name`,
+        {
+          field: `${field}.${name}`,
+        },
+      );
+    }
+    if (typeof value !== "string" || /[\r\n\0]/.test(value)) {
+      throw new LivyError(
+        "INVALID_ARGUMENT",
+        `Invalid ${field}.${name}: expected a string without line breaks, got ${typeof value === "string" ? "a line break" : typeof value}`,
+        { field: `${field}.${name}` },
+      );
+    }
+  }
 }
 
 function lowerKeys(headers: Record<string, string>): Record<string, string> {
