@@ -1,9 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportKey, init, parseKey, status, unlock } from "../src/index.js";
-import { allObjects, CLI_COMMAND, git, newRepo, requireGitCrypt, sandbox } from "./helpers.js";
+import {
+  allObjects,
+  CLI_COMMAND,
+  FIXTURES,
+  git,
+  newRepo,
+  requireGitCrypt,
+  sandbox,
+} from "./helpers.js";
 
 const command = CLI_COMMAND;
 const present = requireGitCrypt();
@@ -27,7 +35,7 @@ function cleanedId(dir: string, path: string): string {
   return git(dir, "hash-object", `--path=${path}`, path).trim();
 }
 
-describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", () => {
+describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", { timeout: 120_000 }, () => {
   it("git-crypt encrypts, git-seal decrypts and re-encrypts byte-identically, git-crypt decrypts git-seal's blobs", async () => {
     const origin = newRepo(box.root, "gc-origin");
     gitCrypt(origin, "init");
@@ -111,6 +119,22 @@ describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", () => {
     expect(cleanedId(seal, "secrets/new.env")).toBe(
       git(seal, "rev-parse", "HEAD:secrets/new.env").trim(),
     );
+  });
+
+  it("refuses a git-crypt key that does not decrypt the repository, before writing anything", async () => {
+    const origin = newRepo(box.root, "gc-wrong");
+    gitCrypt(origin, "init");
+    writeFileSync(join(origin, ".gitattributes"), "*.secret filter=git-crypt diff=git-crypt\n");
+    writeFileSync(join(origin, "a.secret"), "A=1\n");
+    git(origin, "add", ".");
+    git(origin, "commit", "-q", "-m", "x");
+    const clone = join(box.root, "gc-wrong-clone");
+    git(box.root, "clone", "-q", origin, clone);
+    const other = join(FIXTURES, "git-crypt", "default.key"); // another git-crypt key
+    await expect(unlock({ dir: clone, keyFile: other, command })).rejects.toMatchObject({
+      code: "WRONG_KEY",
+    });
+    expect(existsSync(join(clone, ".git", "git-crypt", "keys", "default"))).toBe(false);
   });
 
   it("named keys keep git-crypt's name and filter (git-crypt-<name>) both ways", async () => {

@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -15,7 +23,16 @@ import {
   status,
   unlock,
 } from "../src/index.js";
-import { allObjects, CLI_COMMAND, git, gitResult, newRepo, sandbox, seal } from "./helpers.js";
+import {
+  allObjects,
+  CLI_ARGS,
+  CLI_COMMAND,
+  git,
+  gitResult,
+  newRepo,
+  sandbox,
+  seal,
+} from "./helpers.js";
 
 const command = CLI_COMMAND;
 let box: ReturnType<typeof sandbox>;
@@ -58,7 +75,7 @@ async function sealedRepo(files: Record<string, string> = {}) {
   return { dir, result };
 }
 
-describe("init and the git filter", () => {
+describe("init and the git filter", { timeout: 120_000 }, () => {
   it("stores ciphertext in git, plaintext in the work tree, and leaves unmatched files alone", async () => {
     const { dir, result } = await sealedRepo({ "nested/api.env": "API_TOKEN=tok-nested-123\n" });
     expect(result.attributes).toBe("filter=git-seal diff=git-seal");
@@ -177,7 +194,7 @@ describe("init and the git filter", () => {
   });
 });
 
-describe("lock, unlock, clone", () => {
+describe("lock, unlock, clone", { timeout: 120_000 }, () => {
   it("clone shows ciphertext; unlock with the exported key decrypts; lock returns to ciphertext", async () => {
     const { dir, result } = await sealedRepo();
     const keyFile = join(box.root, `exported-${counter}.key`);
@@ -291,7 +308,7 @@ describe("lock, unlock, clone", () => {
   });
 });
 
-describe("status, ls and the filter configuration", () => {
+describe("status, ls and the filter configuration", { timeout: 120_000 }, () => {
   it("flags files staged in plaintext and re-stages them encrypted with fix", async () => {
     const { dir } = await sealedRepo({ "legacy.conf": "LEGACY_PASSWORD=plain-legacy\n" });
     expect(git(dir, "cat-file", "blob", "HEAD:legacy.conf")).toContain("plain-legacy");
@@ -395,7 +412,7 @@ describe("status, ls and the filter configuration", () => {
   });
 });
 
-describe("reading at a ref without a work tree", () => {
+describe("reading at a ref without a work tree", { timeout: 120_000 }, () => {
   it("reads and decrypts a file at any commit, from loose objects and packfiles", async () => {
     const { dir } = await sealedRepo();
     const first = git(dir, "rev-parse", "HEAD").trim();
@@ -455,7 +472,7 @@ describe("reading at a ref without a work tree", () => {
   });
 });
 
-describe("the git-seal CLI", () => {
+describe("the git-seal CLI", { timeout: 120_000 }, () => {
   it("runs init, status, ls, export-key and unlock, and `git seal` works from PATH", () => {
     const dir = newRepo(box.root, `cli-${++counter}`);
     const initRun = seal(dir, ["init"]);
@@ -529,5 +546,95 @@ describe("the git-seal CLI", () => {
     const fix = seal(dir, ["status", "-f"]);
     expect(fix.code).toBe(0);
     expect(fix.stdout).toContain("Re-staged 1 file(s)");
+  });
+});
+
+describe("more failure paths", { timeout: 120_000 }, () => {
+  it("CLI plumbing: one-shot clean, smudge and textconv, and their errors", async () => {
+    const { dir } = await sealedRepo();
+    const cleaned = seal(dir, ["clean", "--filter", "git-seal"], {});
+    expect(cleaned.code).toBe(0); // empty stdin seals to an empty-plaintext blob
+    const blob = execFileSync("git", ["cat-file", "blob", "HEAD:db.env"], { cwd: dir });
+    const viaStdin = execFileSync(
+      process.execPath,
+      [...CLI_ARGS, "clean", "--filter", "git-seal"],
+      {
+        cwd: dir,
+        input: "PASSWORD=hunter2-db\n",
+      },
+    );
+    expect(viaStdin.equals(blob)).toBe(true);
+    const smudged = execFileSync(
+      process.execPath,
+      [...CLI_ARGS, "smudge", "--filter", "git-seal"],
+      { cwd: dir, input: blob },
+    );
+    expect(smudged.toString()).toBe("PASSWORD=hunter2-db\n");
+    const blobFile = join(box.root, `blob-${counter}`);
+    writeFileSync(blobFile, blob);
+    expect(seal(dir, ["textconv", "--filter", "git-seal", blobFile]).stdout).toBe(
+      "PASSWORD=hunter2-db\n",
+    );
+    expect(seal(dir, ["textconv", "--filter", "nonsense", blobFile]).stderr).toContain(
+      "[INVALID_ARGUMENT]",
+    );
+    expect(seal(dir, ["textconv", "--filter", "git-seal"]).stderr).toContain("needs a FILE");
+    expect(seal(dir, ["smudge", "--filter", "git-seal-other"]).stderr).toContain("[KEY_NOT_FOUND]");
+  });
+
+  it("export-key never leaves a half-written file behind", async () => {
+    const { dir } = await sealedRepo();
+    const target = join(box.root, `dir-target-${counter}`);
+    mkdirSync(join(target, "occupied"), { recursive: true });
+    await expectCode(exportKey({ dir, output: join(target, "occupied") }), "INVALID_ARGUMENT");
+    expect(readdirSync(target)).toEqual(["occupied"]);
+  });
+
+  it("status --fix needs the key of the files it re-stages", async () => {
+    const { dir } = await sealedRepo({ "old.conf": "OLD=plain\n" });
+    write(dir, {
+      ".gitattributes":
+        "*.env filter=git-seal diff=git-seal\n*.conf filter=git-seal diff=git-seal\n",
+    });
+    git(dir, "add", ".gitattributes");
+    git(dir, "commit", "-q", "-m", "attrs");
+    await lock({ dir });
+    const error = await expectCode(status({ dir, command, fix: true }), "KEY_NOT_FOUND");
+    expect(error.paths).toEqual(["old.conf"]);
+    // Locked, status still reports (read-only) without refusing.
+    expect((await status({ dir, command })).problems).toEqual(["old.conf"]);
+  });
+
+  it("readFile takes a passphrase-protected key and asks for its passphrase", async () => {
+    const { dir } = await sealedRepo();
+    const wrapped = await exportKey({ dir, passphrase: "pw", opsLimit: 1, memLimit: 8192 });
+    await expectCode(readFile({ dir, path: "db.env", key: wrapped }), "PASSPHRASE_REQUIRED");
+    await expectCode(
+      readFile({ dir, path: "db.env", key: wrapped, passphrase: "nope" }),
+      "WRONG_PASSPHRASE",
+    );
+    const plain = await readFile({ dir, path: "db.env", key: wrapped, passphrase: "pw" });
+    expect(Buffer.from(plain).toString()).toBe("PASSWORD=hunter2-db\n");
+  });
+
+  it("import-key from the CLI asks for the passphrase of a protected file", async () => {
+    const { dir } = await sealedRepo();
+    const keyFile = join(box.root, `cli-imp-${counter}.key`);
+    await exportKey({ dir, output: keyFile, passphrase: "pw", opsLimit: 1, memLimit: 8192 });
+    const clone = join(box.root, `cli-imp-clone-${counter}`);
+    git(box.root, "clone", "-q", dir, clone);
+    const passFile = join(box.root, `pass-${counter}.txt`);
+    writeFileSync(passFile, "pw\n");
+    expect(seal(clone, ["import-key", keyFile], { GIT_SEAL_PASSPHRASE: "" }).stderr).toContain(
+      "[PASSPHRASE_REQUIRED]",
+    );
+    const ok = seal(clone, ["import-key", keyFile, "--passphrase-file", passFile], {
+      GIT_SEAL_PASSPHRASE: "",
+    });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Imported git-seal key "default"');
+    expect(seal(clone, ["unlock", join(box.root, "no-such.key")]).stderr).toContain(
+      "[KEY_NOT_FOUND]",
+    );
   });
 });

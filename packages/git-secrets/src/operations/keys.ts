@@ -237,7 +237,7 @@ export async function findStoredKey(gitDir: string, keyName: string | undefined)
   return found;
 }
 
-/** Options that configure the filter after a key is available. */
+/** Writes the filter configuration for `filter`, pointing git at `options.command`. */
 export async function configure(
   top: string,
   filter: string,
