@@ -20,7 +20,13 @@ export default defineAction({
       queryable: true,
       description: "Where releases are published",
     },
-    { name: "ApiKey", required: true, key: false, secret: true, description: "Artifactory API key" },
+    {
+      name: "ApiKey",
+      required: true,
+      key: false,
+      secret: true,
+      description: "Artifactory API key",
+    },
     { name: "KeepReleases", required: false, key: false, secret: false, type: "Number" },
   ],
   inputArtifacts: { min: 1, max: 1 },
@@ -29,7 +35,10 @@ export default defineAction({
     const { RepositoryPath, ApiKey, KeepReleases } = ctx.configuration;
     ctx.logger.info(`publishing to ${RepositoryPath} with API key ${ApiKey}`);
     if (!ApiKey.startsWith("AKCp")) {
-      throw jobFailure("PermissionError", "Artifactory refused the API key (it must be an AKCp… key)");
+      throw jobFailure(
+        "PermissionError",
+        "Artifactory refused the API key (it must be an AKCp… key)",
+      );
     }
     const input = ctx.input();
     const release = ctx.pipeline.pipelineExecutionId ?? ctx.jobId;

@@ -5,7 +5,7 @@ import { type Emulator, type EmulatorOptions, startEmulator } from "../src/emula
 /** Starts an emulator and a CodePipeline client for it; `close()` stops both. */
 export async function setup(options: EmulatorOptions = {}) {
   const emulator = await startEmulator({ seed: 7, ...options });
-  const client = new CodePipelineClient({ ...emulator.clientConfig, maxAttempts: 2 });
+  const client = emulator.createClient({ maxAttempts: 2 });
   return {
     emulator,
     client,

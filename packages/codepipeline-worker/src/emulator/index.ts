@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CodePipelineClient, type CodePipelineClientConfig } from "@aws-sdk/client-codepipeline";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -108,6 +109,8 @@ export interface Emulator {
     region: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
   };
+  /** A CodePipeline client for this emulator (`clientConfig` plus `overrides`); destroy it when done. */
+  createClient(overrides?: CodePipelineClientConfig): CodePipelineClient;
   /** Settings for the worker's `s3` option. */
   workerS3Config: {
     endpoint: string;
@@ -535,6 +538,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       region,
       credentials: { accessKeyId: "AKIDEMULATOR", secretAccessKey: "emulator-secret" },
     },
+    createClient: (overrides = {}) =>
+      new CodePipelineClient({
+        endpoint: url,
+        region,
+        credentials: { accessKeyId: "AKIDEMULATOR", secretAccessKey: "emulator-secret" },
+        ...overrides,
+      }),
     workerS3Config: {
       endpoint: s3.url,
       region,
