@@ -130,6 +130,24 @@ describe("SYN cookies", () => {
     );
   });
 
+  it("computes the same cookies in WebAssembly and in pure JS", () => {
+    const js = new SynCookies({ secret, sourcePorts: { first: 32768, last: 65535 }, wasm: false });
+    const wa = new SynCookies({ secret, sourcePorts: { first: 32768, last: 65535 } });
+    expect(wa.usesWasm).toBe(true);
+    expect(js.usesWasm).toBe(false);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 65535 }),
+        (src, dst, dport) => {
+          expect({ ...wa.probe(src, dst, dport) }).toEqual({ ...js.probe(src, dst, dport) });
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it("hashes the 4-tuple with SipHash under the secret (ISN = low 32 bits)", () => {
     const b = new Uint8Array([127, 0, 0, 1, 40000 >> 8, 40000 & 255, 127, 0, 0, 2, 0, 80]);
     const h = referenceSipHash(secret, b);

@@ -14,13 +14,13 @@ export class Blackrock {
   private readonly fast: boolean;
   private readonly a: number;
   private readonly b: number;
-  private readonly keys: Uint32Array;
+  private readonly keys: Int32Array;
   private readonly bigA: bigint;
   private readonly bigB: bigint;
   private readonly bigKeys: bigint[];
   private readonly rangeN: number;
 
-  constructor(range: bigint | number, seed: bigint | number, rounds = 6) {
+  constructor(range: bigint | number, seed: bigint | number, rounds = 4) {
     const r = BigInt(range);
     if (r < 1n) throw new RawScannerError("INVALID_ARGUMENT", "permutation range must be ≥ 1");
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 64) {
@@ -39,7 +39,7 @@ export class Blackrock {
     this.rangeN = Number(r);
     // Round keys from the 64-bit seed through splitmix64, one 64-bit key per round.
     let state = BigInt.asUintN(64, BigInt(seed));
-    this.keys = new Uint32Array(rounds * 2);
+    this.keys = new Int32Array(rounds * 2);
     this.bigKeys = [];
     for (let i = 0; i < rounds; i++) {
       state = BigInt.asUintN(64, state + 0x9e3779b97f4a7c15n);
@@ -48,8 +48,8 @@ export class Blackrock {
       z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
       z ^= z >> 31n;
       this.bigKeys.push(z);
-      this.keys[i * 2] = Number(z >> 32n);
-      this.keys[i * 2 + 1] = Number(z & 0xffffffffn);
+      this.keys[i * 2] = Number(BigInt.asIntN(32, z >> 32n));
+      this.keys[i * 2 + 1] = Number(BigInt.asIntN(32, z));
     }
   }
 
@@ -84,15 +84,14 @@ export class Blackrock {
   }
 
   private round(j: number, r: number): number {
-    // A murmur3-style finaliser over the half-block, the round's key and the round number.
+    // A murmur3-style finaliser over the half-block and the round key, all in int32 so V8 keeps
+    // it in registers; half-blocks are below 2^27 on this path (range ≤ 2^53). The result is
+    // 31 bits so the caller's `%` stays an integer modulus.
     const k = this.keys;
-    let h = (r ^ (k[j * 2] as number)) >>> 0;
+    let h = r ^ (k[j * 2] as number);
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ (k[j * 2 + 1] as number), 0xc2b2ae35);
-    h ^= h >>> 16;
-    // Fold in the bits of r above 32 so half-blocks up to 2^27 (range 2^53) all matter.
-    h = Math.imul(h ^ Math.floor(r / 4294967296), 0x27d4eb2d);
-    return (h ^ (h >>> 15)) >>> 0;
+    return (h ^ (h >>> 16)) & 0x7fffffff;
   }
 
   private encrypt(m: number): number {

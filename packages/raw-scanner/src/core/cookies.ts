@@ -1,5 +1,6 @@
 import { RawScannerError } from "../errors.js";
-import { type SipKey, sipHash24, sipKey, sipOut } from "./siphash.js";
+import { type SipKey, sipHash24, sipHash24Tuple4, sipKey, sipOut } from "./siphash.js";
+import { type Hash2, wasmHash2 } from "./siphash-wasm.js";
 
 /** An inclusive source-port range whose size is a power of two, as masscan requires. */
 export interface SourcePortRange {
@@ -65,16 +66,27 @@ export interface CookieProbe {
  */
 export class SynCookies {
   readonly sourcePorts: SourcePortRange;
+  /** Whether cookies are computed by the WebAssembly SipHash (else pure JS). */
+  get usesWasm(): boolean {
+    return this.hash2 !== undefined;
+  }
   private readonly key: SipKey;
+  private readonly hash2: Hash2 | undefined;
   private readonly mask: number;
   private readonly buf = new Uint8Array(36);
   private readonly out: CookieProbe = { srcPort: 0, seq: 0 };
 
-  constructor(options: { secret: Uint8Array; sourcePorts: SourcePortRange }) {
+  constructor(options: {
+    secret: Uint8Array;
+    sourcePorts: SourcePortRange;
+    /** Use the WebAssembly SipHash (default true when available); false forces pure JS. */
+    wasm?: boolean;
+  }) {
     if (options.secret.length !== 16) {
       throw new RawScannerError("INVALID_ARGUMENT", "cookie secret must be 16 bytes");
     }
     this.key = sipKey(options.secret);
+    this.hash2 = options.wasm === false ? undefined : wasmHash2(this.key);
     this.sourcePorts = checkSourcePortRange(options.sourcePorts);
     this.mask = this.sourcePorts.last - this.sourcePorts.first;
   }
@@ -84,21 +96,31 @@ export class SynCookies {
    * call) so the hot loop allocates nothing.
    */
   probe(srcAddr: number, dstAddr: number, dstPort: number): CookieProbe {
-    const b = this.buf;
     const first = this.sourcePorts.first;
-    b[0] = srcAddr >>> 24;
-    b[1] = srcAddr >>> 16;
-    b[2] = srcAddr >>> 8;
-    b[3] = srcAddr;
-    b[4] = first >>> 8;
-    b[5] = first;
-    b[6] = dstAddr >>> 24;
-    b[7] = dstAddr >>> 16;
-    b[8] = dstAddr >>> 8;
-    b[9] = dstAddr;
-    b[10] = dstPort >>> 8;
-    b[11] = dstPort;
-    sipHash24(this.key, b, 12);
+    const hash2 = this.hash2;
+    if (hash2) {
+      // The 12 message bytes as SipHash's two little-endian words (the last one carries the
+      // length, 12, in its top byte); see sipHash24Tuple4 for the same layout in JS.
+      const v = hash2(
+        ((first >>> 8) & 0xff) |
+          ((first & 0xff) << 8) |
+          ((dstAddr >>> 24) << 16) |
+          (((dstAddr >>> 16) & 0xff) << 24),
+        ((srcAddr >>> 24) & 0xff) |
+          (((srcAddr >>> 16) & 0xff) << 8) |
+          (((srcAddr >>> 8) & 0xff) << 16) |
+          (srcAddr << 24),
+        12 << 24,
+        ((dstAddr >>> 8) & 0xff) |
+          ((dstAddr & 0xff) << 8) |
+          (((dstPort >>> 8) & 0xff) << 16) |
+          ((dstPort & 0xff) << 24),
+      );
+      this.out.seq = v >>> 0;
+      this.out.srcPort = first + (Math.floor(v / 4294967296) & this.mask);
+      return this.out;
+    }
+    sipHash24Tuple4(this.key, srcAddr, first, dstAddr, dstPort);
     this.out.srcPort = first + (sipOut.hi & this.mask);
     this.out.seq = sipOut.lo;
     return this.out;
