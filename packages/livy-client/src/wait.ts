@@ -1,10 +1,13 @@
 import type { LivyClient } from "./client.js";
 import {
   applyLogPage,
+  applySectionedLog,
   initialLogCursor,
   type LogCursorState,
   nextLogRequest,
   realignLog,
+  type SectionedLogCursorState,
+  splitLogSections,
 } from "./core/log-cursor.js";
 import { isFailedBatchState, isTerminalBatchState } from "./core/states.js";
 import type { Batch, SessionState } from "./core/types.js";
@@ -39,6 +42,8 @@ export interface WaitForBatchOptions {
 /** Follows a batch log across polls: each line once, in order (see core/log-cursor). */
 export class BatchLogFollower {
   #state: LogCursorState = initialLogCursor;
+  /** Set once the log turns out to be in Livy's `stdout:`/`stderr:` section layout. */
+  #sections: SectionedLogCursorState | undefined;
   readonly #tail: string[] = [];
 
   constructor(
@@ -62,9 +67,24 @@ export class BatchLogFollower {
     const pageSize = this.options.pageSize ?? 500;
     const signal = this.options.signal ? { signal: this.options.signal } : {};
     const out: string[] = [];
+    if (this.#sections) {
+      out.push(...(await this.#pollSections(signal)));
+      this.#remember(out);
+      return out;
+    }
     for (;;) {
       const request = nextLogRequest(this.#state, pageSize);
       const page = await this.client.getBatchLog(this.batchId, { ...request, ...signal });
+      if (request.from === 0 && page.from === 0 && splitLogSections(page.log)) {
+        this.#sections = {};
+        out.push(
+          ...(await this.#pollSections(
+            signal,
+            page.total <= page.log.length ? page.log : undefined,
+          )),
+        );
+        break;
+      }
       const applied = applyLogPage(this.#state, page);
       if (applied) {
         this.#state = applied.state;
@@ -81,6 +101,21 @@ export class BatchLogFollower {
     }
     this.#remember(out);
     return out;
+  }
+
+  // A sectioned log is bounded (livy.cache-log.size lines per stream), so it is read whole.
+  async #pollSections(
+    signal: { signal?: AbortSignal },
+    whole?: readonly string[],
+  ): Promise<string[]> {
+    const lines =
+      whole ??
+      (await this.client.getBatchLog(this.batchId, { from: 0, size: 1_000_000, ...signal })).log;
+    const sections = splitLogSections(lines) ?? [{ name: "log", lines: [...lines] }];
+    const applied = applySectionedLog(this.#sections ?? {}, sections);
+    this.#sections = applied.state;
+    if (applied.gap) this.options.onGap?.();
+    return applied.lines;
   }
 
   #remember(lines: string[]): void {

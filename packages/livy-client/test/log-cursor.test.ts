@@ -2,11 +2,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   applyLogPage,
+  applySectionedLog,
   initialLogCursor,
   type LogCursorState,
   type LogPage,
   nextLogRequest,
   realignLog,
+  type SectionedLogCursorState,
+  splitLogSections,
 } from "../src/core/log-cursor.js";
 
 // A server log as Livy serves it: a bounded buffer of the newest `capacity` lines.
@@ -103,5 +106,41 @@ describe("log cursor", () => {
     ).toEqual(["e", "f"]);
     expect(applyLogPage(state, { from: 7, total: 12, log: ["x", "c", "d", "e"] })).toBeUndefined();
     expect(applyLogPage(state, { from: 7, total: 5, log: [] })).toBeUndefined();
+  });
+
+  it("follows Livy's stdout/stderr section layout, where stdout lines are inserted mid-log", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(6), fc.nat(6)), { minLength: 1, maxLength: 10 }),
+        (growth) => {
+          const out: string[] = [];
+          const err: string[] = [];
+          let state: SectionedLogCursorState = {};
+          const seen: string[] = [];
+          for (const [outs, errs] of growth) {
+            for (let i = 0; i < outs; i++) out.push(`out ${out.length}`);
+            for (let i = 0; i < errs; i++) err.push(`err ${err.length}`);
+            const sections = splitLogSections(["stdout: ", ...out, "\nstderr: ", ...err])!;
+            const result = applySectionedLog(state, sections);
+            expect(result.gap).toBe(false);
+            state = result.state;
+            seen.push(...result.lines);
+          }
+          expect(seen.filter((l) => l.startsWith("out"))).toEqual(out);
+          expect(seen.filter((l) => l.startsWith("err"))).toEqual(err);
+          expect(seen).toHaveLength(out.length + err.length);
+        },
+      ),
+    );
+  });
+
+  it("recognises the section layout only when the log starts with it", () => {
+    expect(splitLogSections(["line 1", "stdout: "])).toBeUndefined();
+    expect(splitLogSections([])).toBeUndefined();
+    expect(splitLogSections(["stdout: ", "a", "\nstderr: ", "\nYARN Diagnostics: ", "d"])).toEqual([
+      { name: "stdout", lines: ["a"] },
+      { name: "stderr", lines: [] },
+      { name: "YARN Diagnostics", lines: ["d"] },
+    ]);
   });
 });

@@ -54,6 +54,26 @@ describe("waitForBatch", () => {
     expect(chunks.length).toBeGreaterThan(1);
   });
 
+  it("streams Livy's stdout/stderr section layout without losing inserted stdout lines", async () => {
+    const { client } = await start({ logLayout: "sections" });
+    const batch = await client.submitBatch({ file: "interleave.mjs", args: ["40", "4"] });
+    const lines: string[] = [];
+    await client.waitForBatch(batch.id, {
+      pollIntervalMs: 15,
+      backoff: 1,
+      onLog: (l) => lines.push(...l),
+    });
+    const full = await client.getBatchLog(batch.id, { from: 0, size: 1000 });
+    expect(full.log[0]).toBe("stdout: ");
+    expect(full.log).toContain("\nstderr: ");
+    const count = (prefix: string) => Array.from({ length: 40 }, (_, i) => `${prefix} ${i + 1}`);
+    expect(lines.filter((l) => l.startsWith("out "))).toEqual(count("out"));
+    expect(lines.filter((l) => l.startsWith("err "))).toEqual(count("err"));
+    expect(lines).not.toContain("stdout: ");
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(lines.at(-1)).toBe("dev-server: process exited with code 0");
+  });
+
   it("reports a gap when the server's bounded log dropped lines between polls", async () => {
     const { server } = await start({ logBufferLines: 10 });
     // The client's "sleep" lasts until the job has written all 100 lines, so the 10-line buffer

@@ -99,3 +99,64 @@ export function realignLog(
     gap: bestEnd < 0 && state.tail.length > 0,
   };
 }
+
+// Real Livy serves a batch log as sections: `stdout: `, the stdout lines, `\nstderr: `, the
+// stderr lines (and on YARN `\nYARN Diagnostics: ` and the diagnostics). Stdout lines are inserted
+// before the stderr section, so one index cursor over the whole log would miss them. A sectioned
+// log is followed with one cursor per section over the whole (bounded) log instead.
+
+const SECTION_HEADER = /^\n?(stdout|stderr|YARN Diagnostics): ?$/;
+
+/** One section of a Livy batch log. */
+export interface LogSection {
+  name: string;
+  lines: string[];
+}
+
+/** Splits a log in Livy's section layout; `undefined` when the log is not laid out that way. */
+export function splitLogSections(lines: readonly string[]): LogSection[] | undefined {
+  if (lines.length === 0 || !SECTION_HEADER.test(lines[0]!)) return undefined;
+  const sections: LogSection[] = [];
+  for (const line of lines) {
+    const header = SECTION_HEADER.exec(line);
+    if (header) sections.push({ name: header[1]!, lines: [] });
+    else sections.at(-1)!.lines.push(line);
+  }
+  return sections;
+}
+
+/** Cursor state of a sectioned log: one {@link LogCursorState} per section name. */
+export type SectionedLogCursorState = Readonly<Record<string, LogCursorState>>;
+
+/**
+ * Applies a complete sectioned log (every line from 0): returns the new lines of every section,
+ * in section order, and whether some section dropped lines the cursor had not seen.
+ */
+export function applySectionedLog(
+  state: SectionedLogCursorState,
+  sections: readonly LogSection[],
+): { state: SectionedLogCursorState; lines: string[]; gap: boolean } {
+  const next: Record<string, LogCursorState> = { ...state };
+  const lines: string[] = [];
+  let gap = false;
+  for (const section of sections) {
+    const current = state[section.name] ?? initialLogCursor;
+    const { from } = nextLogRequest(current, 0);
+    const page = { from, total: section.lines.length, log: section.lines.slice(from) };
+    const applied = applyLogPage(current, page);
+    if (applied) {
+      next[section.name] = applied.state;
+      lines.push(...applied.lines);
+      continue;
+    }
+    const realigned = realignLog(current, {
+      from: 0,
+      total: section.lines.length,
+      log: section.lines,
+    });
+    next[section.name] = realigned.state;
+    gap ||= realigned.gap;
+    lines.push(...realigned.lines);
+  }
+  return { state: next, lines, gap };
+}

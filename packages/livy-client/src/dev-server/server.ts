@@ -6,7 +6,7 @@ import { isAbsolute, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Batch, Session, SessionState, Statement, StatementOutput } from "../core/types.js";
-import { LineBuffer } from "./log-buffer.js";
+import { LineBuffer, type LogLayout } from "./log-buffer.js";
 import { WORKER_SOURCE } from "./worker-source.js";
 
 /** Options of {@link createLivyDevServer}; each mirrors a Livy server setting. */
@@ -31,6 +31,11 @@ export interface LivyDevServerOptions {
   now?: () => number;
   /** Called for every request (method, path), e.g. to count requests in a benchmark. */
   onRequest?: (method: string, path: string) => void;
+  /**
+   * Batch log layout: `"interleaved"` (stdout and stderr in arrival order) or `"sections"` (Livy's
+   * `stdout: ` … `\nstderr: ` … layout). @defaultValue "interleaved"
+   */
+  logLayout?: LogLayout;
   /** How often expired sessions (heartbeat timeout, ttl) are collected. @defaultValue 1000 */
   gcIntervalMs?: number;
 }
@@ -291,7 +296,7 @@ export function createLivyDevServer(options: LivyDevServerOptions = {}): LivyDev
       name,
       state: "starting",
       appId: null,
-      log: new LineBuffer(logLines),
+      log: new LineBuffer(logLines, options.logLayout ?? "interleaved"),
       deleted: false,
     };
     if (name) names.add(name);
