@@ -18,6 +18,7 @@ export {
   type ConfigurationOf,
   type ConfigurationProperty,
   type ConfigurationPropertyType,
+  type ConfigurationValueOf,
   defineAction,
   type HandlerResult,
   isActionDefinition,

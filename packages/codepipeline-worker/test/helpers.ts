@@ -1,4 +1,3 @@
-import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import yauzl from "yauzl";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../src/emulator/index.js";
 

@@ -48,7 +48,10 @@ export interface ActionTypeId {
   readonly version: string;
 }
 
-type ValueOf<P extends ConfigurationProperty> = P extends { readonly type: "Number" }
+/** The value type a handler receives for one property: `number`, `boolean` or `string`. */
+export type ConfigurationValueOf<P extends ConfigurationProperty> = P extends {
+  readonly type: "Number";
+}
   ? number
   : P extends { readonly type: "Boolean" }
     ? boolean
@@ -61,8 +64,8 @@ type ValueOf<P extends ConfigurationProperty> = P extends { readonly type: "Numb
  */
 export type ConfigurationOf<Props extends readonly ConfigurationProperty[]> = {
   [P in Props[number] as P["name"]]: P extends { readonly required: true }
-    ? ValueOf<P>
-    : ValueOf<P> | undefined;
+    ? ConfigurationValueOf<P>
+    : ConfigurationValueOf<P> | undefined;
 };
 
 /** What a handler may return; every field is optional. */

@@ -23,7 +23,9 @@ import {
   type WireArtifact,
 } from "./state.js";
 
+export type { S3RequestRecord } from "./s3-server.js";
 export type {
+  ActionTypeIdWire,
   EmulatedExecution,
   EmulatedJob,
   EmulatedJobStatus,

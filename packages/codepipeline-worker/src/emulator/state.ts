@@ -21,7 +21,8 @@ export type EmulatedJobStatus =
   | "Failed"
   | "TimedOut";
 
-interface ActionTypeIdWire {
+/** An action type id as it travels on the wire. */
+export interface ActionTypeIdWire {
   category: string;
   owner: string;
   provider: string;
