@@ -24,7 +24,8 @@ Commands:
   kill <id>                 delete (kill) a batch
   list                      list batches (--from, --size, --json)
   serve                     run the Livy-compatible dev server (--port 8998, --host 127.0.0.1,
-                            --csrf, --max-sessions, --retain-sec, --cwd)
+                            --csrf, --max-sessions, --retain-sec, --cwd,
+                            --log-layout interleaved|sections)
   version                   print the server's Livy version
 
 Common options:
@@ -74,6 +75,7 @@ const options = {
   "max-sessions": { type: "string" },
   "retain-sec": { type: "string" },
   cwd: { type: "string" },
+  "log-layout": { type: "string" },
 } as const;
 
 class UsageError extends Error {}
@@ -257,6 +259,12 @@ async function serve(
   values: Record<string, string | boolean | string[] | undefined>,
 ): Promise<number> {
   const retain = int(values["retain-sec"] as string | undefined, "retain-sec");
+  const layout = values["log-layout"] ?? "interleaved";
+  if (layout !== "interleaved" && layout !== "sections") {
+    throw new UsageError(
+      `--log-layout expects interleaved or sections, got ${JSON.stringify(layout)}`,
+    );
+  }
   const server = createLivyDevServer({
     csrf: Boolean(values.csrf),
     ...(values["max-sessions"] !== undefined
@@ -266,6 +274,7 @@ async function serve(
       ? { batchStateRetainMs: retain * 1000, sessionStateRetainMs: retain * 1000 }
       : {}),
     ...(typeof values.cwd === "string" ? { cwd: values.cwd } : {}),
+    logLayout: layout,
   });
   const running = await server.start({
     port: int(values.port as string | undefined, "port") ?? 8998,

@@ -63,6 +63,9 @@ describe("livy CLI", () => {
     expect(header.code).toBe(2);
     expect(header.stderr).toContain("--header expects 'Name: value'");
     expect((await livy(["list", "--bogus", "--url", url])).code).toBe(2);
+    const layout = await livy(["serve", "--port", "0", "--log-layout", "columns"]);
+    expect(layout.code).toBe(2);
+    expect(layout.stderr).toContain("--log-layout expects interleaved or sections");
     expect((await livy(["list", "--url", "not a url"])).code).toBe(2);
   });
 

@@ -1,3 +1,4 @@
+export type { LogLayout } from "./log-buffer.js";
 export {
   createLivyDevServer,
   type LivyDevServer,
