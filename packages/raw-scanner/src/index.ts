@@ -5,6 +5,7 @@ export { OutputSink, writeOutputFile } from "./adapters/output-file.js";
 export { Blackrock } from "./core/blackrock.js";
 export {
   applyOption,
+  type ConfigSource,
   canonicalOption,
   emptyConfig,
   formatEcho,

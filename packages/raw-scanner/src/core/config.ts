@@ -53,10 +53,14 @@ export function emptyConfig(): RawScanConfig {
 }
 
 type Setter = (config: RawScanConfig, value: string, where: Where) => void;
-interface Where {
+/** Where a configuration value came from, for error messages. */
+export interface ConfigSource {
+  /** The config file. */
   path?: string;
+  /** The 1-based line in it. */
   line?: number;
 }
+type Where = ConfigSource;
 
 const invalid = (name: string, value: string, why: string, where: Where) =>
   new RawScannerError(
