@@ -13,12 +13,11 @@ import {
   sandbox,
 } from "./helpers.js";
 
-const command = CLI_COMMAND;
 const present = requireGitCrypt();
-let box: ReturnType<typeof sandbox>;
+let box: Awaited<ReturnType<typeof sandbox>>;
 
-beforeAll(() => {
-  box = sandbox();
+beforeAll(async () => {
+  box = await sandbox();
 });
 afterAll(() => box?.cleanup());
 
@@ -50,7 +49,7 @@ describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", { timeout
 
     const clone = join(box.root, "gc-clone-seal");
     git(box.root, "clone", "-q", origin, clone);
-    const result = await unlock({ dir: clone, keyFile, command });
+    const result = await unlock({ dir: clone, keyFile, command: CLI_COMMAND });
     expect(result.keys[0]).toMatchObject({
       format: "git-crypt",
       filterName: "git-crypt",
@@ -71,7 +70,7 @@ describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", { timeout
     git(clone, "add", "api.secret");
     git(clone, "commit", "-q", "-m", "git-seal commit");
     expect(allObjects(clone).includes("from-git-seal")).toBe(false);
-    expect((await status({ dir: clone, command })).problems).toEqual([]);
+    expect((await status({ dir: clone, command: CLI_COMMAND })).problems).toEqual([]);
 
     const back = join(box.root, "gc-clone-crypt");
     git(box.root, "clone", "-q", clone, back);
@@ -84,7 +83,7 @@ describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", { timeout
 
   it("git-seal init --format git-crypt makes a repository and key file git-crypt unlocks, and the other way round", async () => {
     const origin = newRepo(box.root, "seal-origin");
-    const created = await init({ dir: origin, format: "git-crypt", command });
+    const created = await init({ dir: origin, format: "git-crypt", command: CLI_COMMAND });
     expect(created.attributes).toBe("filter=git-crypt diff=git-crypt");
     writeFileSync(join(origin, ".gitattributes"), `secrets/** ${created.attributes}\n`);
     execFileSync("mkdir", ["-p", join(origin, "secrets")]);
@@ -114,7 +113,7 @@ describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", { timeout
 
     const seal = join(box.root, "seal-clone-back");
     git(box.root, "clone", "-q", crypt, seal);
-    await unlock({ dir: seal, keyFile, command });
+    await unlock({ dir: seal, keyFile, command: CLI_COMMAND });
     expect(readFileSync(join(seal, "secrets", "new.env"), "utf8")).toBe("NEW=added-by-git-crypt\n");
     expect(cleanedId(seal, "secrets/new.env")).toBe(
       git(seal, "rev-parse", "HEAD:secrets/new.env").trim(),
@@ -131,7 +130,9 @@ describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", { timeout
     const clone = join(box.root, "gc-wrong-clone");
     git(box.root, "clone", "-q", origin, clone);
     const other = join(FIXTURES, "git-crypt", "default.key"); // another git-crypt key
-    await expect(unlock({ dir: clone, keyFile: other, command })).rejects.toMatchObject({
+    await expect(
+      unlock({ dir: clone, keyFile: other, command: CLI_COMMAND }),
+    ).rejects.toMatchObject({
       code: "WRONG_KEY",
     });
     expect(existsSync(join(clone, ".git", "git-crypt", "keys", "default"))).toBe(false);
@@ -139,7 +140,12 @@ describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", { timeout
 
   it("named keys keep git-crypt's name and filter (git-crypt-<name>) both ways", async () => {
     const origin = newRepo(box.root, "named-origin");
-    const created = await init({ dir: origin, format: "git-crypt", keyName: "ops", command });
+    const created = await init({
+      dir: origin,
+      format: "git-crypt",
+      keyName: "ops",
+      command: CLI_COMMAND,
+    });
     expect(created.filterName).toBe("git-crypt-ops");
     writeFileSync(join(origin, ".gitattributes"), `*.ops ${created.attributes}\n`);
     writeFileSync(join(origin, "a.ops"), "OPS=named-key-secret\n");

@@ -2,26 +2,56 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { shellQuote } from "../src/index.js";
 
 export const PKG = resolve(import.meta.dirname, "..");
 export const FIXTURES = join(PKG, "test", "fixtures");
-const TSX = pathToFileURL(resolve(PKG, "../../node_modules/tsx/dist/loader.mjs")).href;
 const CLI = join(PKG, "src", "cli.ts");
 
 /**
- * The CLI runs from source through tsx (an absolute loader URL, so it resolves from any cwd):
- * tests need no build, and git runs exactly this command as the filter.
+ * The CLI git runs in tests: src/cli.ts bundled once per test process by tsup (the same
+ * bundler as the published build) into packages/git-secrets/node_modules/.cache, so its
+ * dependencies resolve as they do when installed, and every git command starts a plain node
+ * instead of paying tsx's transpiling start-up. Call {@link prepareCli} in `beforeAll`.
  */
-export const CLI_ARGS = ["--import", TSX, CLI];
-export const CLI_COMMAND = [process.execPath, ...CLI_ARGS].map(shellQuote).join(" ");
+export let CLI_ARGS: string[] = [];
+export let CLI_COMMAND = "";
+let prepared: Promise<void> | undefined;
+let cliDir: string | undefined;
+
+export function prepareCli(): Promise<void> {
+  prepared ??= (async () => {
+    const outDir = mkdtempSync(join(PKG, "node_modules", ".cache-git-seal-test-"));
+    cliDir = outDir;
+    process.on("exit", () => rmSync(outDir, { recursive: true, force: true }));
+    const { build } = await import("tsup");
+    await build({
+      entry: { cli: CLI },
+      outDir,
+      format: ["esm"],
+      platform: "node",
+      target: "node20",
+      dts: false,
+      sourcemap: false,
+      splitting: false,
+      shims: true,
+      silent: true,
+      config: false,
+      external: ["libsodium-wrappers-sumo", "isomorphic-git"],
+      outExtension: () => ({ js: ".mjs" }),
+    });
+    CLI_ARGS = [join(outDir, "cli.mjs")];
+    CLI_COMMAND = [process.execPath, ...CLI_ARGS].map(shellQuote).join(" ");
+  })();
+  return prepared;
+}
 
 /**
  * A temporary HOME with its own global git config, so the machine's config never matters.
  * Child processes (git, git-crypt, the CLI) inherit it through process.env.
  */
-export function sandbox(): { root: string; cleanup: () => void } {
+export async function sandbox(): Promise<{ root: string; cleanup: () => void }> {
+  await prepareCli();
   const root = mkdtempSync(join(tmpdir(), "git-seal-test-"));
   const home = join(root, "home");
   mkdirSync(home);
@@ -36,7 +66,13 @@ export function sandbox(): { root: string; cleanup: () => void } {
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_TERMINAL_PROMPT: "0",
   });
-  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    cleanup: () => {
+      rmSync(root, { recursive: true, force: true });
+      if (cliDir) rmSync(cliDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export function git(cwd: string, ...args: string[]): string {

@@ -34,12 +34,11 @@ import {
   seal,
 } from "./helpers.js";
 
-const command = CLI_COMMAND;
-let box: ReturnType<typeof sandbox>;
+let box: Awaited<ReturnType<typeof sandbox>>;
 let counter = 0;
 
-beforeAll(() => {
-  box = sandbox();
+beforeAll(async () => {
+  box = await sandbox();
 });
 afterAll(() => box.cleanup());
 
@@ -63,7 +62,7 @@ function write(dir: string, files: Record<string, string>): void {
 /** A repository with a git-seal key, `*.env` encrypted, and one commit. */
 async function sealedRepo(files: Record<string, string> = {}) {
   const dir = newRepo(box.root, `repo-${++counter}`);
-  const result = await init({ dir, command });
+  const result = await init({ dir, command: CLI_COMMAND });
   write(dir, {
     ".gitattributes": "*.env filter=git-seal diff=git-seal\n",
     "db.env": "PASSWORD=hunter2-db\n",
@@ -147,7 +146,7 @@ describe("init and the git filter", { timeout: 120_000 }, () => {
 
   it("refuses a second init of the same key name and a git too old for the filter protocol", async () => {
     const { dir } = await sealedRepo();
-    await expectCode(init({ dir, command }), "ALREADY_INITIALIZED");
+    await expectCode(init({ dir, command: CLI_COMMAND }), "ALREADY_INITIALIZED");
     const fake = join(box.root, "old-git");
     writeFileSync(
       fake,
@@ -155,7 +154,7 @@ describe("init and the git filter", { timeout: 120_000 }, () => {
     );
     chmodSync(fake, 0o755);
     const error = await expectCode(
-      init({ dir, keyName: "other", command, git: fake }),
+      init({ dir, keyName: "other", command: CLI_COMMAND, git: fake }),
       "GIT_TOO_OLD",
     );
     expect(error.message).toContain("2.10.5");
@@ -168,19 +167,22 @@ describe("init and the git filter", { timeout: 120_000 }, () => {
     const plain = join(box.root, "not-a-repo");
     mkdirSync(plain, { recursive: true });
     await expectCode(
-      status({ dir: plain, command, env: { GIT_CEILING_DIRECTORIES: box.root } }),
+      status({ dir: plain, command: CLI_COMMAND, env: { GIT_CEILING_DIRECTORIES: box.root } }),
       "NOT_A_REPOSITORY",
     );
     await expectCode(
-      init({ dir: plain, command, env: { GIT_CEILING_DIRECTORIES: box.root } }),
+      init({ dir: plain, command: CLI_COMMAND, env: { GIT_CEILING_DIRECTORIES: box.root } }),
       "NOT_A_REPOSITORY",
     );
   });
 
   it("rejects an invalid format or key name", async () => {
     const dir = newRepo(box.root, `repo-${++counter}`);
-    await expectCode(init({ dir, command, keyName: "a/b" }), "INVALID_ARGUMENT");
-    await expectCode(init({ dir, command, format: "pgp" as never }), "INVALID_ARGUMENT");
+    await expectCode(init({ dir, command: CLI_COMMAND, keyName: "a/b" }), "INVALID_ARGUMENT");
+    await expectCode(
+      init({ dir, command: CLI_COMMAND, format: "pgp" as never }),
+      "INVALID_ARGUMENT",
+    );
   });
 
   it("fails git add with the reason when the key is missing but the filter is configured", async () => {
@@ -207,7 +209,7 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
     expect(readFileSync(join(clone, "db.env")).subarray(0, 8).toString("latin1")).toBe("\0GITSEAL");
     expect(readFileSync(join(clone, "README.md"), "utf8")).toBe("public readme text\n");
 
-    const unlocked = await unlock({ dir: clone, keyFile, command });
+    const unlocked = await unlock({ dir: clone, keyFile, command: CLI_COMMAND });
     expect(unlocked.files).toEqual(["db.env"]);
     expect(unlocked.keys[0]?.keyIds).toEqual(result.keyIds);
     expect(readFileSync(join(clone, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
@@ -228,7 +230,7 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
     expect(existsSync(join(clone, ".git", "git-seal", "keys", "default"))).toBe(false);
     await expectCode(lock({ dir: clone }), "KEY_NOT_FOUND");
     await expectCode(exportKey({ dir: clone }), "KEY_NOT_FOUND");
-    await expectCode(unlock({ dir: clone, command }), "KEY_NOT_FOUND");
+    await expectCode(unlock({ dir: clone, command: CLI_COMMAND }), "KEY_NOT_FOUND");
   });
 
   it("lock --force discards uncommitted changes; unlock refuses to overwrite changes unless forced", async () => {
@@ -239,8 +241,8 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
     await lock({ dir, force: true });
     expect(readFileSync(join(dir, "db.env")).subarray(0, 8).toString("latin1")).toBe("\0GITSEAL");
     writeFileSync(join(dir, "db.env"), "edited while locked\n");
-    await expectCode(unlock({ dir, keyFile, command }), "UNCOMMITTED_CHANGES");
-    await unlock({ dir, keyFile, command, force: true });
+    await expectCode(unlock({ dir, keyFile, command: CLI_COMMAND }), "UNCOMMITTED_CHANGES");
+    await unlock({ dir, keyFile, command: CLI_COMMAND, force: true });
     expect(readFileSync(join(dir, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
   });
 
@@ -251,7 +253,10 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
     await exportKey({ dir: b.dir, output: keyFile });
     const clone = join(box.root, `clone-wrong-${counter}`);
     git(box.root, "clone", "-q", a.dir, clone);
-    const error = await expectCode(unlock({ dir: clone, keyFile, command }), "WRONG_KEY");
+    const error = await expectCode(
+      unlock({ dir: clone, keyFile, command: CLI_COMMAND }),
+      "WRONG_KEY",
+    );
     expect(error.message).toContain(a.result.keyIds[0] as string);
     expect(error.message).toContain(b.result.keyIds[0] as string);
     expect(existsSync(join(clone, ".git", "git-seal", "keys", "default"))).toBe(false);
@@ -272,12 +277,12 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const clone = join(box.root, `clone-pass-${counter}`);
     git(box.root, "clone", "-q", dir, clone);
-    await expectCode(unlock({ dir: clone, keyFile, command }), "PASSPHRASE_REQUIRED");
+    await expectCode(unlock({ dir: clone, keyFile, command: CLI_COMMAND }), "PASSPHRASE_REQUIRED");
     await expectCode(
-      unlock({ dir: clone, keyFile, command, passphrase: "wrong" }),
+      unlock({ dir: clone, keyFile, command: CLI_COMMAND, passphrase: "wrong" }),
       "WRONG_PASSPHRASE",
     );
-    await unlock({ dir: clone, keyFile, command, passphrase: "open sesame" });
+    await unlock({ dir: clone, keyFile, command: CLI_COMMAND, passphrase: "open sesame" });
     expect(readFileSync(join(clone, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
   });
 
@@ -290,7 +295,7 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
     const info = await importKey({ dir: clone, keyFile });
     expect(statSync(info.keyPath).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(clone, "db.env")).subarray(0, 8).toString("latin1")).toBe("\0GITSEAL");
-    await unlock({ dir: clone, command });
+    await unlock({ dir: clone, command: CLI_COMMAND });
     expect(readFileSync(join(clone, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
     const other = await sealedRepo();
     const otherKey = join(box.root, `imp-other-${counter}.key`);
@@ -318,7 +323,7 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
     });
     git(dir, "add", ".gitattributes");
     git(dir, "commit", "-q", "-m", "encrypt conf too");
-    const before = await status({ dir, command });
+    const before = await status({ dir, command: CLI_COMMAND });
     expect(before.problems).toEqual(["legacy.conf"]);
     expect(before.files.find((f) => f.path === "legacy.conf")).toMatchObject({
       encrypted: true,
@@ -330,13 +335,17 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
       problem: false,
     });
     expect(
-      (await status({ dir, command, only: "encrypted" })).files.map((f) => f.path).sort(),
+      (await status({ dir, command: CLI_COMMAND, only: "encrypted" })).files
+        .map((f) => f.path)
+        .sort(),
     ).toEqual(["db.env", "legacy.conf"]);
     expect(
-      (await status({ dir, command, only: "unencrypted" })).files.map((f) => f.path).sort(),
+      (await status({ dir, command: CLI_COMMAND, only: "unencrypted" })).files
+        .map((f) => f.path)
+        .sort(),
     ).toEqual([".gitattributes", "README.md"]);
 
-    const fixed = await status({ dir, command, fix: true });
+    const fixed = await status({ dir, command: CLI_COMMAND, fix: true });
     expect(fixed.fixed).toEqual(["legacy.conf"]);
     expect(fixed.problems).toEqual([]);
     git(dir, "commit", "-q", "-m", "encrypt legacy");
@@ -357,12 +366,12 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
     const earlyOid = git(dir, "rev-parse", ":early.conf").trim();
     // The filter process recorded the blob it produced during git add.
     expect(readFileSync(cache, "utf8")).toContain(`${dbOid} ${result.keyIds[0]}`);
-    const first = await status({ dir, command });
+    const first = await status({ dir, command: CLI_COMMAND });
     expect(first.problems).toEqual(["early.conf"]);
     expect(readFileSync(cache, "utf8")).not.toContain(earlyOid);
     expect((await ls({ dir })).find((e) => e.path === "db.env")?.keyId).toBe(result.keyIds[0]);
     writeFileSync(cache, `garbage\n${earlyOid.slice(0, 20)}\nzz ${dbOid}\n`);
-    const again = await status({ dir, command });
+    const again = await status({ dir, command: CLI_COMMAND });
     expect(again.problems).toEqual(["early.conf"]);
     expect(again.files.find((f) => f.path === "db.env")?.staged).toBe("encrypted");
   });
@@ -375,18 +384,18 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
       "filter.git-seal.process",
       "/old/place/git-seal filter-process --filter git-seal",
     );
-    const stale = await expectCode(status({ dir, command }), "FILTER_CONFIG_STALE");
+    const stale = await expectCode(status({ dir, command: CLI_COMMAND }), "FILTER_CONFIG_STALE");
     expect(stale.message).toContain("/old/place");
     git(dir, "config", "--remove-section", "filter.git-seal");
     git(dir, "config", "--remove-section", "diff.git-seal");
-    await expectCode(status({ dir, command }), "FILTER_NOT_CONFIGURED");
-    await unlock({ dir, command });
-    expect((await status({ dir, command })).problems).toEqual([]);
+    await expectCode(status({ dir, command: CLI_COMMAND }), "FILTER_NOT_CONFIGURED");
+    await unlock({ dir, command: CLI_COMMAND });
+    expect((await status({ dir, command: CLI_COMMAND })).problems).toEqual([]);
   });
 
   it("lists encrypted files with their key, also for named keys", async () => {
     const { dir, result } = await sealedRepo();
-    const prod = await init({ dir, command, keyName: "prod" });
+    const prod = await init({ dir, command: CLI_COMMAND, keyName: "prod" });
     expect(prod.filterName).toBe("git-seal-prod");
     write(dir, {
       ".gitattributes":
@@ -599,10 +608,13 @@ describe("more failure paths", { timeout: 120_000 }, () => {
     git(dir, "add", ".gitattributes");
     git(dir, "commit", "-q", "-m", "attrs");
     await lock({ dir });
-    const error = await expectCode(status({ dir, command, fix: true }), "KEY_NOT_FOUND");
+    const error = await expectCode(
+      status({ dir, command: CLI_COMMAND, fix: true }),
+      "KEY_NOT_FOUND",
+    );
     expect(error.paths).toEqual(["old.conf"]);
     // Locked, status still reports (read-only) without refusing.
-    expect((await status({ dir, command })).problems).toEqual(["old.conf"]);
+    expect((await status({ dir, command: CLI_COMMAND })).problems).toEqual(["old.conf"]);
   });
 
   it("readFile takes a passphrase-protected key and asks for its passphrase", async () => {
