@@ -184,6 +184,18 @@ describe("watchBatches", () => {
     expect(changes.filter((c) => c.endsWith("→success") || c.endsWith("→dead"))).toHaveLength(12);
   });
 
+  it("pages through GET /batches when the server holds more batches than a page", async () => {
+    const { client, requests } = await start();
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await client.submitBatch({ file: "count.mjs", args: ["1"] })).id);
+    requests.length = 0;
+    const result = await client.watchBatches(ids, { pollIntervalMs: 30, pageSize: 2 });
+    expect(result.succeeded.sort()).toEqual(ids);
+    expect(requests.length % 3).toBe(0); // 3 pages (2 + 2 + 1) per poll
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+  });
+
   it("reports batches that vanish as forgotten and unknown ones as NOT_FOUND", async () => {
     const { client } = await start();
     const running = await client.submitBatch({ file: "sleep.mjs" });
