@@ -591,6 +591,17 @@ describe("more failure paths", { timeout: 120_000 }, () => {
     expect(seal(dir, ["smudge", "--filter", "git-seal-other"]).stderr).toContain("[KEY_NOT_FOUND]");
   });
 
+  it("asks for a key name when several keys are stored and none is the default", async () => {
+    const dir = newRepo(box.root, `repo-${++counter}`);
+    await init({ dir, command: CLI_COMMAND, keyName: "alpha" });
+    await init({ dir, command: CLI_COMMAND, keyName: "beta" });
+    const error = await expectCode(exportKey({ dir }), "INVALID_ARGUMENT");
+    expect(error.message).toContain("alpha, beta");
+    await expectCode(lock({ dir }), "INVALID_ARGUMENT");
+    await expectCode(exportKey({ dir, keyName: "gamma" }), "KEY_NOT_FOUND");
+    expect((await exportKey({ dir, keyName: "beta" })).length).toBeGreaterThan(70);
+  });
+
   it("export-key never leaves a half-written file behind", async () => {
     const { dir } = await sealedRepo();
     const target = join(box.root, `dir-target-${counter}`);

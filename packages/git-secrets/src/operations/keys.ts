@@ -2,7 +2,12 @@ import { readFile } from "node:fs/promises";
 import { writeSecretFile } from "../adapters/files.js";
 import { defaultCommand, writeFilterConfig } from "../adapters/filter-config.js";
 import { checkGitVersion } from "../adapters/git.js";
-import { listStoredKeys, readStoredKey, writeStoredKey } from "../adapters/key-store.js";
+import {
+  listStoredKeys,
+  readStoredKey,
+  type StoredKey,
+  writeStoredKey,
+} from "../adapters/key-store.js";
 import { filterName } from "../core/filter-name.js";
 import {
   checkKeyName,
@@ -211,7 +216,10 @@ export async function exportKey(options: ExportKeyOptions = {}): Promise<Uint8Ar
 }
 
 /** The stored key of that name (either format), or the only stored key when no name is given. */
-export async function findStoredKey(gitDir: string, keyName: string | undefined) {
+export async function findStoredKey(
+  gitDir: string,
+  keyName: string | undefined,
+): Promise<StoredKey> {
   const all = await listStoredKeys(gitDir);
   const matches =
     keyName === undefined
@@ -220,6 +228,12 @@ export async function findStoredKey(gitDir: string, keyName: string | undefined)
         : all.filter((k) => k.keyName === "default")
       : all.filter((k) => k.keyName === keyName);
   const found = matches[0];
+  if (!found && keyName === undefined && all.length > 1) {
+    throw new GitSecretsError(
+      "INVALID_ARGUMENT",
+      `several keys are stored (${all.map((k) => k.keyName).join(", ")}) and none is named "default": name one (-k)`,
+    );
+  }
   if (!found) {
     throw new GitSecretsError(
       "KEY_NOT_FOUND",
