@@ -233,8 +233,27 @@ export class LivyHttp {
   }
 
   async #attempt<T>(request: HttpRequest, url: string, body: string | undefined) {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    // One timer per attempt, cleared when the attempt ends (AbortSignal.timeout would leave a
+    // pending timer behind for every request until it fires).
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error("timeout")), this.#timeoutMs);
+    const signal = request.signal
+      ? AbortSignal.any([request.signal, timeout.signal])
+      : timeout.signal;
+    try {
+      return await this.#exchange<T>(request, url, body, signal, timeout.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #exchange<T>(
+    request: HttpRequest,
+    url: string,
+    body: string | undefined,
+    signal: AbortSignal,
+    timeout: AbortSignal,
+  ): Promise<{ status: number; data: T }> {
     const headers: Record<string, string> = { ...this.#headers };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.#auth) {
