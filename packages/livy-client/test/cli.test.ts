@@ -84,6 +84,30 @@ describe("livy CLI", () => {
     expect(run.stdout).not.toContain("line 1");
   });
 
+  it("reattaches to a live batch of the same name", async () => {
+    const first = await livy([
+      "submit",
+      "sleep.mjs",
+      "--name",
+      "cli-once",
+      "--reattach",
+      "--url",
+      url,
+    ]);
+    const second = await livy([
+      "submit",
+      "sleep.mjs",
+      "--name",
+      "cli-once",
+      "--reattach",
+      "--url",
+      url,
+    ]);
+    expect(first.code).toBe(0);
+    expect(second.stdout.split("\t")[0]).toBe(first.stdout.split("\t")[0]);
+    await livy(["kill", first.stdout.split("\t")[0]!, "--url", url]);
+  });
+
   it("follows logs and exits 1 when the batch fails", async () => {
     const run = await livy([
       "submit",
