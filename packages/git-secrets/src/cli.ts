@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { readFile as readLocalFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { addToBlobCache, blobOid } from "./adapters/blob-cache.js";
 import { repoPaths } from "./adapters/git.js";
@@ -27,12 +29,13 @@ const HELP = `git-seal — transparent file encryption in git (git-crypt compati
 usage: git-seal <command> [options]
 
   init [-k NAME] [--format git-seal|git-crypt]   create a key, configure the filter
-  unlock [KEYFILE] [-k NAME] [--force]           use a key (or the stored one); decrypt the work tree
+  unlock [KEYFILE|-] [-k NAME] [--force]         use a key (or the stored one); decrypt the work tree
   lock [-k NAME | -a] [--force]                  forget the key; return files to ciphertext
   status [-e | -u] [-f]                          which files are encrypted; -f re-stages plaintext ones
   ls                                             encrypted files and their keys
   export-key [-k NAME] [--passphrase] FILE       write the key file (FILE "-" = stdout)
   import-key KEYFILE [-k NAME]                   store a key file without touching the work tree
+  version                                        print the version
 
 Passphrases come from --passphrase-file FILE, the GIT_SEAL_PASSPHRASE variable, or a prompt.
 The .gitattributes line is printed by init, e.g.  *.env filter=git-seal diff=git-seal
@@ -43,6 +46,21 @@ function selfCommand(): string {
   if (process.env.GIT_SEAL_COMMAND) return process.env.GIT_SEAL_COMMAND;
   const script = process.argv[1] ? realpathSync(process.argv[1]) : "git-seal";
   return [process.execPath, ...process.execArgv, script].map(shellQuote).join(" ");
+}
+
+/** The version in this package's package.json, found by walking up from this file. */
+function ownVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+      if (pkg.name === "@tinkerbox/git-secrets") return String(pkg.version);
+    } catch {
+      // no package.json here: keep walking up
+    }
+    dir = dirname(dir);
+  }
+  return "unknown";
 }
 
 async function readStdin(): Promise<Uint8Array> {
@@ -144,15 +162,17 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "unlock": {
-      const keyFile = positionals[0];
+      const keyFile = positionals[0] === "-" ? undefined : positionals[0];
+      const key = positionals[0] === "-" ? await readStdin() : undefined;
       let r: Awaited<ReturnType<typeof unlock>>;
       try {
-        r = await unlock({ keyFile, keyName, force: values.force, command: selfCommand() });
+        r = await unlock({ key, keyFile, keyName, force: values.force, command: selfCommand() });
       } catch (error) {
         if (!(error instanceof GitSecretsError && error.code === "PASSPHRASE_REQUIRED"))
           throw error;
         const pass = await passphrase(values["passphrase-file"], false);
         r = await unlock({
+          key,
           keyFile,
           keyName,
           force: values.force,
@@ -268,6 +288,11 @@ async function main(argv: string[]): Promise<number> {
       if (!file) throw new GitSecretsError("INVALID_ARGUMENT", "textconv needs a FILE");
       const codec = await codecFor(values.filter ?? "git-seal");
       process.stdout.write(codec.open(new Uint8Array(await readLocalFile(file)), file));
+      return 0;
+    }
+    case "version":
+    case "--version": {
+      out(`git-seal ${ownVersion()}`);
       return 0;
     }
     case undefined:

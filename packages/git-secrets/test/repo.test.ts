@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -85,6 +86,12 @@ describe("init and the git filter", { timeout: 120_000 }, () => {
     expect(blob.subarray(0, 8).toString("latin1")).toBe("\0GITSEAL");
     expect(blob.subarray(9, 17).toString("hex")).toBe(result.keyIds[0]);
     expect(git(dir, "cat-file", "blob", "HEAD:README.md")).toBe("public readme text\n");
+    // git never filters symbolic links, so git-seal does not list or touch them.
+    symlinkSync("db.env", join(dir, "link.env"));
+    git(dir, "add", "link.env");
+    git(dir, "commit", "-q", "-m", "link");
+    expect((await ls({ dir })).map((e) => e.path)).toEqual(["db.env", "nested/api.env"]);
+    expect((await status({ dir, command: CLI_COMMAND })).problems).toEqual([]);
     expect(git(dir, "status", "--porcelain")).toBe("");
     const objects = allObjects(dir);
     expect(objects.includes("hunter2-db")).toBe(false);
@@ -530,6 +537,17 @@ describe("the git-seal CLI", { timeout: 120_000 }, () => {
     expect(viaGit).toContain("encrypted: a.secret");
   });
 
+  it("unlock reads the key file from stdin with -", async () => {
+    const { dir } = await sealedRepo();
+    const key = await exportKey({ dir });
+    const clone = join(box.root, `cli-stdin-${counter}`);
+    git(box.root, "clone", "-q", dir, clone);
+    const r = spawnSync(process.execPath, [...CLI_ARGS, "unlock", "-"], { cwd: clone, input: key });
+    expect(r.stderr.toString()).toBe("");
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(clone, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
+  });
+
   it("exits 1 with the error code on failures and 2 on usage errors", () => {
     const dir = newRepo(box.root, `cli-${++counter}`);
     const locked = seal(dir, ["export-key", "-"]);
@@ -539,6 +557,7 @@ describe("the git-seal CLI", { timeout: 120_000 }, () => {
     expect(seal(dir, ["status", "--bogus"]).code).toBe(2);
     expect(seal(dir, ["init", "--format", "pgp"]).stderr).toContain("[INVALID_ARGUMENT]");
     expect(seal(dir, ["help"]).stdout).toContain("usage: git-seal");
+    expect(seal(dir, ["version"]).stdout).toMatch(/^git-seal \d+\.\d+\.\d+/);
   });
 
   it("status exits 1 while a file that should be encrypted is staged in plaintext", () => {

@@ -43,7 +43,8 @@ export async function scanFiles(
     const path = record.slice(tab + 1);
     const [mode, oid, stage] = record.slice(0, tab).split(" ");
     if (stage !== "0" && staged.has(path)) continue;
-    if (mode === "160000" || !oid) continue; // submodules have no content here
+    // Submodules have no content here, and git never runs filters on symbolic links.
+    if (mode === "160000" || mode === "120000" || !oid) continue;
     staged.set(path, oid);
   }
   const paths = [...staged.keys()];
