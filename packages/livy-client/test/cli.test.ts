@@ -124,6 +124,10 @@ describe("livy CLI", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain("line 1\nline 2\nline 3\n");
     expect(run.stderr).toContain("ended in state dead");
+    const id = /batch (\d+) submitted/.exec(run.stderr)?.[1];
+    const status = await livy(["status", id!, "--url", url]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/^\d+\tdead\t/);
   });
 
   it("shows status, logs, the list and the version, and kills", async () => {

@@ -106,6 +106,14 @@ describe("client against the dev server over real HTTP", () => {
     expect(failed.message).toMatch(/ended in state dead after \d+\.\d s; last log lines:/);
   });
 
+  it("reports a process killed by a signal as killed", async () => {
+    const { client } = await start();
+    const batch = await client.submitBatch({ file: "self-kill.mjs" });
+    const error = await rejection(client.waitForBatch(batch.id, fast));
+    expect(error.batch?.state).toBe("killed");
+    expect(error.logTail).toContain("dev-server: process killed by SIGKILL");
+  });
+
   it("deletes (kills) a running batch, which the server then forgets", async () => {
     const { client } = await start();
     const batch = await client.submitBatch({ file: "sleep.mjs" });

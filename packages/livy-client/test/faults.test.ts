@@ -319,6 +319,32 @@ describe("faults", () => {
     expect(idle).toMatchObject({ code: "TIMEOUT", sessionId: 1 });
   });
 
+  it("explains a batch forgotten while its log is read, and aborts waits on request", async () => {
+    script = [json(200, batch), json(404, { msg: "Session '7' not found." })];
+    const forgotten = await rejection(client().waitForBatch(7, { onLog: () => {} }));
+    expect(forgotten).toMatchObject({ code: "NOT_FOUND", batchId: 7 });
+    expect(forgotten.message).toContain("state-retain-sec");
+
+    const controller = new AbortController();
+    const aborting = new LivyClient({
+      url,
+      sleep: async () => {
+        controller.abort();
+        throw new Error("aborted");
+      },
+    });
+    script = [json(200, { id: 1, state: "starting", kind: "spark", log: [] })];
+    expect(
+      (await rejection(aborting.session(1).waitUntilIdle({ signal: controller.signal }))).code,
+    ).toBe("ABORTED");
+    script = [json(201, { id: 0, code: "1", state: "waiting", output: null })];
+    expect((await rejection(aborting.session(1).run("1"))).code).toBe("ABORTED");
+    script = [json(200, { from: 0, total: 1, sessions: [batch] })];
+    expect((await rejection(aborting.watchBatches([7]))).code).toBe("ABORTED");
+    script = [json(200, batch)];
+    expect((await rejection(aborting.waitForBatch(7))).code).toBe("ABORTED");
+  });
+
   it("surfaces unknown states and fields from newer servers", async () => {
     script = [json(200, { ...batch, state: "suspended", cluster: "blue" })];
     const result = await client().getBatch(7);
