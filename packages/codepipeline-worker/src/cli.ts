@@ -36,6 +36,7 @@ Options for run:
   --job-timeout <ms>         fail a handler running longer (default 3000000)
   --shutdown-timeout <ms>    on SIGTERM, time running jobs get to finish (default 30000)
   --s3-endpoint <url>        S3-compatible endpoint for artifacts (path-style); env CODEPIPELINE_S3_ENDPOINT
+  --work-root <dir>          parent of the per-job temp folders (default: the OS temp dir)
   --register                 register the action type before polling
   --verbose                  debug logging
 
@@ -151,6 +152,7 @@ function parse(argv: string[]) {
       "job-timeout": { type: "string" },
       "shutdown-timeout": { type: "string" },
       "s3-endpoint": { type: "string" },
+      "work-root": { type: "string" },
       register: { type: "boolean" },
       verbose: { type: "boolean" },
       port: { type: "string" },
@@ -215,6 +217,7 @@ async function main(argv: string[]): Promise<number> {
             }
           : {}),
         ...(queryParam ? { queryParam } : {}),
+        ...(values["work-root"] ? { workRoot: values["work-root"] } : {}),
         ...definedNumbers({
           concurrency: int(values.concurrency, "concurrency"),
           maxBatchSize: int(values["max-batch-size"], "max-batch-size"),

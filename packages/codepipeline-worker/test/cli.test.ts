@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CodePipelineClient, ListActionTypesCommand } from "@aws-sdk/client-codepipeline";
 import { afterEach, describe, expect, it } from "vitest";
@@ -142,8 +144,17 @@ describe("codepipeline-worker CLI", () => {
       CODEPIPELINE_ENDPOINT: s.emulator.url,
       CODEPIPELINE_S3_ENDPOINT: s.emulator.s3Url,
     };
+    const workRoot = await mkdtemp(join(tmpdir(), "cpw-cli-kill-"));
     const worker = cli(
-      ["run", "test/fixtures/actions/slow.ts", "--register", "--poll-interval", "50"],
+      [
+        "run",
+        "test/fixtures/actions/slow.ts",
+        "--register",
+        "--poll-interval",
+        "50",
+        "--work-root",
+        workRoot,
+      ],
       env,
     );
     await until(() => s?.emulator.listActionTypes().length === 1, 30_000);
@@ -157,5 +168,6 @@ describe("codepipeline-worker CLI", () => {
     const execution = await s.emulator.waitForExecution(actionExecutionId, { timeoutMs: 20_000 });
     expect(execution.status).toBe("Failed");
     expect(s.emulator.getJob(jobId)?.status).toBe("TimedOut");
+    await rm(workRoot, { recursive: true, force: true });
   }, 60_000);
 });

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import {
   AcknowledgeJobCommand,
   PollForJobsCommand,
@@ -206,7 +208,9 @@ describe("worker: bad input and faults", () => {
   it("fails a handler that hangs past jobTimeoutMs, even if it ignores its signal", async () => {
     await start();
     let sawAbort = false;
+    let jobDir = "";
     handler = (ctx) => {
+      jobDir = dirname(ctx.workDir);
       ctx.signal.addEventListener("abort", () => {
         sawAbort = true;
       });
@@ -220,6 +224,8 @@ describe("worker: bad input and faults", () => {
     );
     expect(execution.failureDetails).toMatchObject({ type: "JobFailed" });
     expect(execution.failureDetails?.message).toMatch(/longer than 300 ms/);
+    expect(jobDir).not.toBe("");
+    expect(existsSync(jobDir)).toBe(false);
     expect(sawAbort).toBe(true);
     expect(outcomes[0]?.status).toBe("failed");
   });

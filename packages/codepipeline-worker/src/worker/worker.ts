@@ -224,6 +224,7 @@ export function createWorker<Config>(
     signal: AbortSignal,
     log: Logger,
     secrets: string[],
+    folder: { workDir?: string },
   ) {
     const data = job.data;
     const rawConfig = data.actionConfiguration?.configuration ?? {};
@@ -265,6 +266,7 @@ export function createWorker<Config>(
     }
 
     const workDir = await mkdtemp(join(workRoot, "codepipeline-job-"));
+    folder.workDir = workDir;
     try {
       const inputs: InputArtifact[] = [];
       for (const [i, artifact] of (data.inputArtifacts ?? []).entries()) {
@@ -371,6 +373,7 @@ export function createWorker<Config>(
         },
         logger: log,
       };
+      signal.throwIfAborted();
       const handlerResult = await action.handler(ctx);
       signal.throwIfAborted();
       const result = toSuccessResult(handlerResult ?? undefined, progress, secrets);
@@ -465,8 +468,15 @@ export function createWorker<Config>(
     });
     aborted.catch(() => {});
     let outcome: JobOutcome;
+    const folder: { workDir?: string } = {};
     try {
-      const work = runJob(job as Job & { id: string; data: JobData }, abort.signal, log, secrets);
+      const work = runJob(
+        job as Job & { id: string; data: JobData },
+        abort.signal,
+        log,
+        secrets,
+        folder,
+      );
       work.catch(() => {});
       const result = await Promise.race([work, aborted]);
       try {
@@ -500,6 +510,10 @@ export function createWorker<Config>(
     } finally {
       clearTimeout(timer);
       shutdown?.removeEventListener("abort", onShutdown);
+      // An abandoned handler (timed out, ignoring its signal) loses its folder with its job.
+      if (abort.signal.aborted && folder.workDir) {
+        await rm(folder.workDir, { recursive: true, force: true }).catch(() => {});
+      }
     }
     stats[outcome.status]++;
     options.onJob?.({ phase: "done", ...outcome });
