@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type BannerOptions, grabBanner } from "./adapters/banners.js";
 import { type ConnectLayer, Connector } from "./adapters/connect.js";
+import { ConnectPool } from "./adapters/connect-pool.js";
 import { Blackrock } from "./core/blackrock.js";
 import { parseSourcePortRange, type SourcePortRange, SynCookies } from "./core/cookies.js";
 import { formatIpv4, formatIpv6 } from "./core/ip.js";
@@ -78,6 +79,11 @@ export interface ScanOptions {
   allowReserved?: boolean;
   /** Force the socket layer of the connect backend (tests, benchmarks). */
   connectLayer?: ConnectLayer;
+  /**
+   * Worker threads doing the connects (0 = all on the main thread). Default 0; large sweeps on
+   * a multi-core machine get faster with 1–2 (the connect/close system calls move off the loop).
+   */
+  workers?: number;
   signal?: AbortSignal;
   logger?: ScanLogger;
   onProgress?: (progress: ScanProgress) => void;
@@ -231,10 +237,20 @@ export function scan(options: ScanOptions): ScanRun {
   secret.writeBigUInt64BE(seed, 0);
   secret.writeBigUInt64BE(BigInt.asUintN(64, seed * 0x9e3779b97f4a7c15n + 1n), 8);
   const cookies = new SynCookies({ secret, sourcePorts });
-  const connector = new Connector({
-    timeout: connectTimeout,
-    ...(options.connectLayer ? { layer: options.connectLayer } : {}),
-  });
+  const workers = positive("workers", options.workers, 0);
+  if (!Number.isInteger(workers) || workers > 64) {
+    throw new RawScannerError(
+      "INVALID_ARGUMENT",
+      `workers must be an integer 0–64, got ${workers}`,
+    );
+  }
+  const connector: Connector | ConnectPool =
+    workers > 0
+      ? new ConnectPool({ timeout: connectTimeout, workers })
+      : new Connector({
+          timeout: connectTimeout,
+          ...(options.connectLayer ? { layer: options.connectLayer } : {}),
+        });
   return new JsScan(options, {
     space,
     shard,
@@ -262,7 +278,7 @@ interface Plan {
   wait: number;
   concurrency: number;
   cookies: SynCookies;
-  connector: Connector;
+  connector: Connector | ConnectPool;
   backendReason: string;
 }
 
@@ -284,7 +300,6 @@ class JsScan implements ScanRun {
   readonly size: bigint;
   readonly seed: bigint;
   readonly shard: { index: number; count: number };
-  readonly backend: { name: "js"; reason: string; layer: ConnectLayer };
   readonly skippedReserved: readonly ReservedBlock[];
   readonly cookies: SynCookies;
   private readonly options: ScanOptions;
@@ -315,10 +330,14 @@ class JsScan implements ScanRun {
     this.shard = plan.shard;
     this.cookies = plan.cookies;
     this.skippedReserved = plan.space.skippedReserved;
-    this.backend = { name: "js", reason: plan.backendReason, layer: plan.connector.layer };
+
     this.next = plan.start;
     this.show = new Set(options.show ?? ["open"]);
     this.now = options.now ?? (() => new Date());
+  }
+
+  get backend(): { name: "js"; reason: string; layer: ConnectLayer } {
+    return { name: "js", reason: this.plan.backendReason, layer: this.plan.connector.layer };
   }
 
   get resumeIndex(): bigint {
@@ -400,7 +419,12 @@ class JsScan implements ScanRun {
     const t0 = performance.now();
     let lastProgress = 0;
     let slotWaiter: (() => void) | undefined;
+    // Wake the send loop only once a quarter of the window is free, so it launches probes in
+    // batches instead of one per completion.
+    const lowWater = concurrency - Math.max(1, Math.floor(concurrency / 4));
     const release = () => {
+      if (!slotWaiter || (connector.inFlight > lowWater && this.next < this.size && !this.stopped))
+        return;
       const w = slotWaiter;
       slotWaiter = undefined;
       w?.();
@@ -421,16 +445,32 @@ class JsScan implements ScanRun {
       });
     };
 
-    const finish = (slot: Slot, result: ScanResult) => {
+    const finish = (
+      slot: Slot,
+      address: string,
+      port: number,
+      status: PortStatus,
+      reason: string,
+    ) => {
       slot.finished = true;
       this.doneCount++;
-      if (result.status === "open") this.found++;
-      if (!this.show.has(result.status)) return;
-      if (result.status === "open" && this.options.banners) {
+      if (status === "open") this.found++;
+      // Most probes of a sweep are closed and not shown: build nothing for them.
+      if (!this.show.has(status)) return;
+      const result: ScanResult = {
+        time: this.now(),
+        address,
+        port,
+        protocol: "tcp",
+        status,
+        reason,
+        ttl: 0,
+      };
+      if (status === "open" && this.options.banners) {
         this.bannersInFlight++;
         const opts: BannerOptions = { ...this.options.bannerOptions, now: this.now };
         if (signal) opts.signal = signal;
-        void grabBanner(result.address, result.port, opts)
+        void grabBanner(address, port, opts)
           .then((banner) => {
             if (banner) result.banner = banner;
           })
@@ -472,20 +512,14 @@ class JsScan implements ScanRun {
             due: performance.now() + this.plan.retryDelay,
           });
         } else {
-          finish(slot, {
-            time: this.now(),
-            address,
-            port,
-            protocol: "tcp",
-            status,
-            reason,
-            ttl: 0,
-          });
+          finish(slot, address, port, status, reason);
         }
         release();
       });
     };
 
+    let lastAddressIndex = -1;
+    let lastAddress = "";
     const onAbort = () => this.stop();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -549,7 +583,12 @@ class JsScan implements ScanRun {
             const a = space.addressIndexAt(x);
             port = space.portAt(x);
             if (space.isV4Index(a)) {
-              address = formatIpv4(space.v4At(a));
+              // Sweeps repeat a few addresses many times: reuse their text.
+              if (a !== lastAddressIndex) {
+                lastAddressIndex = a;
+                lastAddress = formatIpv4(space.v4At(a));
+              }
+              address = lastAddress;
               family = 4;
             } else {
               address = formatIpv6(space.v6At(BigInt(a)));
@@ -574,18 +613,11 @@ class JsScan implements ScanRun {
       // After a stop, callbacks are ignored (those probes are re-probed on resume); after the
       // wait, whatever is still in flight got no answer and is reported as such.
       if (connector.inFlight > 0) connector.abortAll();
+      if (connector instanceof ConnectPool) await connector.close();
       if (!wasStopped) {
         // Anything left after the wait: no answer.
         for (const r of this.retryQueue.splice(0)) {
-          finish(r.slot, {
-            time: this.now(),
-            address: r.address,
-            port: r.port,
-            protocol: "tcp",
-            status: "filtered",
-            reason: "no-response",
-            ttl: 0,
-          });
+          finish(r.slot, r.address, r.port, "filtered", "no-response");
         }
       }
       progress("done");

@@ -87,6 +87,19 @@ describe("raw-scan CLI", () => {
     expect(s.out()).toContain(`Discovered open port ${truth.open[0]}/tcp`);
   });
 
+  it("prints masscan's progress line with --progress", async () => {
+    const t = io();
+    expect(
+      await runCli(
+        [host, "-p", "20001-20300", "--rate", "600", "--progress", "--workers", "1"],
+        t.io,
+      ),
+    ).toBe(0);
+    expect(t.err()).toMatch(
+      /\rrate: +[\d.]+-kpps, +[\d.]+% done, \d+:\d\d:\d\d remaining, found=0/,
+    );
+  });
+
   it("documents default config paths under /etc and ~/.config", () => {
     expect(defaultConfigPaths({ HOME: "/home/u" })).toEqual([
       "/etc/raw-scanner/raw-scanner.conf",

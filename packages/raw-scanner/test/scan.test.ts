@@ -221,6 +221,20 @@ describe("scan: unanswered probes, retries and the wait", () => {
     expect(progress.at(-1)?.sent).toBe(3);
   }, 30_000);
 
+  it("reports filtered through worker threads too", async () => {
+    const results = await collect(
+      scan({
+        targets: host,
+        ports: [hole.port],
+        rate: 100,
+        connectTimeout: 200,
+        workers: 1,
+        show: ["filtered"],
+      }),
+    );
+    expect(results.map((r) => [r.status, r.reason])).toEqual([["filtered", "no-response"]]);
+  }, 30_000);
+
   it("stops waiting for late replies after `wait` seconds", async () => {
     const t0 = performance.now();
     const results = await collect(
@@ -306,6 +320,57 @@ describe("scan: validation before any packet leaves", () => {
       expect(() => run[Symbol.asyncIterator]()).toThrow(/once/);
     } finally {
       await close(server);
+    }
+  });
+
+  it("scans IPv6 loopback", async () => {
+    const t = await portsWithGroundTruth("::1", 6, 6);
+    try {
+      const run = scan({
+        targets: "::1",
+        ports: [...t.open, ...t.closed],
+        rate: 10_000,
+        show: ["open", "closed"],
+      });
+      const results = await collect(run);
+      expect(
+        results
+          .filter((r) => r.status === "open")
+          .map((r) => r.port)
+          .sort(),
+      ).toEqual([...t.open].sort());
+      expect(results.every((r) => r.address === "::1")).toBe(true);
+      expect(results.length).toBe(12);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("spreads connects over worker threads with the same results", async () => {
+    const host = ownLoopback();
+    const t = await portsWithGroundTruth(host, 20, 20);
+    try {
+      const ports = [...t.open, ...t.closed];
+      const run = scan({
+        targets: host,
+        ports,
+        rate: 50_000,
+        workers: 2,
+        show: ["open", "closed"],
+      });
+      const results = await collect(run);
+      expect(results.length).toBe(40);
+      expect(
+        results
+          .filter((r) => r.status === "open")
+          .map((r) => r.port)
+          .sort(),
+      ).toEqual([...t.open].sort());
+      expect(run.backend.layer).toBe("tcp-handle");
+      const e = await errorOf(() => scan({ targets: host, ports, workers: 1.5 }));
+      expect(e.code).toBe("INVALID_ARGUMENT");
+    } finally {
+      await t.stop();
     }
   });
 

@@ -96,7 +96,10 @@ export class Connector {
   readonly layer: ConnectLayer;
   private readonly timeout: number;
   private readonly binding: TcpBinding | null;
-  private readonly pending = new Set<Pending>();
+  /** Probes in launch order; deadlines are monotonic, so timeouts are found at the head. */
+  private queue: Pending[] = [];
+  private head = 0;
+  private count = 0;
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: { timeout: number; layer?: ConnectLayer }) {
@@ -106,7 +109,7 @@ export class Connector {
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void {
@@ -116,7 +119,12 @@ export class Connector {
       done,
       settled: false,
     };
-    this.pending.add(p);
+    if (this.count === 0) {
+      this.queue = [];
+      this.head = 0;
+    }
+    this.queue.push(p);
+    this.count++;
     this.ensureSweeper();
     if (this.binding) this.probeHandle(p, address, port, family);
     else this.probeSocket(p, address, port, family);
@@ -125,8 +133,8 @@ export class Connector {
   private settle(p: Pending, status: PortStatus | "retry", reason: string): void {
     if (p.settled) return;
     p.settled = true;
-    this.pending.delete(p);
-    if (this.pending.size === 0) this.stopSweeper();
+    this.count--;
+    if (this.count === 0) this.stopSweeper();
     p.done(status, reason);
   }
 
@@ -184,17 +192,29 @@ export class Connector {
   }
 
   private sweep(now = performance.now()): void {
-    for (const p of this.pending) {
-      if (p.deadline <= now) {
+    const q = this.queue;
+    while (this.head < q.length) {
+      const p = q[this.head] as Pending;
+      if (!p.settled && p.deadline > now) break;
+      this.head++;
+      if (!p.settled) {
         p.close();
         this.settle(p, "filtered", "no-response");
       }
+    }
+    if (this.queue === q && this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
     }
   }
 
   /** Ends every probe still in flight as filtered (`no-response`) and frees its socket. */
   abortAll(reason = "no-response"): void {
-    for (const p of [...this.pending]) {
+    const rest = this.queue.slice(this.head);
+    this.queue = [];
+    this.head = 0;
+    for (const p of rest) {
+      if (p.settled) continue;
       p.close();
       this.settle(p, "filtered", reason);
     }

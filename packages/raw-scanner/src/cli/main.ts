@@ -67,6 +67,7 @@ masscan-compatible flags (any masscan.conf name also works as --name value):
   --retries N             extra attempts for unanswered probes (default 0)
   --wait S                seconds to wait for late replies (default 10)
   --connect-timeout MS    connect timeout (default 1000)
+  --workers N             worker threads doing the connects (default 0)
   --source-port A-B       source ports of the raw backend (power of two)
   --backend auto|native|js
   --show closed,filtered  also report closed/filtered ports
@@ -215,6 +216,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     shard,
     ...(config.resumeIndex !== undefined ? { resumeIndex: config.resumeIndex } : {}),
     ...(config.retries !== undefined ? { retries: config.retries } : {}),
+    ...(config.workers !== undefined ? { workers: config.workers } : {}),
     ...(config.wait !== undefined ? { wait: config.wait } : {}),
     ...(config.connectTimeout !== undefined ? { connectTimeout: config.connectTimeout } : {}),
     ...(config.sourcePort !== undefined ? { sourcePort: config.sourcePort } : {}),

@@ -22,6 +22,8 @@ export interface RawScanConfig {
   /** Seconds to wait after the last probe for late replies. */
   wait?: number;
   retries?: number;
+  /** Worker threads for the connect backend. */
+  workers?: number;
   banners?: boolean;
   /** Milliseconds a connect may take before the port counts as filtered. */
   connectTimeout?: number;
@@ -147,6 +149,12 @@ const OPTIONS: Record<string, Setter> = {
     if (!Number.isInteger(n) || n < 0 || n > 100)
       throw invalid("retries", v, "must be an integer 0–100", w);
     c.retries = n;
+  },
+  workers: (c, v, w) => {
+    const n = Number(v.trim());
+    if (!Number.isInteger(n) || n < 0 || n > 64)
+      throw invalid("workers", v, "must be an integer 0–64", w);
+    c.workers = n;
   },
   banners: bool("banners", "banners"),
   "connect-timeout": num("connect-timeout", "connectTimeout", 1),
@@ -392,6 +400,7 @@ export function formatEcho(
   if (config.resumeIndex !== undefined) lines.push(`resume-index = ${config.resumeIndex}`);
   if (config.sourcePort !== undefined) lines.push(`source-port = ${config.sourcePort}`);
   if (config.retries !== undefined) lines.push(`retries = ${config.retries}`);
+  if (config.workers !== undefined) lines.push(`workers = ${config.workers}`);
   if (config.wait !== undefined) lines.push(`wait = ${config.wait}`);
   if (config.connectTimeout !== undefined) lines.push(`connect-timeout = ${config.connectTimeout}`);
   if (config.banners) lines.push("banners = true");
