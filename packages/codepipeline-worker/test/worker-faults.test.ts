@@ -368,6 +368,55 @@ describe("worker: bad input and faults", () => {
     expect(s.emulator.getExecution(other.actionExecutionId)?.status).toBe("InProgress");
   });
 
+  it("never reports success when an output cannot be stored (S3 500s): SystemUnavailable", async () => {
+    await start();
+    handler = async (ctx) => {
+      await ctx.output().writeFile("x.txt", "x");
+      return { summary: "should not be reported" };
+    };
+    s.emulator.injectS3Fault({ method: "PUT", status: 500, code: "InternalError", count: 10 });
+    const { execution } = await runOne(s, action, {
+      configuration: config,
+      outputArtifacts: ["Out"],
+    });
+    expect(execution.status).toBe("Failed");
+    expect(execution.failureDetails?.type).toBe("SystemUnavailable");
+    expect(execution.failureDetails?.message).toMatch(/S3 failed while uploading artifact Out/);
+    expect(execution.executionDetails).toBeUndefined();
+  });
+
+  it("maps S3 AccessDenied on download to PermissionError", async () => {
+    await start();
+    s.emulator.injectS3Fault({ method: "GET", status: 403, code: "AccessDenied", count: 10 });
+    const { execution } = await runOne(s, action, {
+      configuration: config,
+      inputArtifacts: input(),
+    });
+    expect(execution.failureDetails?.type).toBe("PermissionError");
+  });
+
+  it("leaves a job it could not acknowledge to be delivered again (throttled AcknowledgeJob)", async () => {
+    await start({ ackTimeoutMs: 300 });
+    s.emulator.injectFault({ operation: "AcknowledgeJob", error: "ThrottlingException", count: 2 });
+    const { execution, outcomes, jobId } = await runOne(s, action, { configuration: config });
+    expect(execution.status).toBe("Succeeded");
+    expect(outcomes.map((o) => o.status)).toEqual(["skipped", "succeeded"]);
+    expect(s.emulator.getJob(jobId)?.deliveries).toBe(2);
+  });
+
+  it("reports a job the service already timed out as unreported, not as a success", async () => {
+    await start({ jobTimeoutMs: 300 });
+    handler = async () => {
+      await new Promise((r) => setTimeout(r, 700));
+      return { summary: "too late" };
+    };
+    const { execution, outcomes, worker } = await runOne(s, action, { configuration: config });
+    expect(execution.status).toBe("Failed");
+    await until(() => outcomes.length === 1);
+    expect(outcomes[0]?.status).toBe("unreported");
+    expect(worker.stats.unreported).toBe(1);
+  });
+
   it("refuses bad options", async () => {
     await start();
     const bad = (o: object) => () => createWorker(action, { client: s.client, ...o });

@@ -13,7 +13,12 @@ import { seededRandom } from "../core/backoff.js";
 import type { Logger } from "../core/context.js";
 import { silentLogger } from "../core/redact.js";
 import { CodepipelineWorkerError } from "../errors.js";
-import { S3_ADMIN_CREDENTIALS, type S3RequestRecord, startS3Server } from "./s3-server.js";
+import {
+  S3_ADMIN_CREDENTIALS,
+  type S3Fault,
+  type S3RequestRecord,
+  startS3Server,
+} from "./s3-server.js";
 import {
   type EmulatedExecution,
   type EmulatedJob,
@@ -23,7 +28,7 @@ import {
   type WireArtifact,
 } from "./state.js";
 
-export type { S3RequestRecord } from "./s3-server.js";
+export type { S3Fault, S3RequestRecord } from "./s3-server.js";
 export type {
   ActionTypeIdWire,
   EmulatedExecution,
@@ -134,6 +139,8 @@ export interface Emulator {
   /** Reads any object from the artifact store (admin access). */
   getObject(bucket: string, key: string): Promise<Buffer>;
   injectFault(fault: EmulatorFault): void;
+  /** Makes the S3 endpoint fail the next requests signed with job credentials (e.g. 500 InternalError on PUT). */
+  injectS3Fault(fault: S3Fault): void;
   /** The requests the S3 endpoint received (latest 10 000), e.g. to check SSE-KMS headers. */
   readonly s3Requests: readonly S3RequestRecord[];
   /** How many times each operation was called. */
@@ -587,6 +594,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         );
       }
       faults.push({ operation: fault.operation, error: fault.error, count: fault.count ?? 1 });
+    },
+    injectS3Fault(fault) {
+      s3.faults.push({
+        method: fault.method.toUpperCase(),
+        status: fault.status ?? 500,
+        code: fault.code ?? "InternalError",
+        count: fault.count ?? 1,
+      });
     },
     get s3Requests() {
       return s3.requests;

@@ -24,8 +24,21 @@ export interface S3RequestRecord {
   kmsKeyId: string | undefined;
 }
 
+/** A fault the S3 endpoint answers the next matching requests with (job credentials only). */
+export interface S3Fault {
+  /** HTTP method to match (`GET`, `PUT`, `POST`, …) or `"*"`. */
+  method: string;
+  /** HTTP status. @defaultValue 500 */
+  status?: number;
+  /** S3 error code. @defaultValue `"InternalError"` */
+  code?: string;
+  /** How many requests fail. @defaultValue 1 */
+  count?: number;
+}
+
 /** A running S3-compatible server (s3rver) behind a credentials gate. */
 export interface S3Server {
+  faults: Array<Required<S3Fault>>;
   url: string;
   requests: S3RequestRecord[];
   port: number;
@@ -66,6 +79,7 @@ export async function startS3Server(options: {
   });
   const handle = s3rver.callback();
   const requests: S3RequestRecord[] = [];
+  const faults: Array<Required<S3Fault>> = [];
   const server = createServer((req, res) => {
     const auth = req.headers.authorization ?? "";
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -110,6 +124,13 @@ export async function startS3Server(options: {
         return reject(400, "ExpiredToken", "The provided token has expired.");
       const bucket = url.pathname.split("/")[1];
       if (bucket !== issued.bucket) return reject(403, "AccessDenied", "Access Denied");
+      const fault = faults.find(
+        (f) => f.count > 0 && (f.method === "*" || f.method === req.method),
+      );
+      if (fault) {
+        fault.count--;
+        return reject(fault.status, fault.code, "Injected fault");
+      }
       // s3rver only knows its own key pair; the request was authorised above.
       if (fromHeader)
         req.headers.authorization = auth.replace(
@@ -138,6 +159,7 @@ export async function startS3Server(options: {
   return {
     url: `http://${host}:${port}`,
     requests,
+    faults,
     port,
     directory,
     async close() {

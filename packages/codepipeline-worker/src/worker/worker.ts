@@ -411,6 +411,13 @@ export function createWorker<Config>(
     }
   }
 
+  function skipped(jobId: string, reason: string): JobOutcome {
+    const outcome: JobOutcome = { status: "skipped", jobId, reason };
+    stats.skipped++;
+    options.onJob?.({ phase: "done", ...outcome });
+    return outcome;
+  }
+
   async function processJob(job: Job, shutdown?: AbortSignal): Promise<JobOutcome> {
     if (!job.id || !job.data) {
       throw new CodepipelineWorkerError(
@@ -422,19 +429,17 @@ export function createWorker<Config>(
     try {
       const ack = await client.send(new AcknowledgeJobCommand({ jobId, nonce: job.nonce }));
       if (ack.status !== "InProgress") {
-        stats.skipped++;
-        return { status: "skipped", jobId, reason: `job status is ${ack.status}` };
+        return skipped(jobId, `job status is ${ack.status}`);
       }
     } catch (error) {
       const name = (error as Error).name;
-      stats.skipped++;
       if (SKIP_ON_ACK.has(name))
         logger.info(`[job ${jobId}] not acknowledged (${name}): another worker has it; skipping`);
       else
         logger.warn(
           `[job ${jobId}] AcknowledgeJob failed (${name}); leaving the job to be delivered again`,
         );
-      return { status: "skipped", jobId, reason: name };
+      return skipped(jobId, name);
     }
     options.onJob?.({ phase: "acknowledged", jobId });
     const secrets = secretValues(
