@@ -43,7 +43,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe("livy CLI", () => {
+// Each case spawns the CLI through tsx several times: generous timeouts for a loaded machine.
+describe("livy CLI", { timeout: 120_000 }, () => {
   it("prints help, and rejects bad usage with exit code 2", async () => {
     const help = await livy(["--help"]);
     expect(help.code).toBe(0);
@@ -164,7 +165,7 @@ describe("livy CLI", () => {
     const run = await livy(["list", "--url", "http://127.0.0.1:9/"]);
     expect(run.code).toBe(4);
     expect(run.stderr).toContain("livy: Livy GET /batches");
-  }, 60_000);
+  });
 
   it("serves the dev server until SIGTERM", async () => {
     const child: ChildProcess = spawn(
