@@ -109,6 +109,15 @@ describe("faults", () => {
     expect(() => new LivyClient({ url, headers: { "bad name": "x" } })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT", field: "headers.bad name" }),
     );
+    expect(() => new LivyClient({ url, retry: { retries: -1 } })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", field: "retry.retries" }),
+    );
+    expect(() => new LivyClient({ url, retry: { baseDelayMs: Number.NaN } })).toThrow(
+      expect.objectContaining({ field: "retry.baseDelayMs" }),
+    );
+    expect(() => new LivyClient({ url, csrf: "a\nb" })).toThrow(
+      expect.objectContaining({ field: "csrf.X-Requested-By" }),
+    );
     const badAuth = client({ auth: () => ({ Authorization: 42 as unknown as string }) });
     expect((await rejection(badAuth.getBatch(7))).field).toBe("auth.Authorization");
     expect(seen).toHaveLength(0);

@@ -179,10 +179,21 @@ export class LivyHttp {
       ...(csrf ? { "x-requested-by": typeof csrf === "string" ? csrf : "livy-client" } : {}),
       ...lowerKeys(options.headers ?? {}),
     };
+    if (typeof csrf === "string") checkHeaders("csrf", { "X-Requested-By": csrf });
     this.#auth = options.auth;
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#retry = resolveRetry(options.retry);
+    for (const [key, value] of Object.entries(this.#retry)) {
+      const integer = key === "retries";
+      if (!Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
+        throw new LivyError(
+          "INVALID_ARGUMENT",
+          `Invalid retry.${key}: expected a non-negative ${integer ? "integer" : "number"}, got ${value}`,
+          { field: `retry.${key}` },
+        );
+      }
+    }
     this.#logger = options.logger;
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
