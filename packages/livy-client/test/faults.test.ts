@@ -168,6 +168,20 @@ describe("faults", () => {
     expect(seen[2]?.headers["x-requested-by"]).toBeUndefined();
   });
 
+  it("adds doAs to every request when impersonating", async () => {
+    script = [json(200, { from: 0, total: 0, sessions: [] }), json(201, batch)];
+    const livy = client({ doAs: "etl user" });
+    await livy.listBatches({ from: 0, size: 5 });
+    await livy.submitBatch({ file: "x.py" });
+    expect(seen.map((s) => s.url)).toEqual([
+      "/batches?from=0&size=5&doAs=etl+user",
+      "/batches?doAs=etl+user",
+    ]);
+    expect(() => new LivyClient({ url, doAs: "" })).toThrow(
+      expect.objectContaining({ field: "doAs" }),
+    );
+  });
+
   it("retries a GET on 5xx with exponential backoff, then succeeds", async () => {
     script = [
       html(502, "502 Bad Gateway"),

@@ -54,6 +54,11 @@ export interface LivyHttpOptions {
    * sends `X-Requested-By: livy-client`; a string is sent as the header value. @defaultValue true
    */
   csrf?: boolean | string;
+  /**
+   * Act as this user: sent as Livy's `doAs` query parameter on every request (needs the caller
+   * to be a Livy superuser; takes precedence over a request's `proxyUser`).
+   */
+  doAs?: string;
   /** Random source for retry jitter, `[0, 1)`. @defaultValue Math.random */
   random?: () => number;
   /** Waits between retries; injectable for tests. @defaultValue timers/promises setTimeout */
@@ -138,6 +143,7 @@ export class LivyHttp {
   readonly #random: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
+  readonly #doAs: string | undefined;
 
   constructor(options: LivyHttpOptions) {
     let url: URL;
@@ -198,6 +204,12 @@ export class LivyHttp {
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.#now = options.now ?? Date.now;
+    if (options.doAs !== undefined && (typeof options.doAs !== "string" || options.doAs === "")) {
+      throw new LivyError("INVALID_ARGUMENT", "Invalid doAs: expected a non-empty user name", {
+        field: "doAs",
+      });
+    }
+    this.#doAs = options.doAs;
   }
 
   /** Sends a request; GET and DELETE are retried on 5xx, 429, timeouts and connection errors. */
@@ -205,8 +217,9 @@ export class LivyHttp {
     const idempotent = request.method !== "POST";
     const maxAttempts = idempotent ? this.#retry.retries + 1 : 1;
     let url = `${this.baseUrl}${request.path}`;
-    if (request.query && Object.keys(request.query).length > 0) {
-      url += `?${new URLSearchParams(request.query).toString()}`;
+    const query = this.#doAs === undefined ? request.query : { ...request.query, doAs: this.#doAs };
+    if (query && Object.keys(query).length > 0) {
+      url += `?${new URLSearchParams(query).toString()}`;
     }
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     for (let attempt = 1; ; attempt++) {
