@@ -71,6 +71,8 @@ export interface ScanOptions {
   sourcePort?: string | SourcePortRange;
   /** Grab banners from open ports. Default false. */
   banners?: boolean;
+  /** Banner grabs running at once at most. Default 64. */
+  bannerConcurrency?: number;
   /** Banner grab tuning (timeouts, byte cap, HTTP Host). */
   bannerOptions?: Omit<BannerOptions, "signal" | "now">;
   /** Statuses to yield. Default `["open"]`, as masscan reports. */
@@ -237,6 +239,10 @@ export function scan(options: ScanOptions): ScanRun {
   secret.writeBigUInt64BE(seed, 0);
   secret.writeBigUInt64BE(BigInt.asUintN(64, seed * 0x9e3779b97f4a7c15n + 1n), 8);
   const cookies = new SynCookies({ secret, sourcePorts });
+  const bannerConcurrency = positive("bannerConcurrency", options.bannerConcurrency, 64, 1);
+  if (!Number.isInteger(bannerConcurrency)) {
+    throw new RawScannerError("INVALID_ARGUMENT", "bannerConcurrency must be an integer ≥ 1");
+  }
   const workers = positive("workers", options.workers, 0);
   if (!Number.isInteger(workers) || workers > 64) {
     throw new RawScannerError(
@@ -445,6 +451,30 @@ class JsScan implements ScanRun {
       });
     };
 
+    // Banner grabs run at most `bannerConcurrency` at a time; the rest wait their turn.
+    const bannerQueue: ScanResult[] = [];
+    let bannersRunning = 0;
+    const bannerLimit = this.options.bannerConcurrency ?? 64;
+    const pumpBanners = (): void => {
+      while (bannersRunning < bannerLimit && bannerQueue.length > 0) {
+        const result = bannerQueue.shift() as ScanResult;
+        bannersRunning++;
+        const opts: BannerOptions = { ...this.options.bannerOptions, now: this.now };
+        if (signal) opts.signal = signal;
+        void grabBanner(result.address, result.port, opts)
+          .then((banner) => {
+            if (banner) result.banner = banner;
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            bannersRunning--;
+            this.bannersInFlight--;
+            this.emit(result);
+            pumpBanners();
+            release();
+          });
+      }
+    };
     const finish = (
       slot: Slot,
       address: string,
@@ -468,18 +498,8 @@ class JsScan implements ScanRun {
       };
       if (status === "open" && this.options.banners) {
         this.bannersInFlight++;
-        const opts: BannerOptions = { ...this.options.bannerOptions, now: this.now };
-        if (signal) opts.signal = signal;
-        void grabBanner(address, port, opts)
-          .then((banner) => {
-            if (banner) result.banner = banner;
-          })
-          .catch(() => undefined)
-          .finally(() => {
-            this.bannersInFlight--;
-            this.emit(result);
-            release();
-          });
+        bannerQueue.push(result);
+        pumpBanners();
         return;
       }
       this.emit(result);

@@ -133,6 +133,44 @@ describe("banners", () => {
     expect(classifyBanner("hello", 1234)).toBe("unknown");
   });
 
+  it("grabs at most bannerConcurrency banners at once", async () => {
+    let live = 0;
+    let peak = 0;
+    const ports: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const s = await listen(host, (socket) => {
+        socket.on("error", () => undefined);
+        // The scan's own probe connections are reset at once; count only those still open
+        // after 50 ms: the banner grabs, which wait 150 ms for the greeting.
+        let counted = false;
+        setTimeout(() => {
+          if (socket.destroyed) return;
+          counted = true;
+          live++;
+          peak = Math.max(peak, live);
+        }, 50);
+        setTimeout(() => socket.end("SSH-2.0-slow\r\n"), 150);
+        socket.on("close", () => {
+          if (counted) live--;
+        });
+      });
+      servers.push(s);
+      ports.push(portOf(s));
+    }
+    const results: ScanResult[] = [];
+    for await (const r of scan({
+      targets: host,
+      ports,
+      rate: 10_000,
+      banners: true,
+      bannerConcurrency: 2,
+    }))
+      results.push(r);
+    expect(results.filter((r) => r.banner?.service === "ssh").length).toBe(6);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(peak).toBeGreaterThan(0);
+  });
+
   it("attaches banners to open results when the scan asks for them", async () => {
     const ssh = await speaker(host, "SSH-2.0-tinkerbox\r\n");
     const smtp = await speaker(host, "220 mail.example.test ESMTP\r\n");

@@ -299,6 +299,8 @@ describe("scan: validation before any packet leaves", () => {
     [{ targets: "127.0.0.1", ports: "80", sourcePort: "40000-40002" }, "INVALID_SOURCE_PORT"],
     [{ targets: "127.0.0.1", ports: "80", rate: -5 }, "INVALID_ARGUMENT"],
     [{ targets: "127.0.0.1", ports: "80", retries: 1.5 }, "INVALID_ARGUMENT"],
+    [{ targets: "127.0.0.1", ports: "80", bannerConcurrency: 0 }, "INVALID_ARGUMENT"],
+    [{ targets: "127.0.0.1", ports: "80", connectTimeout: 0 }, "INVALID_ARGUMENT"],
   ])("%o → %s", async (options, code) => {
     expect((await errorOf(() => scan(options))).code).toBe(code);
   });
@@ -313,6 +315,19 @@ describe("scan: validation before any packet leaves", () => {
       scan({ targets: "127.0.0.1", ports: "80", signal: AbortSignal.abort() }),
     );
     expect(e.code).toBe("ABORTED");
+  });
+
+  it("stops when the consumer breaks out of the loop", async () => {
+    const host = ownLoopback();
+    const run = scan({ targets: host, ports: "20001-40000", rate: 2000, show: ["closed"] });
+    let n = 0;
+    for await (const _ of run) {
+      if (++n === 20) break;
+    }
+    const at = run.resumeIndex;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(run.resumeIndex).toBe(at);
+    expect(at).toBeLessThan(run.size);
   });
 
   it("can be iterated only once", async () => {
