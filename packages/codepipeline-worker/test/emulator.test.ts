@@ -408,6 +408,18 @@ describe("emulator: job life cycle", () => {
       ).status,
     ).toBe("InProgress");
     expect((await fetch(`${s.emulator.url}/_emulator/jobs/nope`)).status).toBe(404);
+    const job = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    await s.client.send(new AcknowledgeJobCommand({ jobId, nonce: job?.nonce }));
+    const waiting = fetch(`${s.emulator.url}/_emulator/executions/${actionExecutionId}/wait`);
+    await s.client.send(new PutJobSuccessResultCommand({ jobId, outputVariables: { V: "1" } }));
+    expect(await (await waiting).json()).toMatchObject({
+      status: "Succeeded",
+      outputVariables: { V: "1" },
+    });
+    expect(
+      ((await (await fetch(`${s.emulator.url}/_emulator/calls`)).json()) as Record<string, number>)
+        .PutJobSuccessResult,
+    ).toBe(1);
     const bad = await fetch(`${s.emulator.url}/_emulator/jobs`, {
       method: "POST",
       body: JSON.stringify({ actionTypeId: { ...actionTypeId, version: "7" } }),
