@@ -20,6 +20,7 @@
  * | `UNCOMMITTED_CHANGES` | `lock`/`unlock` would overwrite uncommitted changes to encrypted files | commit them, or pass `force` |
  * | `PROTOCOL_ERROR` | git spoke the filter protocol in a way this process does not understand | report with git's version |
  * | `FILE_NOT_FOUND` | the path does not exist at that ref | check `ref` and `path` |
+ * | `ABORTED` | the `signal` aborted the operation (git was stopped) | nothing; retry when wanted |
  */
 export type GitSecretsErrorCode =
   | "INVALID_ARGUMENT"
@@ -38,7 +39,8 @@ export type GitSecretsErrorCode =
   | "FILTER_CONFIG_STALE"
   | "UNCOMMITTED_CHANGES"
   | "PROTOCOL_ERROR"
-  | "FILE_NOT_FOUND";
+  | "FILE_NOT_FOUND"
+  | "ABORTED";
 
 /** Extra data a {@link GitSecretsError} may carry so a caller can act on it. */
 export interface GitSecretsErrorDetails {

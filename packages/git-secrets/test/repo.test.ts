@@ -417,6 +417,9 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
       ["prod/db.yaml", "prod", prod.keyIds[0]],
     ]);
     expect(allObjects(dir).includes("prod-only-secret")).toBe(false);
+    // readFile without a key picks the stored key whose id the blob names.
+    const prodFile = await readFile({ dir, path: "prod/db.yaml" });
+    expect(Buffer.from(prodFile).toString()).toBe("password: prod-only-secret\n");
     // Locking one key leaves the other unlocked.
     await lock({ dir, keyName: "prod" });
     expect(readFileSync(join(dir, "prod/db.yaml")).subarray(0, 8).toString("latin1")).toBe(
@@ -619,6 +622,17 @@ describe("more failure paths", { timeout: 120_000 }, () => {
     await expectCode(lock({ dir }), "INVALID_ARGUMENT");
     await expectCode(exportKey({ dir, keyName: "gamma" }), "KEY_NOT_FOUND");
     expect((await exportKey({ dir, keyName: "beta" })).length).toBeGreaterThan(70);
+  });
+
+  it("stops with ABORTED when the signal is aborted", async () => {
+    const { dir } = await sealedRepo();
+    const signal = AbortSignal.abort();
+    await expectCode(status({ dir, command: CLI_COMMAND, signal }), "ABORTED");
+    await expectCode(unlock({ dir, command: CLI_COMMAND, signal }), "ABORTED");
+    const controller = new AbortController();
+    const running = status({ dir, command: CLI_COMMAND, signal: controller.signal });
+    controller.abort();
+    await expectCode(running, "ABORTED");
   });
 
   it("export-key never leaves a half-written file behind", async () => {

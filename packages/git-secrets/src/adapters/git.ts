@@ -24,6 +24,10 @@ export function runGit(
   options: GitOptions & { input?: Uint8Array | string; allowFailure?: boolean } = {},
 ): Promise<GitResult> {
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(aborted(args, options.signal.reason));
+      return;
+    }
     const child = spawn(options.git ?? "git", args, {
       cwd,
       env: { ...process.env, ...options.env },
@@ -36,13 +40,23 @@ export function runGit(
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
     child.stdin.on("error", () => {});
     child.on("error", (cause) =>
-      reject(
-        new GitSecretsError("GIT_FAILED", `could not run git ${args[0] ?? ""}: ${cause.message}`, {
-          cause,
-        }),
-      ),
+      cause.name === "AbortError"
+        ? reject(aborted(args, cause))
+        : reject(
+            new GitSecretsError(
+              "GIT_FAILED",
+              `could not run git ${args[0] ?? ""}: ${cause.message}`,
+              {
+                cause,
+              },
+            ),
+          ),
     );
     child.on("close", (code) => {
+      if (options.signal?.aborted) {
+        reject(aborted(args, options.signal.reason)); // a no-op when "error" came first
+        return;
+      }
       const stdout = Buffer.concat(out);
       const stderr = Buffer.concat(err).toString("utf8");
       if (code !== 0 && !options.allowFailure) {
@@ -61,6 +75,10 @@ export function runGit(
     });
     child.stdin.end(options.input ?? "");
   });
+}
+
+function aborted(args: readonly string[], cause: unknown): GitSecretsError {
+  return new GitSecretsError("ABORTED", `git ${args[0] ?? ""} was aborted`, { cause });
 }
 
 /** Parses `git version 2.39.5` (and vendor suffixes such as `.windows.1`). */
@@ -113,6 +131,7 @@ export async function repoPaths(dir: string, options: GitOptions = {}): Promise<
     ...options,
     allowFailure: true,
   }).catch((cause: unknown) => {
+    if (cause instanceof GitSecretsError && cause.code === "ABORTED") throw cause;
     throw new GitSecretsError("NOT_A_REPOSITORY", `${dir} is not a git work tree`, {
       cause,
       path: dir,

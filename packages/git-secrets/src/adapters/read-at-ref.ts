@@ -3,7 +3,7 @@ import { isAbsolute, join } from "node:path";
 import type * as IsoGit from "isomorphic-git";
 import { createCodec, isEncryptedBlob } from "../core/codec.js";
 import { isGitCryptBlob } from "../core/gitcrypt-format.js";
-import { parseKey, type SealFormat, type SealKey } from "../core/keys.js";
+import { keyIds, parseKey, type SealFormat, type SealKey } from "../core/keys.js";
 import { nativeBlobKeyId } from "../core/native-format.js";
 import { isPassphraseProtected, unwrapWithPassphrase } from "../core/passphrase.js";
 import { loadSodium } from "../core/sodium.js";
@@ -38,7 +38,8 @@ export interface ReadFileOptions extends AtRefOptions {
   path: string;
   /**
    * The key: a parsed key, or a key file's bytes (plain or passphrase-protected). Default:
-   * the key stored in the repository (`.git/git-seal/keys/default` or `.git/git-crypt/keys/default`).
+   * the keys stored in the repository (`.git/git-seal/keys/*`, `.git/git-crypt/keys/*`): the
+   * one whose key id the blob names, else `default` first.
    */
   key?: SealKey | Uint8Array | undefined;
   /** Passphrase when `key` is a passphrase-protected key file. */
@@ -68,31 +69,43 @@ async function resolveCommit(
   }
 }
 
-async function keyFor(options: ReadFileOptions, format: SealFormat): Promise<SealKey> {
-  let data: Uint8Array;
-  if (options.key && !(options.key instanceof Uint8Array)) return options.key;
-  if (options.key instanceof Uint8Array) data = options.key;
-  else {
-    const gitdir = options.gitdir ?? join(options.dir, ".git");
-    const path = join(
-      isAbsolute(gitdir) ? gitdir : join(process.cwd(), gitdir),
-      format,
-      "keys",
-      "default",
-    );
+/**
+ * The keys stored in the repository for `format`, best match first: for a git-seal blob the
+ * key whose entries include the blob's key id, otherwise `default` before the others.
+ */
+async function storedKeys(options: ReadFileOptions, format: SealFormat, keyId: string | undefined) {
+  const gitdir = options.gitdir ?? join(options.dir, ".git");
+  const dir = join(isAbsolute(gitdir) ? gitdir : join(process.cwd(), gitdir), format, "keys");
+  let names: string[];
+  try {
+    names = await nodeFs.promises.readdir(dir);
+  } catch {
+    names = [];
+  }
+  const keys: SealKey[] = [];
+  for (const name of names.sort((a, b) =>
+    a === "default" ? -1 : b === "default" ? 1 : a < b ? -1 : 1,
+  )) {
     try {
-      data = new Uint8Array(await nodeFs.promises.readFile(path));
-    } catch (cause) {
-      throw new GitSecretsError(
-        "KEY_NOT_FOUND",
-        `${options.path} is encrypted and no key was given (none stored at ${path})`,
-        {
-          cause,
-          path: options.path,
-        },
-      );
+      keys.push(parseKey(new Uint8Array(await nodeFs.promises.readFile(join(dir, name)))));
+    } catch {
+      // not a key file: skip it
     }
   }
+  if (keys.length === 0) {
+    throw new GitSecretsError(
+      "KEY_NOT_FOUND",
+      `${options.path} is encrypted and no key was given (none stored in ${dir})`,
+      { path: options.path },
+    );
+  }
+  const matching = keyId === undefined ? [] : keys.filter((k) => keyIds(k).includes(keyId));
+  return matching.length > 0 ? matching : keys;
+}
+
+async function keyFor(options: ReadFileOptions): Promise<SealKey> {
+  if (options.key && !(options.key instanceof Uint8Array)) return options.key;
+  let data = options.key as Uint8Array;
   if (isPassphraseProtected(data)) {
     if (options.passphrase === undefined) {
       throw new GitSecretsError(
@@ -135,8 +148,19 @@ export async function readFile(options: ReadFileOptions): Promise<Uint8Array> {
     );
   }
   if (!isEncryptedBlob(blob)) return blob;
-  const key = await keyFor(options, isGitCryptBlob(blob) ? "git-crypt" : "git-seal");
-  return (await createCodec(key)).open(blob, options.path);
+  if (options.key) return (await createCodec(await keyFor(options))).open(blob, options.path);
+  // No key given: use the repository's own store, as the filter would.
+  const format: SealFormat = isGitCryptBlob(blob) ? "git-crypt" : "git-seal";
+  const candidates = await storedKeys(options, format, nativeBlobKeyId(blob));
+  let failure: unknown;
+  for (const key of candidates) {
+    try {
+      return (await createCodec(key)).open(blob, options.path);
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  throw failure;
 }
 
 /** One encrypted file found at a ref. */
