@@ -110,7 +110,7 @@ export function serviceError(doing: string, error: unknown): CodepipelineWorkerE
   const message = error instanceof Error ? error.message : String(error);
   return new CodepipelineWorkerError(
     "SERVICE_ERROR",
-    `CodePipeline refused ${doing}: ${name}: ${message}`,
+    `The CodePipeline call for ${doing} failed: ${name}: ${message}`,
     {
       cause: error,
       awsErrorName: name,

@@ -64,6 +64,28 @@ describe("codepipeline-worker CLI", () => {
     expect(missing.code).toBe(2);
   }, 60_000);
 
+  it("refuses malformed flags and unloadable modules with exit code 2, unreachable services with 1", async () => {
+    const results = await Promise.all([
+      cli(["run", "test/fixtures/actions/slow.ts", "--concurrency", "abc"]).exited,
+      cli(["run", "test/fixtures/actions/slow.ts", "--query", "nonsense"]).exited,
+      cli(["emulate", "test/fixtures/actions/slow.ts"]).exited,
+      cli(["register", "test/fixtures/actions/does-not-exist.js"]).exited,
+    ]);
+    expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2]);
+    expect(results[0]?.stderr).toContain("--concurrency must be a whole number");
+    expect(results[1]?.stderr).toContain("--query takes name=value");
+    expect(results[2]?.stderr).toContain("emulate takes no module");
+    expect(results[3]?.stderr).toContain("Could not load");
+    const unreachable = await cli(
+      ["register", "test/fixtures/actions/slow.ts", "--endpoint", "http://127.0.0.1:9"],
+      {
+        AWS_MAX_ATTEMPTS: "1",
+      },
+    ).exited;
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain("The CodePipeline call for listing custom action types");
+  }, 60_000);
+
   it("registers idempotently and explains a conflicting definition", async () => {
     s = await setup();
     const env = { CODEPIPELINE_ENDPOINT: s.emulator.url };
