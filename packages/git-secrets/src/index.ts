@@ -62,6 +62,7 @@ export {
   type LockOptions,
   type LockResult,
   lock,
+  type ProgressEvent,
   type UnlockOptions,
   type UnlockResult,
   unlock,

@@ -216,7 +216,21 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
     expect(readFileSync(join(clone, "db.env")).subarray(0, 8).toString("latin1")).toBe("\0GITSEAL");
     expect(readFileSync(join(clone, "README.md"), "utf8")).toBe("public readme text\n");
 
-    const unlocked = await unlock({ dir: clone, keyFile, command: CLI_COMMAND });
+    const events: string[] = [];
+    const unlocked = await unlock({
+      dir: clone,
+      keyFile,
+      command: CLI_COMMAND,
+      onProgress: (e) => events.push(`${e.phase} ${e.done}/${e.total}`),
+    });
+    expect(events).toEqual([
+      "scan 0/0",
+      "scan 1/1",
+      "verify 0/1",
+      "verify 1/1",
+      "checkout 0/1",
+      "checkout 1/1",
+    ]);
     expect(unlocked.files).toEqual(["db.env"]);
     expect(unlocked.keys[0]?.keyIds).toEqual(result.keyIds);
     expect(readFileSync(join(clone, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
@@ -330,6 +344,10 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
     });
     git(dir, "add", ".gitattributes");
     git(dir, "commit", "-q", "-m", "encrypt conf too");
+    // A plaintext blob under an encrypting attribute still checks out (smudge passes it through).
+    execFileSync("rm", [join(dir, "legacy.conf")]);
+    git(dir, "checkout", "--", "legacy.conf");
+    expect(readFileSync(join(dir, "legacy.conf"), "utf8")).toBe("LEGACY_PASSWORD=plain-legacy\n");
     const before = await status({ dir, command: CLI_COMMAND });
     expect(before.problems).toEqual(["legacy.conf"]);
     expect(before.files.find((f) => f.path === "legacy.conf")).toMatchObject({

@@ -136,6 +136,16 @@ export interface UnlockOptions extends RepoOptions, CommandOptions, KeySource {
   keyName?: string | undefined;
   /** Overwrite uncommitted changes to encrypted files. Default: false (refuse). */
   force?: boolean | undefined;
+  /** Called as each phase starts and ends; `done`/`total` count encrypted files. */
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
+}
+
+/** Progress of {@link unlock} and {@link lock}. */
+export interface ProgressEvent {
+  /** `scan`: listing encrypted files; `verify`: key and uncommitted-change checks; `checkout`: rewriting them. */
+  phase: "scan" | "verify" | "checkout";
+  done: number;
+  total: number;
 }
 
 /** What {@link unlock} did. */
@@ -172,9 +182,13 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
   }
   const codecs = new Map<string, Codec>();
   for (const t of targets) codecs.set(t.filter, await createCodec(t.key));
+  const progress = options.onProgress ?? (() => {});
+  progress({ phase: "scan", done: 0, total: 0 });
   const files = (await scanFiles(repo.top, repo.git)).filter(
     (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
   );
+  progress({ phase: "scan", done: files.length, total: files.length });
+  progress({ phase: "verify", done: 0, total: files.length });
   for (const target of targets) {
     await checkKeyFits(
       repo.top,
@@ -185,6 +199,7 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
   }
   if (!options.force)
     refuseChanges(await changedFiles(repo.top, repo.git, files, codecs), "unlock");
+  progress({ phase: "verify", done: files.length, total: files.length });
 
   const keys: KeyInfo[] = [];
   for (const target of targets) {
@@ -211,7 +226,9 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
     await configure(repo.top, target.filter, options, repo.git);
   }
   const paths = files.map((f) => f.path);
+  progress({ phase: "checkout", done: 0, total: paths.length });
   await recheckout(repo.top, repo.git, paths);
+  progress({ phase: "checkout", done: paths.length, total: paths.length });
   return { keys, files: paths };
 }
 
@@ -223,6 +240,8 @@ export interface LockOptions extends RepoOptions {
   all?: boolean | undefined;
   /** Lock even when encrypted files have uncommitted changes (those changes are lost). */
   force?: boolean | undefined;
+  /** Called as each phase starts and ends; `done`/`total` count encrypted files. */
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
 /** What {@link lock} did. */
@@ -249,13 +268,20 @@ export async function lock(options: LockOptions = {}): Promise<LockResult> {
   }
   const codecs = new Map<string, Codec>();
   for (const k of chosen) codecs.set(k.filterName, await createCodec(k.key));
+  const progress = options.onProgress ?? (() => {});
+  progress({ phase: "scan", done: 0, total: 0 });
   const files = (await scanFiles(repo.top, repo.git)).filter(
     (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
   );
+  progress({ phase: "scan", done: files.length, total: files.length });
+  progress({ phase: "verify", done: 0, total: files.length });
   if (!options.force) refuseChanges(await changedFiles(repo.top, repo.git, files, codecs), "lock");
+  progress({ phase: "verify", done: files.length, total: files.length });
   for (const key of chosen) await removeFilterConfig(repo.top, key.filterName, repo.git);
   const paths = files.map((f) => f.path);
+  progress({ phase: "checkout", done: 0, total: paths.length });
   await recheckout(repo.top, repo.git, paths);
+  progress({ phase: "checkout", done: paths.length, total: paths.length });
   // The key goes last: if anything above failed, the repository can still be unlocked.
   for (const key of chosen) await removeStoredKey(repo.gitDir, key.format, key.keyName);
   return { keyNames: chosen.map((k) => k.keyName), files: paths };
