@@ -47,6 +47,8 @@ try {
   const worker = createWorker(artifactory, {
     client,
     s3: emulator.workerS3Config,
+    // RepositoryPath is queryable: this worker serves the jobs for this repository only.
+    queryParam: { RepositoryPath: repository },
     concurrency: 2,
     pollIntervalMs: 50,
     logger: console,

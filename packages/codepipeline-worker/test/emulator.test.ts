@@ -202,6 +202,9 @@ describe("emulator: job life cycle", () => {
         s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Nope: "x" } })),
       ),
     ).toBe("ValidationException");
+    expect(await errorName(s.client.send(new PollForJobsCommand({ actionTypeId })))).toBe(
+      "ValidationException",
+    );
     expect(
       await errorName(s.client.send(new PollForJobsCommand({ actionTypeId, maxBatchSize: 0 }))),
     ).toBe("ValidationException");
@@ -209,13 +212,18 @@ describe("emulator: job life cycle", () => {
 
   it("hands jobs out once, checks the nonce and accepts one result", async () => {
     const { jobId } = await s.emulator.enqueueJob({ actionTypeId, configuration: { Repo: "a" } });
-    const polled = await s.client.send(new PollForJobsCommand({ actionTypeId, maxBatchSize: 5 }));
+    const polled = await s.client.send(
+      new PollForJobsCommand({ actionTypeId, maxBatchSize: 5, queryParam: { Repo: "a" } }),
+    );
     expect(polled.jobs).toHaveLength(1);
     const job = polled.jobs?.[0];
     expect(job?.id).toBe(jobId);
     expect(job?.data?.artifactCredentials?.sessionToken).toBeTruthy();
     expect(job?.data?.pipelineContext?.action?.actionExecutionId).toBeTruthy();
-    expect((await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs).toEqual([]);
+    expect(
+      (await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } })))
+        .jobs,
+    ).toEqual([]);
     expect(
       await errorName(s.client.send(new AcknowledgeJobCommand({ jobId, nonce: "wrong" }))),
     ).toBe("InvalidNonceException");
@@ -270,9 +278,13 @@ describe("emulator: job life cycle", () => {
 
   it("delivers an unacknowledged job again with a new nonce; the old nonce is refused", async () => {
     const { jobId } = await s.emulator.enqueueJob({ actionTypeId, configuration: { Repo: "a" } });
-    const first = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const first = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
     await until(() => s.emulator.getJob(jobId)?.status === "Queued");
-    const second = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const second = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
     expect(second?.id).toBe(jobId);
     expect(second?.nonce).not.toBe(first?.nonce);
     expect(
@@ -289,7 +301,9 @@ describe("emulator: job life cycle", () => {
       actionTypeId,
       configuration: { Repo: "a" },
     });
-    const job = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const job = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
     await s.client.send(new AcknowledgeJobCommand({ jobId, nonce: job?.nonce }));
     const execution = await s.emulator.waitForExecution(actionExecutionId, { timeoutMs: 10_000 });
     expect(execution.status).toBe("Failed");
@@ -304,7 +318,9 @@ describe("emulator: job life cycle", () => {
       actionTypeId,
       configuration: { Repo: "a" },
     });
-    const job = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const job = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
     await s.client.send(new AcknowledgeJobCommand({ jobId, nonce: job?.nonce }));
     await s.client.send(
       new PutJobSuccessResultCommand({
@@ -314,7 +330,9 @@ describe("emulator: job life cycle", () => {
       }),
     );
     expect(s.emulator.getExecution(actionExecutionId)?.status).toBe("InProgress");
-    const next = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const next = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
     expect(next?.id).not.toBe(jobId);
     expect(next?.data?.continuationToken).toBe("step-2");
     expect(next?.data?.pipelineContext?.action?.actionExecutionId).toBe(actionExecutionId);
@@ -339,7 +357,9 @@ describe("emulator: job life cycle", () => {
 
   it("refreshes artifact credentials through GetJobDetails", async () => {
     const { jobId } = await s.emulator.enqueueJob({ actionTypeId, configuration: { Repo: "a" } });
-    const job = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const job = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
     const details = await s.client.send(new GetJobDetailsCommand({ jobId }));
     expect(details.jobDetails?.data?.artifactCredentials?.accessKeyId).not.toBe(
       job?.data?.artifactCredentials?.accessKeyId,
@@ -365,14 +385,21 @@ describe("emulator: job life cycle", () => {
 
   it("injects throttling and 500s", async () => {
     s.emulator.injectFault({ operation: "PollForJobs", error: "ThrottlingException", count: 2 });
-    expect(await errorName(s.client.send(new PollForJobsCommand({ actionTypeId })))).toBe(
-      "ThrottlingException",
-    );
+    expect(
+      await errorName(
+        s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } })),
+      ),
+    ).toBe("ThrottlingException");
     s.emulator.injectFault({ operation: "*", error: "InternalFailure", count: 2 });
-    expect(await errorName(s.client.send(new PollForJobsCommand({ actionTypeId })))).toBe(
-      "InternalFailure",
-    );
-    expect((await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs).toEqual([]);
+    expect(
+      await errorName(
+        s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } })),
+      ),
+    ).toBe("InternalFailure");
+    expect(
+      (await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } })))
+        .jobs,
+    ).toEqual([]);
     expect(s.emulator.calls.PollForJobs).toBe(5);
     expect(() => s.emulator.injectFault({ operation: "*", error: "Boom" as never })).toThrow(
       /Unknown fault/,
@@ -408,7 +435,9 @@ describe("emulator: job life cycle", () => {
       ).status,
     ).toBe("InProgress");
     expect((await fetch(`${s.emulator.url}/_emulator/jobs/nope`)).status).toBe(404);
-    const job = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const job = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
     await s.client.send(new AcknowledgeJobCommand({ jobId, nonce: job?.nonce }));
     const waiting = fetch(`${s.emulator.url}/_emulator/executions/${actionExecutionId}/wait`);
     await s.client.send(new PutJobSuccessResultCommand({ jobId, outputVariables: { V: "1" } }));
@@ -431,9 +460,11 @@ describe("emulator: job life cycle", () => {
       body: JSON.stringify({ operation: "PollForJobs", error: "ServiceUnavailable", count: 2 }),
     });
     expect(fault.status).toBe(204);
-    expect(await errorName(s.client.send(new PollForJobsCommand({ actionTypeId })))).toBe(
-      "ServiceUnavailable",
-    );
+    expect(
+      await errorName(
+        s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } })),
+      ),
+    ).toBe("ServiceUnavailable");
   });
 });
 
@@ -447,7 +478,9 @@ describe("emulator: S3 artifact store (s3rver)", () => {
 
   async function jobCredentials() {
     await s.emulator.enqueueJob({ actionTypeId, configuration: { Repo: "a" } });
-    const job = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const job = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
     const c = job?.data?.artifactCredentials;
     return {
       accessKeyId: c?.accessKeyId ?? "",

@@ -16,6 +16,10 @@ import {
   registerActionType,
 } from "../src/index.js";
 import { runOne, type Setup, setup, until, unzipToMap } from "./helpers.js";
+
+const run1: typeof runOne = (s, a, job, o = {}) =>
+  runOne(s, a, job, { queryParam: { Repo: "r" }, ...o });
+
 import { rawZip } from "./raw-zip.js";
 
 type Handler = (
@@ -50,7 +54,7 @@ describe("worker: bad input and faults", () => {
 
   it("fails a job whose input artifact is missing with RevisionUnavailable", async () => {
     await start();
-    const { execution } = await runOne(s, action, {
+    const { execution } = await run1(s, action, {
       configuration: config,
       inputArtifacts: [{ name: "Src", objectKey: "pipeline/Src/gone" }],
     });
@@ -65,20 +69,20 @@ describe("worker: bad input and faults", () => {
       ran = true;
       return undefined;
     };
-    const corrupt = await runOne(s, action, {
+    const corrupt = await run1(s, action, {
       configuration: config,
       inputArtifacts: [{ name: "Src", zip: Buffer.from("PK not really") }],
     });
     expect(corrupt.execution.failureDetails).toMatchObject({ type: "JobFailed" });
     expect(corrupt.execution.failureDetails?.message).toMatch(/not a readable zip/);
-    const evil = await runOne(s, action, {
+    const evil = await run1(s, action, {
       configuration: config,
       inputArtifacts: [
         { name: "Src", zip: rawZip([{ name: "../../etc/cron.d/x", data: "evil" }]) },
       ],
     });
     expect(evil.execution.failureDetails?.message).toMatch(/escape its folder/);
-    const bomb = await runOne(
+    const bomb = await run1(
       s,
       action,
       {
@@ -98,7 +102,7 @@ describe("worker: bad input and faults", () => {
       await ctx.output().writeFile("late.txt", "after expiry");
       return undefined;
     };
-    const { execution, actionExecutionId } = await runOne(s, action, {
+    const { execution, actionExecutionId } = await run1(s, action, {
       configuration: config,
       inputArtifacts: input(),
       outputArtifacts: ["Out"],
@@ -113,7 +117,7 @@ describe("worker: bad input and faults", () => {
 
   it("refreshes credentials ahead of expiry when credentialsRefreshMs has passed", async () => {
     await start();
-    const { execution } = await runOne(
+    const { execution } = await run1(
       s,
       action,
       { configuration: config, inputArtifacts: input(), outputArtifacts: ["Out"] },
@@ -126,7 +130,7 @@ describe("worker: bad input and faults", () => {
 
   it("fails with SystemUnavailable when even refreshed credentials are expired", async () => {
     await start({ credentialsTtlMs: 0 });
-    const { execution } = await runOne(s, action, {
+    const { execution } = await run1(s, action, {
       configuration: config,
       inputArtifacts: input(),
     });
@@ -143,7 +147,7 @@ describe("worker: bad input and faults", () => {
       error: "ServiceUnavailable",
       count: 3,
     });
-    const { execution, worker } = await runOne(s, action, { configuration: config });
+    const { execution, worker } = await run1(s, action, { configuration: config });
     expect(execution.status).toBe("Succeeded");
     expect(worker.stats.pollErrors).toBeGreaterThanOrEqual(3);
     expect(s.emulator.calls.PutJobSuccessResult).toBe(4);
@@ -156,7 +160,7 @@ describe("worker: bad input and faults", () => {
         externalExecutionId: "ext-9",
       });
     };
-    const { execution } = await runOne(s, action, { configuration: config });
+    const { execution } = await run1(s, action, { configuration: config });
     expect(execution.failureDetails).toEqual({
       type: "PermissionError",
       message: "the deploy role may not write to r",
@@ -176,7 +180,7 @@ describe("worker: bad input and faults", () => {
       warn() {},
       error: (...a: unknown[]) => errors.push(a.map(String).join(" ")),
     };
-    const { execution } = await runOne(s, action, { configuration: config }, { logger });
+    const { execution } = await run1(s, action, { configuration: config }, { logger });
     expect(execution.failureDetails?.type).toBe("JobFailed");
     expect(execution.failureDetails?.message).toContain("TypeError");
     expect(JSON.stringify(execution)).not.toContain("tok-SECRET-123");
@@ -189,7 +193,7 @@ describe("worker: bad input and faults", () => {
     handler = async (ctx) => {
       throw jobFailure("JobFailed", `login with ${ctx.configuration.Token} refused`);
     };
-    const { execution } = await runOne(s, action, { configuration: config });
+    const { execution } = await run1(s, action, { configuration: config });
     expect(execution.failureDetails?.message).toBe("login with *** refused");
   });
 
@@ -200,7 +204,7 @@ describe("worker: bad input and faults", () => {
       ran = true;
       return undefined;
     };
-    const { execution } = await runOne(s, action, { configuration: { ...config, Count: "many" } });
+    const { execution } = await run1(s, action, { configuration: { ...config, Count: "many" } });
     expect(execution.failureDetails?.type).toBe("ConfigurationError");
     expect(ran).toBe(false);
   });
@@ -216,7 +220,7 @@ describe("worker: bad input and faults", () => {
       });
       return new Promise(() => {});
     };
-    const { execution, outcomes } = await runOne(
+    const { execution, outcomes } = await run1(
       s,
       action,
       { configuration: config },
@@ -233,7 +237,7 @@ describe("worker: bad input and faults", () => {
   it("refuses results CodePipeline would reject (output variables with a continuation)", async () => {
     await start();
     handler = async () => ({ continuationToken: "t", outputVariables: { A: "1" } });
-    const { execution } = await runOne(s, action, { configuration: config });
+    const { execution } = await run1(s, action, { configuration: config });
     expect(execution.failureDetails?.message).toMatch(/only on the final result/);
   });
 
@@ -250,7 +254,7 @@ describe("worker: bad input and faults", () => {
       await ctx.output().writeFile("final.txt", `resumed at ${ctx.continuationToken}`);
       return { summary: "done", outputVariables: { STEPS: "2" } };
     };
-    const { execution, actionExecutionId } = await runOne(s, action, {
+    const { execution, actionExecutionId } = await run1(s, action, {
       configuration: config,
       outputArtifacts: ["Out"],
     });
@@ -278,7 +282,7 @@ describe("worker: bad input and faults", () => {
       return undefined;
     };
     const keyId = "arn:aws:kms:us-east-1:111111111111:key/1234";
-    const { execution } = await runOne(s, action, {
+    const { execution } = await run1(s, action, {
       configuration: config,
       outputArtifacts: ["Out"],
       encryptionKey: { id: keyId, type: "KMS" },
@@ -295,16 +299,24 @@ describe("worker: bad input and faults", () => {
       actionTypeId,
       configuration: config,
     });
-    const stale = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const stale = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "r" } }))
+    ).jobs?.[0];
     await until(() => s.emulator.getJob(jobId)?.status === "Queued");
-    const fresh = (await s.client.send(new PollForJobsCommand({ actionTypeId }))).jobs?.[0];
+    const fresh = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "r" } }))
+    ).jobs?.[0];
     await s.client.send(new AcknowledgeJobCommand({ jobId, nonce: fresh?.nonce }));
     let ran = false;
     handler = async () => {
       ran = true;
       return undefined;
     };
-    const worker = createWorker(action, { client: s.client, s3: s.emulator.workerS3Config });
+    const worker = createWorker(action, {
+      queryParam: { Repo: "r" },
+      client: s.client,
+      s3: s.emulator.workerS3Config,
+    });
     const outcome = await worker.processJob(stale ?? {});
     expect(outcome).toEqual({ status: "skipped", jobId, reason: "InvalidNonceException" });
     expect(ran).toBe(false);
@@ -337,6 +349,7 @@ describe("worker: bad input and faults", () => {
           .actionExecutionId,
       );
     const worker = createWorker(action, {
+      queryParam: { Repo: "r" },
       client: s.client,
       s3: s.emulator.workerS3Config,
       concurrency: 3,
@@ -358,7 +371,7 @@ describe("worker: bad input and faults", () => {
       actionTypeId: action.actionTypeId,
       configuration: { Repo: "other" },
     });
-    const { execution } = await runOne(
+    const { execution } = await run1(
       s,
       action,
       { configuration: config },
@@ -375,7 +388,7 @@ describe("worker: bad input and faults", () => {
       return { summary: "should not be reported" };
     };
     s.emulator.injectS3Fault({ method: "PUT", status: 500, code: "InternalError", count: 10 });
-    const { execution } = await runOne(s, action, {
+    const { execution } = await run1(s, action, {
       configuration: config,
       outputArtifacts: ["Out"],
     });
@@ -388,7 +401,7 @@ describe("worker: bad input and faults", () => {
   it("maps S3 AccessDenied on download to PermissionError", async () => {
     await start();
     s.emulator.injectS3Fault({ method: "GET", status: 403, code: "AccessDenied", count: 10 });
-    const { execution } = await runOne(s, action, {
+    const { execution } = await run1(s, action, {
       configuration: config,
       inputArtifacts: input(),
     });
@@ -398,7 +411,7 @@ describe("worker: bad input and faults", () => {
   it("leaves a job it could not acknowledge to be delivered again (throttled AcknowledgeJob)", async () => {
     await start({ ackTimeoutMs: 300 });
     s.emulator.injectFault({ operation: "AcknowledgeJob", error: "ThrottlingException", count: 2 });
-    const { execution, outcomes, jobId } = await runOne(s, action, { configuration: config });
+    const { execution, outcomes, jobId } = await run1(s, action, { configuration: config });
     expect(execution.status).toBe("Succeeded");
     expect(outcomes.map((o) => o.status)).toEqual(["skipped", "succeeded"]);
     expect(s.emulator.getJob(jobId)?.deliveries).toBe(2);
@@ -410,7 +423,7 @@ describe("worker: bad input and faults", () => {
       await new Promise((r) => setTimeout(r, 700));
       return { summary: "too late" };
     };
-    const { execution, outcomes, worker } = await runOne(s, action, { configuration: config });
+    const { execution, outcomes, worker } = await run1(s, action, { configuration: config });
     expect(execution.status).toBe("Failed");
     await until(() => outcomes.length === 1);
     expect(outcomes[0]?.status).toBe("unreported");
@@ -419,11 +432,24 @@ describe("worker: bad input and faults", () => {
 
   it("refuses bad options", async () => {
     await start();
-    const bad = (o: object) => () => createWorker(action, { client: s.client, ...o });
+    const bad = (o: object) => () =>
+      createWorker(action, {
+        queryParam: { Repo: "r" },
+        client: s.client,
+        ...o,
+      });
     expect(bad({ concurrency: 0 })).toThrow(CodepipelineWorkerError);
     expect(bad({ maxBatchSize: 1.5 })).toThrow(/maxBatchSize/);
     expect(bad({ queryParam: { Token: "x" } })).toThrow(/not a queryable property/);
-    await expect(createWorker(action, { client: s.client }).processJob({})).rejects.toMatchObject({
+    expect(() => createWorker(action, { client: s.client })).toThrow(
+      /poll with it: pass queryParam \{ Repo/,
+    );
+    await expect(
+      createWorker(action, {
+        queryParam: { Repo: "r" },
+        client: s.client,
+      }).processJob({}),
+    ).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
     });
   });
@@ -447,6 +473,7 @@ describe("worker: graceful shutdown", () => {
       configuration: config,
     });
     const worker = createWorker(action, {
+      queryParam: { Repo: "r" },
       client: s.client,
       s3: s.emulator.workerS3Config,
       pollIntervalMs: 20,
@@ -476,6 +503,7 @@ describe("worker: graceful shutdown", () => {
     });
     const controller = new AbortController();
     const worker = createWorker(action, {
+      queryParam: { Repo: "r" },
       client: s.client,
       s3: s.emulator.workerS3Config,
       pollIntervalMs: 20,

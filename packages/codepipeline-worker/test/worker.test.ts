@@ -59,6 +59,7 @@ describe("worker against the emulator", () => {
       error() {},
     };
     const worker = createWorker(deploy, {
+      queryParam: { Repository: "libs-release" },
       client: s.client,
       s3: s.emulator.workerS3Config,
       pollIntervalMs: 20,

@@ -409,6 +409,14 @@ export class EmulatorState {
         );
       }
     }
+    // API Reference: for an action type with a queryable property the poll must name it.
+    const queryableProp = actionType.actionConfigurationProperties.find((p) => p.queryable);
+    if (queryableProp && query[queryableProp.name] === undefined) {
+      throw new ServiceException(
+        "ValidationException",
+        `Action type ${key} has queryable property ${queryableProp.name}; PollForJobs must supply it in queryParam`,
+      );
+    }
     const jobs = [];
     for (const job of this.jobs.values()) {
       if (jobs.length >= max) break;

@@ -166,6 +166,14 @@ export function createWorker<Config>(
       );
     }
   }
+  for (const name of queryable) {
+    if (options.queryParam?.[name] === undefined) {
+      throw new CodepipelineWorkerError(
+        "INVALID_ARGUMENT",
+        `The action has queryable property ${name}, and CodePipeline only hands out its jobs to workers that poll with it: pass queryParam { ${name}: "<value>" } (CLI: --query ${name}=<value>).`,
+      );
+    }
+  }
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const maxPollIntervalMs = Math.max(pollIntervalMs, options.maxPollIntervalMs ?? 30_000);
   const jobTimeoutMs = options.jobTimeoutMs ?? 50 * 60_000;
