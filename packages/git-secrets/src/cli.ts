@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, realpathSync } from "node:fs";
-import { readFile as readLocalFile } from "node:fs/promises";
+import { readFile as readLocalFile, writeFile as writeLocalFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { addToBlobCache, blobOid } from "./adapters/blob-cache.js";
 import { repoPaths } from "./adapters/git.js";
 import { readStoredKey } from "./adapters/key-store.js";
+import { mergeSealed } from "./adapters/merge-driver.js";
 import {
   createCodec,
   exportKey,
@@ -39,7 +40,8 @@ usage: git-seal <command> [options]
 
 Passphrases come from --passphrase-file FILE, the GIT_SEAL_PASSPHRASE variable, or a prompt.
 The .gitattributes line is printed by init, e.g.  *.env filter=git-seal diff=git-seal
-Plumbing (git runs these): filter-process, clean, smudge, textconv --filter NAME`;
+Add merge=git-seal to the attributes to merge encrypted files as plaintext.
+Plumbing (git runs these): filter-process, clean, smudge, textconv, merge --filter NAME`;
 
 /** The command git should run to reach this very CLI, as it was started. */
 function selfCommand(): string {
@@ -158,6 +160,7 @@ async function main(argv: string[]): Promise<number> {
       );
       out("Mark the files to encrypt in .gitattributes, for example:");
       out(`  ${r.exampleLine}`);
+      out(`(add merge=${r.filterName} as well to merge and rebase them as plaintext)`);
       out("Back the key up: git-seal export-key --passphrase <file>");
       return 0;
     }
@@ -282,6 +285,28 @@ async function main(argv: string[]): Promise<number> {
       const input = await readStdin();
       process.stdout.write(command === "clean" ? codec.seal(input) : codec.open(input));
       return 0;
+    }
+    case "merge": {
+      // git runs: merge --filter NAME %O %A %B %L %P — the result goes into %A.
+      const [base, ours, theirs, markerSize, path] = positionals;
+      if (!base || !ours || !theirs) {
+        throw new GitSecretsError(
+          "INVALID_ARGUMENT",
+          "merge needs BASE OURS THEIRS [MARKER_SIZE [PATH]]",
+        );
+      }
+      const codec = await codecFor(values.filter ?? "git-seal");
+      const read = async (file: string) => new Uint8Array(await readLocalFile(file));
+      const merged = await mergeSealed({
+        codec,
+        base: await read(base),
+        ours: await read(ours),
+        theirs: await read(theirs),
+        markerSize: markerSize ? Number(markerSize) : undefined,
+        path,
+      });
+      await writeLocalFile(ours, merged.result);
+      return merged.conflicts ? 1 : 0;
     }
     case "textconv": {
       const file = positionals[0];

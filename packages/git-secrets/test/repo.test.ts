@@ -151,6 +151,42 @@ describe("init and the git filter", { timeout: 120_000 }, () => {
     expect(objects.includes("feature-branch")).toBe(false);
   });
 
+  it("merges encrypted files as plaintext with merge=git-seal, conflicts included", async () => {
+    const { dir } = await sealedRepo({
+      ".gitattributes": "*.env filter=git-seal diff=git-seal merge=git-seal\n",
+      "db.env": "HOST=db\nUSER=app\nPASSWORD=base-pw\nPORT=5432\n",
+    });
+    git(dir, "checkout", "-q", "-b", "left");
+    write(dir, { "db.env": "HOST=db-left\nUSER=app\nPASSWORD=base-pw\nPORT=5432\n" });
+    git(dir, "commit", "-q", "-am", "left");
+    git(dir, "checkout", "-q", "-b", "right", "main");
+    write(dir, { "db.env": "HOST=db\nUSER=app\nPASSWORD=base-pw\nPORT=6543\n" });
+    git(dir, "commit", "-q", "-am", "right");
+    git(dir, "merge", "-q", "--no-edit", "left");
+    expect(readFileSync(join(dir, "db.env"), "utf8")).toBe(
+      "HOST=db-left\nUSER=app\nPASSWORD=base-pw\nPORT=6543\n",
+    );
+    const merged = execFileSync("git", ["cat-file", "blob", "HEAD:db.env"], { cwd: dir });
+    expect(merged.subarray(0, 8).toString("latin1")).toBe("\0GITSEAL");
+
+    // Both sides change the password: a conflict with plaintext markers in the work tree only.
+    git(dir, "checkout", "-q", "-b", "pw-a", "main");
+    write(dir, { "db.env": "HOST=db\nUSER=app\nPASSWORD=conflict-a\nPORT=5432\n" });
+    git(dir, "commit", "-q", "-am", "a");
+    git(dir, "checkout", "-q", "-b", "pw-b", "main");
+    write(dir, { "db.env": "HOST=db\nUSER=app\nPASSWORD=conflict-b\nPORT=5432\n" });
+    git(dir, "commit", "-q", "-am", "b");
+    const r = gitResult(dir, ["merge", "--no-edit", "pw-a"]);
+    expect(r.code).not.toBe(0);
+    const conflicted = readFileSync(join(dir, "db.env"), "utf8");
+    expect(conflicted).toContain("<<<<<<< db.env (ours)");
+    expect(conflicted).toContain("PASSWORD=conflict-b\n=======\nPASSWORD=conflict-a");
+    const objects = allObjects(dir);
+    for (const secret of ["conflict-a", "conflict-b", "base-pw", "db-left"]) {
+      expect(objects.includes(secret)).toBe(false);
+    }
+  });
+
   it("refuses a second init of the same key name and a git too old for the filter protocol", async () => {
     const { dir } = await sealedRepo();
     await expectCode(init({ dir, command: CLI_COMMAND }), "ALREADY_INITIALIZED");

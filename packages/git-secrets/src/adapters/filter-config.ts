@@ -33,6 +33,8 @@ export function filterConfig(filter: string, command: string): Record<string, st
     [`filter.${filter}.smudge`]: `${command} smudge --filter ${filter}`,
     [`filter.${filter}.required`]: "true",
     [`diff.${filter}.textconv`]: `${command} textconv --filter ${filter}`,
+    [`merge.${filter}.name`]: `${filter}: three-way merge of the decrypted versions`,
+    [`merge.${filter}.driver`]: `${command} merge --filter ${filter} %O %A %B %L %P`,
   };
 }
 
@@ -52,7 +54,7 @@ export async function removeFilterConfig(
   filter: string,
   options: GitOptions = {},
 ): Promise<void> {
-  for (const section of [`filter.${filter}`, `diff.${filter}`]) {
+  for (const section of [`filter.${filter}`, `diff.${filter}`, `merge.${filter}`]) {
     await runGit(top, ["config", "--local", "--remove-section", section], {
       ...options,
       allowFailure: true,
@@ -68,7 +70,7 @@ export async function readFilterConfig(
   const escaped = filter.replaceAll("-", "\\-");
   const { stdout } = await runGit(
     top,
-    ["config", "--local", "-z", "--get-regexp", `^(filter|diff)\\.${escaped}\\.`],
+    ["config", "--local", "-z", "--get-regexp", `^(filter|diff|merge)\\.${escaped}\\.`],
     { ...options, allowFailure: true },
   );
   const found: Record<string, string> = {};
@@ -92,7 +94,7 @@ export async function checkFilterConfig(
   options: GitOptions = {},
 ): Promise<void> {
   const actual = await readFilterConfig(top, filter, options);
-  if (Object.keys(actual).length === 0) {
+  if (!Object.keys(actual).some((name) => name.startsWith("filter."))) {
     throw new GitSecretsError(
       "FILTER_NOT_CONFIGURED",
       `the repository holds key "${filter}" but .git/config has no filter.${filter} entries, so git would store plaintext; run \`git-seal unlock\` to configure it`,
