@@ -72,6 +72,14 @@ describe.skipIf(!present)("git-crypt interop (real git-crypt binary)", { timeout
     expect(allObjects(clone).includes("from-git-seal")).toBe(false);
     expect((await status({ dir: clone, command: CLI_COMMAND })).problems).toEqual([]);
 
+    // git-crypt's own lock works on the repository git-seal unlocked, and git-seal unlocks again.
+    gitCrypt(clone, "lock");
+    expect(readFileSync(join(clone, "db.secret")).subarray(0, 10).toString("latin1")).toBe(
+      "\0GITCRYPT\0",
+    );
+    await unlock({ dir: clone, keyFile, command: CLI_COMMAND });
+    expect(readFileSync(join(clone, "db.secret"), "utf8")).toBe("DB_PASSWORD=from-git-crypt\n");
+
     const back = join(box.root, "gc-clone-crypt");
     git(box.root, "clone", "-q", clone, back);
     gitCrypt(back, "unlock", keyFile);
