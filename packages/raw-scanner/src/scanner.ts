@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { type BannerOptions, grabBanner } from "./adapters/banners.js";
 import { type ConnectLayer, Connector } from "./adapters/connect.js";
 import { ConnectPool } from "./adapters/connect-pool.js";
@@ -82,10 +83,11 @@ export interface ScanOptions {
   /** Force the socket layer of the connect backend (tests, benchmarks). */
   connectLayer?: ConnectLayer;
   /**
-   * Worker threads doing the connects (0 = all on the main thread). Default 0; large sweeps on
-   * a multi-core machine get faster with 1–2 (the connect/close system calls move off the loop).
+   * Worker threads doing the connects (0 = all on the main thread). Default `"auto"`: up to 2
+   * (never more than the machine's cores) for fast sweeps (rate ≥ 20,000/s and ≥ 20,000 probes),
+   * where moving the connect/close system calls off the loop pays; 0 otherwise.
    */
-  workers?: number;
+  workers?: number | "auto";
   signal?: AbortSignal;
   logger?: ScanLogger;
   onProgress?: (progress: ScanProgress) => void;
@@ -243,7 +245,13 @@ export function scan(options: ScanOptions): ScanRun {
   if (!Number.isInteger(bannerConcurrency)) {
     throw new RawScannerError("INVALID_ARGUMENT", "bannerConcurrency must be an integer ≥ 1");
   }
-  const workers = positive("workers", options.workers, 0);
+  const probes = space.size / BigInt(shard.count);
+  const workers =
+    options.workers === undefined || options.workers === "auto"
+      ? rate >= 20_000 && probes >= 20_000n && options.connectLayer === undefined
+        ? Math.min(2, availableParallelism())
+        : 0
+      : positive("workers", options.workers, 0);
   if (!Number.isInteger(workers) || workers > 64) {
     throw new RawScannerError(
       "INVALID_ARGUMENT",
