@@ -40,6 +40,7 @@ describe("masscan.conf parsing", () => {
         "shards = 2/3",
         "retries = 2",
         "wait = 0",
+        "workers = auto",
         "output-format = json",
         "output-filename = out.json",
         "",
@@ -57,6 +58,8 @@ describe("masscan.conf parsing", () => {
     expect(c.shard).toEqual({ index: 2, count: 3 });
     expect(c.retries).toBe(2);
     expect(c.wait).toBe(0);
+    expect(c.workers).toBe("auto");
+    expect(parseConfig("workers = 3").workers).toBe(3);
     expect(c.outputs).toEqual([{ format: "json", filename: "out.json" }]);
   });
 
@@ -85,6 +88,7 @@ describe("masscan.conf parsing", () => {
     ["output-format = json", /given together/],
     ["= 5", /not a name = value line/],
     ["resume-index = x", /non-negative integer/],
+    ["workers = many", /auto or an integer 0–64/],
   ])("rejects %s", (line, message) => {
     const e = error(() => parseConfig(line));
     expect(e.code).toBe("CONFIG_INVALID");

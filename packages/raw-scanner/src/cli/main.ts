@@ -67,7 +67,7 @@ masscan-compatible flags (any masscan.conf name also works as --name value):
   --retries N             extra attempts for unanswered probes (default 0)
   --wait S                seconds to wait for late replies (default 10)
   --connect-timeout MS    connect timeout (default 1000)
-  --workers N             worker threads doing the connects (default 0)
+  --workers N             worker threads doing the connects (default auto)
   --source-port A-B       source ports of the raw backend (power of two)
   --backend auto|native|js
   --show closed,filtered  also report closed/filtered ports

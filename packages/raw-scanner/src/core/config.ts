@@ -22,8 +22,8 @@ export interface RawScanConfig {
   /** Seconds to wait after the last probe for late replies. */
   wait?: number;
   retries?: number;
-  /** Worker threads for the connect backend. */
-  workers?: number;
+  /** Worker threads for the connect backend (`auto` by default). */
+  workers?: number | "auto";
   banners?: boolean;
   /** Milliseconds a connect may take before the port counts as filtered. */
   connectTimeout?: number;
@@ -151,9 +151,13 @@ const OPTIONS: Record<string, Setter> = {
     c.retries = n;
   },
   workers: (c, v, w) => {
+    if (v.trim() === "auto") {
+      c.workers = "auto";
+      return;
+    }
     const n = Number(v.trim());
     if (!Number.isInteger(n) || n < 0 || n > 64)
-      throw invalid("workers", v, "must be an integer 0–64", w);
+      throw invalid("workers", v, "must be auto or an integer 0–64", w);
     c.workers = n;
   },
   banners: bool("banners", "banners"),
