@@ -5,21 +5,16 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { addToBlobCache, blobOid } from "./adapters/blob-cache.js";
-import { repoPaths } from "./adapters/git.js";
-import { readStoredKey } from "./adapters/key-store.js";
-import { mergeSealed } from "./adapters/merge-driver.js";
 import {
-  createCodec,
   exportKey,
+  filterCodec,
   GitSecretsError,
   importKey,
   init,
   lock,
   ls,
-  nativeBlobKeyId,
-  parseFilterName,
-  runFilterProcess,
+  mergeSealed,
+  serveFilter,
   shellQuote,
   status,
   unlock,
@@ -31,7 +26,7 @@ usage: git-seal <command> [options]
 
   init [-k NAME] [--format git-seal|git-crypt]   create a key, configure the filter
   unlock [KEYFILE|-] [-k NAME] [--force]         use a key (or the stored one); decrypt the work tree
-  lock [-k NAME | -a] [--force]                  forget the key; return files to ciphertext
+  lock [-k NAME | -a] [-f|--force]               forget the key; return files to ciphertext
   status [-e | -u] [-f]                          which files are encrypted; -f re-stages plaintext ones
   ls                                             encrypted files and their keys
   export-key [-k NAME] [--passphrase] FILE       write the key file (FILE "-" = stdout)
@@ -105,22 +100,8 @@ async function passphrase(file: string | undefined, confirm: boolean): Promise<s
   return first;
 }
 
-async function codecFor(filter: string) {
-  const { format, keyName } = parseFilterName(filter) ?? {};
-  if (!format || !keyName)
-    throw new GitSecretsError(
-      "INVALID_ARGUMENT",
-      `--filter ${filter} is not a git-seal filter name`,
-    );
-  const { gitDir } = await repoPaths(process.cwd());
-  const stored = await readStoredKey(gitDir, format, keyName);
-  if (!stored) {
-    throw new GitSecretsError(
-      "KEY_NOT_FOUND",
-      `no ${format} key "${keyName}" is stored in this repository: run git-seal unlock <key file> (or remove filter.${filter} from .git/config)`,
-    );
-  }
-  return createCodec(stored.key);
+function codecFor(filter: string) {
+  return filterCodec({ filter });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -189,7 +170,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "lock": {
-      const r = await lock({ keyName, all: values.all, force: values.force });
+      // -f is git-crypt's short form of --force for lock.
+      const r = await lock({ keyName, all: values.all, force: values.force || values.fix });
       out(
         `Locked key(s) ${r.keyNames.join(", ")}; ${r.files.length} file(s) returned to ciphertext`,
       );
@@ -261,22 +243,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "filter-process": {
-      const filter = values.filter ?? "git-seal";
-      // Blobs this process produces are encrypted by construction: remember their ids so
-      // the next `status` need not read them back.
-      const produced: { oid: string; keyId: string | undefined }[] = [];
-      await runFilterProcess({
+      await serveFilter({
+        filter: values.filter ?? "git-seal",
         input: process.stdin,
         output: process.stdout,
-        codec: () => codecFor(filter),
-        onFile: (event) => {
-          if (event.command === "clean") {
-            produced.push({ oid: blobOid(event.result), keyId: nativeBlobKeyId(event.result) });
-          }
-        },
       });
-      if (produced.length > 0)
-        await addToBlobCache((await repoPaths(process.cwd())).gitDir, produced);
       return 0;
     }
     case "clean":

@@ -39,6 +39,7 @@ export {
 } from "./errors.js";
 // Repository operations (what the git-seal CLI runs)
 export type { CommandOptions, RepoOptions } from "./operations/context.js";
+export { type FilterOptions, filterCodec, serveFilter } from "./operations/filter.js";
 export {
   type ExportKeyOptions,
   exportKey,

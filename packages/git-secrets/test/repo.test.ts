@@ -631,6 +631,11 @@ describe("the git-seal CLI", { timeout: 120_000 }, () => {
     const fix = seal(dir, ["status", "-f"]);
     expect(fix.code).toBe(0);
     expect(fix.stdout).toContain("Re-staged 1 file(s)");
+    // The re-staged file is not committed yet: lock refuses, -f (git-crypt's spelling) forces.
+    const refused = seal(dir, ["lock"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("[UNCOMMITTED_CHANGES]");
+    expect(seal(dir, ["lock", "-f"]).code).toBe(0);
   });
 });
 

@@ -1,0 +1,57 @@
+import type { Readable, Writable } from "node:stream";
+import { addToBlobCache, blobOid } from "../adapters/blob-cache.js";
+import { runFilterProcess } from "../adapters/filter-process.js";
+import { readStoredKey } from "../adapters/key-store.js";
+import { type Codec, createCodec } from "../core/codec.js";
+import { requireFilterName } from "../core/filter-name.js";
+import { nativeBlobKeyId } from "../core/native-format.js";
+import { GitSecretsError } from "../errors.js";
+import { openRepo, type RepoOptions } from "./context.js";
+
+/** Options of {@link filterCodec} and {@link serveFilter}. */
+export interface FilterOptions extends RepoOptions {
+  /** The driver name git was configured with: `git-seal`, `git-seal-<key>`, `git-crypt`, … */
+  filter: string;
+}
+
+/** The codec of the key a filter driver name stands for, from the repository's key store. */
+export async function filterCodec(options: FilterOptions): Promise<Codec> {
+  const { format, keyName } = requireFilterName(options.filter);
+  const repo = await openRepo(options);
+  const stored = await readStoredKey(repo.gitDir, format, keyName);
+  if (!stored) {
+    throw new GitSecretsError(
+      "KEY_NOT_FOUND",
+      `no ${format} key "${keyName}" is stored in this repository: run git-seal unlock <key file> (or remove filter.${options.filter} from .git/config)`,
+    );
+  }
+  return createCodec(stored.key);
+}
+
+/**
+ * Serves git's long-running filter protocol for one driver until git closes the pipe, with
+ * the repository's stored key, and records the ids of the blobs it produced so `status` need
+ * not read them back. What `git-seal filter-process` runs.
+ */
+export async function serveFilter(
+  options: FilterOptions & {
+    input: Readable;
+    output: Writable;
+    logger?: { error(message: string): void } | undefined;
+  },
+): Promise<{ files: number }> {
+  const produced: { oid: string; keyId: string | undefined }[] = [];
+  const result = await runFilterProcess({
+    input: options.input,
+    output: options.output,
+    codec: () => filterCodec(options),
+    ...(options.logger ? { logger: options.logger } : {}),
+    onFile: (event) => {
+      if (event.command === "clean") {
+        produced.push({ oid: blobOid(event.result), keyId: nativeBlobKeyId(event.result) });
+      }
+    },
+  });
+  if (produced.length > 0) await addToBlobCache((await openRepo(options)).gitDir, produced);
+  return result;
+}
