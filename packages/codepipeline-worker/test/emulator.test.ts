@@ -346,6 +346,51 @@ describe("emulator: job life cycle", () => {
     expect(execution?.outputVariables).toEqual({ DONE: "yes" });
   });
 
+  it("carries timestamps as epoch seconds (currentRevision.created) and refuses other encodings", async () => {
+    const { jobId, actionExecutionId } = await s.emulator.enqueueJob({
+      actionTypeId,
+      configuration: { Repo: "a" },
+    });
+    const job = (
+      await s.client.send(new PollForJobsCommand({ actionTypeId, queryParam: { Repo: "a" } }))
+    ).jobs?.[0];
+    await s.client.send(new AcknowledgeJobCommand({ jobId, nonce: job?.nonce }));
+    const raw = (body: object) =>
+      fetch(`${s.emulator.url}/`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "CodePipeline_20150709.PutJobSuccessResult",
+          authorization:
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/codepipeline/aws4_request, SignedHeaders=host, Signature=0",
+        },
+        body: JSON.stringify(body),
+      });
+    const bad = await raw({
+      jobId,
+      currentRevision: { revision: "r", changeIdentifier: "c", created: "2026-01-01T00:00:00Z" },
+    });
+    expect(await bad.json()).toMatchObject({ __type: "SerializationException" });
+    const created = new Date("2026-03-04T05:06:07.500Z");
+    await s.client.send(
+      new PutJobSuccessResultCommand({
+        jobId,
+        currentRevision: { revision: "abc123", changeIdentifier: "42", created },
+      }),
+    );
+    expect(s.emulator.getExecution(actionExecutionId)?.currentRevision).toEqual({
+      revision: "abc123",
+      changeIdentifier: "42",
+      created,
+    });
+    const overHttp = (await (
+      await fetch(`${s.emulator.url}/_emulator/executions/${actionExecutionId}`)
+    ).json()) as {
+      currentRevision: { created: number };
+    };
+    expect(overHttp.currentRevision.created).toBe(created.getTime() / 1000);
+  });
+
   it("filters jobs by the queryable property", async () => {
     await s.emulator.enqueueJob({ actionTypeId, configuration: { Repo: "a" } });
     const { jobId } = await s.emulator.enqueueJob({ actionTypeId, configuration: { Repo: "b" } });

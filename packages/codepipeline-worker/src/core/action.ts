@@ -77,7 +77,13 @@ export interface HandlerResult {
   /** Variables later actions can read as `#{namespace.name}`. Not allowed with `continuationToken`. */
   outputVariables?: Record<string, string>;
   /** The revision the action worked on, reported as `currentRevision`. */
-  currentRevision?: { revision: string; changeIdentifier: string; revisionSummary?: string };
+  currentRevision?: {
+    revision: string;
+    changeIdentifier: string;
+    /** When the revision was created (sent as epoch seconds). */
+    created?: Date;
+    revisionSummary?: string;
+  };
   /**
    * Long work: report progress and ask CodePipeline to hand the job back later with this token
    * in `ctx.continuationToken` (at most 2048 characters).

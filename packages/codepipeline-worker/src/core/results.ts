@@ -108,7 +108,12 @@ export interface SuccessResult {
   executionDetails?: { summary?: string; externalExecutionId?: string; percentComplete?: number };
   outputVariables?: Record<string, string>;
   continuationToken?: string;
-  currentRevision?: { revision: string; changeIdentifier: string; revisionSummary?: string };
+  currentRevision?: {
+    revision: string;
+    changeIdentifier: string;
+    created?: Date;
+    revisionSummary?: string;
+  };
 }
 
 /**

@@ -506,6 +506,25 @@ export class EmulatorState {
         "Value at 'executionDetails.percentComplete' failed to satisfy constraint: Member must be between 0 and 100",
       );
     }
+    const revision = input.currentRevision as Record<string, unknown> | undefined;
+    if (revision !== undefined) {
+      if (typeof revision.revision !== "string" || typeof revision.changeIdentifier !== "string") {
+        throw new ServiceException(
+          "ValidationException",
+          "currentRevision needs revision and changeIdentifier",
+        );
+      }
+      if (revision.created !== undefined) {
+        // AWS JSON 1.1 sends timestamps as epoch seconds.
+        if (typeof revision.created !== "number" || !Number.isFinite(revision.created)) {
+          throw new ServiceException(
+            "SerializationException",
+            "currentRevision.created must be a timestamp in epoch seconds",
+          );
+        }
+        input.currentRevision = { ...revision, created: new Date(revision.created * 1000) };
+      }
+    }
     const token = input.continuationToken as string | undefined;
     const variables = input.outputVariables as Record<string, string> | undefined;
     if (token !== undefined && variables !== undefined) {
