@@ -87,5 +87,6 @@ export {
   type ScanOptions,
   type ScanProgress,
   type ScanRun,
+  type ScanTransport,
   scan,
 } from "./scanner.js";

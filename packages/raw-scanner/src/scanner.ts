@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { type BannerOptions, grabBanner } from "./adapters/banners.js";
-import { type ConnectLayer, Connector } from "./adapters/connect.js";
+import { type ConnectCallback, type ConnectLayer, Connector } from "./adapters/connect.js";
 import { ConnectPool } from "./adapters/connect-pool.js";
 import { Blackrock } from "./core/blackrock.js";
 import { parseSourcePortRange, type SourcePortRange, SynCookies } from "./core/cookies.js";
@@ -30,6 +30,20 @@ export interface ScanProgress {
   eta: number;
   /** The index to resume from if the scan stopped now (see `resumeIndex`). */
   resumeIndex: bigint;
+}
+
+/** What the scan loop needs from a backend: send probes, count them, give up on all. */
+export interface ScanTransport {
+  /** Which socket layer is in use (reported in `run.backend.layer`). */
+  readonly layer: ConnectLayer;
+  /** Probes sent and not yet answered. */
+  readonly inFlight: number;
+  /** Probe `address:port`; call `done` once with the outcome (`retry` = local trouble, try later). */
+  probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void;
+  /** End every probe in flight as filtered. */
+  abortAll(): void;
+  /** Release resources at the end of the scan. */
+  close?(): Promise<void>;
 }
 
 /** Minimal logger; `console` fits. */
@@ -82,6 +96,11 @@ export interface ScanOptions {
   allowReserved?: boolean;
   /** Force the socket layer of the connect backend (tests, benchmarks). */
   connectLayer?: ConnectLayer;
+  /**
+   * A custom probe transport instead of the built-in connect backend (a test double, another
+   * backend). It gets every probe and must call `done` exactly once per probe.
+   */
+  transport?: ScanTransport;
   /**
    * Worker threads doing the connects (0 = all on the main thread). Default `"auto"`: up to 2
    * (never more than the machine's cores) for fast sweeps (rate ≥ 20,000/s and ≥ 20,000 probes),
@@ -258,8 +277,9 @@ export function scan(options: ScanOptions): ScanRun {
       `workers must be an integer 0–64, got ${workers}`,
     );
   }
-  const connector: Connector | ConnectPool =
-    workers > 0
+  const connector: ScanTransport = options.transport
+    ? options.transport
+    : workers > 0
       ? new ConnectPool({ timeout: connectTimeout, workers })
       : new Connector({
           timeout: connectTimeout,
@@ -292,14 +312,19 @@ interface Plan {
   wait: number;
   concurrency: number;
   cookies: SynCookies;
-  connector: Connector | ConnectPool;
+  connector: ScanTransport;
   backendReason: string;
 }
 
 interface Slot {
   index: bigint;
   finished: boolean;
+  /** Attempts that failed on our side (no ports or descriptors left, address family missing). */
+  localFailures?: number;
 }
+
+/** Local failures of one probe before it is given up (spaced 20 ms, 40 ms, … apart). */
+const MAX_LOCAL_FAILURES = 12;
 
 interface Retry {
   slot: Slot;
@@ -521,15 +546,26 @@ class JsScan implements ScanRun {
           return;
         }
         if (status === "retry") {
-          // Our machine ran short (ports, descriptors): not an answer; try again shortly.
-          this.retryQueue.push({
-            slot,
-            address,
-            family,
-            port,
-            attempt,
-            due: performance.now() + 50,
-          });
+          // Our machine ran short (ports, descriptors): not an answer; try again shortly, but
+          // not forever (an address family this host lacks never recovers).
+          const failures = (slot.localFailures ?? 0) + 1;
+          slot.localFailures = failures;
+          if (failures > MAX_LOCAL_FAILURES) {
+            this.options.logger?.warn(
+              `${address}:${port}: giving up after ${failures} local errors (${reason})`,
+            );
+            finish(slot, address, port, "filtered", `local-error:${reason}`);
+          } else {
+            this.retryQueue.push({
+              slot,
+              address,
+              family,
+              port,
+              attempt,
+              due: performance.now() + 20 * failures,
+            });
+            this.retryQueue.sort((a, b) => a.due - b.due);
+          }
         } else if (status === "filtered" && attempt < retries) {
           this.retryQueue.push({
             slot,
@@ -539,6 +575,7 @@ class JsScan implements ScanRun {
             attempt: attempt + 1,
             due: performance.now() + this.plan.retryDelay,
           });
+          this.retryQueue.sort((a, b) => a.due - b.due);
         } else {
           finish(slot, address, port, status, reason);
         }
@@ -641,7 +678,7 @@ class JsScan implements ScanRun {
       // After a stop, callbacks are ignored (those probes are re-probed on resume); after the
       // wait, whatever is still in flight got no answer and is reported as such.
       if (connector.inFlight > 0) connector.abortAll();
-      if (connector instanceof ConnectPool) await connector.close();
+      await connector.close?.();
       if (!wasStopped) {
         // Anything left after the wait: no answer.
         for (const r of this.retryQueue.splice(0)) {

@@ -1,7 +1,14 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RawScannerError, type ScanProgress, type ScanResult, scan } from "../src/index.js";
+import {
+  type PortStatus,
+  RawScannerError,
+  type ScanProgress,
+  type ScanResult,
+  type ScanTransport,
+  scan,
+} from "../src/index.js";
 import {
   blackholePort,
   close,
@@ -329,6 +336,71 @@ describe("scan: validation before any packet leaves", () => {
     expect(run.resumeIndex).toBe(at);
     expect(at).toBeLessThan(run.size);
   });
+
+  /** A transport answering from a script, so local-trouble paths run without any network. */
+  function scripted(
+    answers: Array<[PortStatus | "retry", string]>,
+  ): ScanTransport & { calls: number } {
+    let inFlight = 0;
+    const t = {
+      layer: "tcp-handle" as const,
+      calls: 0,
+      get inFlight() {
+        return inFlight;
+      },
+      probe(
+        _address: string,
+        _port: number,
+        _family: 4 | 6,
+        done: (s: PortStatus | "retry", r: string) => void,
+      ) {
+        const [status, reason] = answers[Math.min(t.calls, answers.length - 1)] as [
+          PortStatus | "retry",
+          string,
+        ];
+        t.calls++;
+        inFlight++;
+        setTimeout(() => {
+          inFlight--;
+          done(status, reason);
+        }, 1);
+      },
+      abortAll() {},
+    };
+    return t;
+  }
+
+  it("retries a probe that failed on our side, then reports the real answer", async () => {
+    const transport = scripted([
+      ["retry", "EADDRNOTAVAIL"],
+      ["retry", "EMFILE"],
+      ["closed", "rst-ack"],
+    ]);
+    const results = await collect(
+      scan({ targets: "127.0.0.1", ports: [80], transport, show: ["closed"] }),
+    );
+    expect(results.map((r) => [r.status, r.reason])).toEqual([["closed", "rst-ack"]]);
+    expect(transport.calls).toBe(3);
+  });
+
+  it("gives up on a probe that keeps failing on our side, saying why", async () => {
+    const warnings: string[] = [];
+    const transport = scripted([["retry", "EAFNOSUPPORT"]]);
+    const results = await collect(
+      scan({
+        targets: "127.0.0.1",
+        ports: [80],
+        transport,
+        show: ["open", "closed", "filtered"],
+        logger: { warn: (m) => warnings.push(m) },
+      }),
+    );
+    expect(results.map((r) => [r.status, r.reason])).toEqual([
+      ["filtered", "local-error:EAFNOSUPPORT"],
+    ]);
+    expect(transport.calls).toBe(13);
+    expect(warnings.join("\n")).toMatch(/giving up after 13 local errors \(EAFNOSUPPORT\)/);
+  }, 30_000);
 
   it("can be iterated only once", async () => {
     const server = await listen("127.0.0.1");
