@@ -103,6 +103,18 @@ describe("git-seal key files", () => {
     expect(codeOf(() => parseKey(new Uint8Array([...data, 0])))).toBe("CORRUPT_KEY_FILE");
   });
 
+  it("stores the key id and detects damaged key material by it", () => {
+    const key = generateKey({ format: "git-seal", random });
+    const data = serializeKey(key);
+    const entryStart = data.length - 5 - 76; // before the end field: u32 generation, id, keys
+    expect(Buffer.from(data.subarray(entryStart + 4, entryStart + 12)).toString("hex")).toBe(
+      key.entries[0]?.keyId,
+    );
+    const damaged = data.slice();
+    damaged[entryStart + 30] = (damaged[entryStart + 30] as number) ^ 1;
+    expect(codeOf(() => parseKey(damaged))).toBe("CORRUPT_KEY_FILE");
+  });
+
   it("rejects invalid key names", () => {
     expect(codeOf(() => generateKey({ format: "git-seal", name: "../evil", random }))).toBe(
       "INVALID_ARGUMENT",

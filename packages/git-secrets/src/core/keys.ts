@@ -132,13 +132,24 @@ export function serializeKey(key: SealKey): Uint8Array {
     }
     return concatBytes(parts);
   }
-  // git-seal: magic, u8 version, fields (u8 type, u32 length): 1 = key name,
-  // 2 = entry (u32 generation, 32-byte encryption key, 32-byte SIV key); 0 ends the file.
+  // git-seal: magic, u8 version, fields (u8 type, u32 length): 1 = key name, 2 = entry
+  // (u32 generation, 8-byte key id, 32-byte encryption key, 32-byte SIV key); 0 ends the file.
+  // The key id is derived from the keys and checked on reading, so damaged key material is
+  // reported as such instead of surfacing later as a wrong key.
   const parts: Uint8Array[] = [NATIVE_KEY_MAGIC, Uint8Array.of(NATIVE_KEY_VERSION)];
   if (name) parts.push(field(1, name, 1));
   for (const entry of key.entries) {
     parts.push(
-      field(2, concatBytes([u32be(entry.generation), entry.encryptionKey, entry.sivKey]), 1),
+      field(
+        2,
+        concatBytes([
+          u32be(entry.generation),
+          Buffer.from(entry.keyId, "hex"),
+          entry.encryptionKey,
+          entry.sivKey,
+        ]),
+        1,
+      ),
     );
   }
   parts.push(Uint8Array.of(0), u32be(0));
@@ -180,16 +191,19 @@ function parseNativeKey(data: Uint8Array): SealKey {
     const value = r.bytes(length);
     if (type === 1) name = decodeName(value);
     else if (type === 2) {
-      if (length !== 68) throw corrupt("git-seal key entry has the wrong length");
+      if (length !== 76) throw corrupt("git-seal key entry has the wrong length");
       const generation = new DataView(value.buffer, value.byteOffset, 4).getUint32(0);
-      const encryptionKey = value.slice(4, 36);
-      const sivKey = value.slice(36, 68);
-      entries.push({
-        generation,
-        encryptionKey,
-        sivKey,
-        keyId: nativeKeyId(encryptionKey, sivKey),
-      });
+      const storedId = toHex(value.subarray(4, 12));
+      const encryptionKey = value.slice(12, 44);
+      const sivKey = value.slice(44, 76);
+      const keyId = nativeKeyId(encryptionKey, sivKey);
+      if (keyId !== storedId) {
+        throw new GitSecretsError(
+          "CORRUPT_KEY_FILE",
+          `the key file is damaged: it names key ${storedId}, but its key material is key ${keyId}`,
+        );
+      }
+      entries.push({ generation, encryptionKey, sivKey, keyId });
     } else if (type < 128) {
       throw new GitSecretsError(
         "UNSUPPORTED_VERSION",
