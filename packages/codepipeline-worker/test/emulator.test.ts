@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-codepipeline";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startEmulator } from "../src/emulator/index.js";
 import { defineAction, registerActionType } from "../src/index.js";
 import { type Setup, setup, until } from "./helpers.js";
 
@@ -175,6 +176,22 @@ describe("emulator: AWS JSON 1.1 wire protocol", () => {
     expect(
       (await s.client.send(new ListActionTypesCommand({ actionOwnerFilter: "AWS" }))).actionTypes,
     ).toEqual([]);
+  });
+});
+
+describe("emulator: start-up failures", () => {
+  it("reports a port in use as EMULATOR_ERROR", async () => {
+    const first = await startEmulator();
+    try {
+      await expect(startEmulator({ port: first.port })).rejects.toMatchObject({
+        code: "EMULATOR_ERROR",
+        message: expect.stringContaining("EADDRINUSE"),
+      });
+      const s3Port = Number(new URL(first.s3Url).port);
+      await expect(startEmulator({ s3Port })).rejects.toMatchObject({ code: "EMULATOR_ERROR" });
+    } finally {
+      await first.close();
+    }
   });
 });
 

@@ -527,7 +527,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   } catch (error) {
     admin.destroy();
     await s3.close();
-    throw error;
+    throw new CodepipelineWorkerError(
+      "EMULATOR_ERROR",
+      `The emulator cannot listen on ${host}:${options.port ?? 0} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+      { cause: error },
+    );
   }
   const { port } = server.address() as AddressInfo;
   const hostPart = host.includes(":") ? `[${host}]` : host;

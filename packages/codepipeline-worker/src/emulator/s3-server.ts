@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CodepipelineWorkerError } from "../errors.js";
 import type { IssuedCredentials } from "./state.js";
 
 /** The fixed key pair of the emulator's own (admin) S3 access. */
@@ -150,10 +151,21 @@ export async function startS3Server(options: {
     }
     handle(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+    });
+  } catch (cause) {
+    s3rver.logger?.exceptions?.unhandle();
+    s3rver.logger?.close();
+    if (ownDirectory) await rm(directory, { recursive: true, force: true });
+    throw new CodepipelineWorkerError(
+      "EMULATOR_ERROR",
+      `The emulator's S3 server cannot listen on ${options.host ?? "127.0.0.1"}:${options.port ?? 0} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}).`,
+      { cause },
+    );
+  }
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(":") ? `[${address}]` : address;
   return {
