@@ -84,6 +84,11 @@ export interface ScanOptions {
   concurrency?: number;
   /** Source ports for the raw backend's cookies (`"40000-41023"`, a power of two). Default 40000-41023. */
   sourcePort?: string | SourcePortRange;
+  /**
+   * 16-byte SipHash key of the SYN cookies. Default: derived from `seed` (random unless given).
+   * Pass a random one when a fixed seed is used where replies could be spoofed.
+   */
+  cookieSecret?: Uint8Array;
   /** Grab banners from open ports. Default false. */
   banners?: boolean;
   /** Banner grabs running at once at most. Default 64. */
@@ -255,10 +260,20 @@ export function scan(options: ScanOptions): ScanRun {
     }
     start = r;
   }
-  // Cookie secret from the seed, so a seeded scan is reproducible end to end.
-  const secret = Buffer.alloc(16);
-  secret.writeBigUInt64BE(seed, 0);
-  secret.writeBigUInt64BE(BigInt.asUintN(64, seed * 0x9e3779b97f4a7c15n + 1n), 8);
+  // The cookie secret: given, or from the seed (as masscan does) so a seeded scan is
+  // reproducible end to end; the default seed is random, so is the default secret.
+  let secret: Uint8Array;
+  if (options.cookieSecret !== undefined) {
+    if (!(options.cookieSecret instanceof Uint8Array) || options.cookieSecret.length !== 16) {
+      throw new RawScannerError("INVALID_ARGUMENT", "cookieSecret must be 16 bytes");
+    }
+    secret = options.cookieSecret;
+  } else {
+    const derived = Buffer.alloc(16);
+    derived.writeBigUInt64BE(seed, 0);
+    derived.writeBigUInt64BE(BigInt.asUintN(64, seed * 0x9e3779b97f4a7c15n + 1n), 8);
+    secret = derived;
+  }
   const cookies = new SynCookies({ secret, sourcePorts });
   const bannerConcurrency = positive("bannerConcurrency", options.bannerConcurrency, 64, 1);
   if (!Number.isInteger(bannerConcurrency)) {

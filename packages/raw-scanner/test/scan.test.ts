@@ -7,6 +7,7 @@ import {
   type ScanProgress,
   type ScanResult,
   type ScanTransport,
+  SynCookies,
   scan,
 } from "../src/index.js";
 import {
@@ -307,9 +308,30 @@ describe("scan: validation before any packet leaves", () => {
     [{ targets: "127.0.0.1", ports: "80", rate: -5 }, "INVALID_ARGUMENT"],
     [{ targets: "127.0.0.1", ports: "80", retries: 1.5 }, "INVALID_ARGUMENT"],
     [{ targets: "127.0.0.1", ports: "80", bannerConcurrency: 0 }, "INVALID_ARGUMENT"],
+    [{ targets: "127.0.0.1", ports: "80", cookieSecret: new Uint8Array(8) }, "INVALID_ARGUMENT"],
     [{ targets: "127.0.0.1", ports: "80", connectTimeout: 0 }, "INVALID_ARGUMENT"],
   ])("%o → %s", async (options, code) => {
     expect((await errorOf(() => scan(options))).code).toBe(code);
+  });
+
+  it("derives the cookie secret from the seed unless one is given", () => {
+    const a = scan({ targets: "127.0.0.1", ports: "80", seed: 9n });
+    const b = scan({ targets: "127.0.0.1", ports: "80", seed: 9n });
+    const c = scan({
+      targets: "127.0.0.1",
+      ports: "80",
+      seed: 9n,
+      cookieSecret: new Uint8Array(16).fill(1),
+    });
+    const probe = (r: typeof a) => ({ ...r.cookies.probe(0x7f000001, 0x7f000002, 80) });
+    expect(probe(a)).toEqual(probe(b));
+    expect(probe(c)).not.toEqual(probe(a));
+    expect(probe(c)).toEqual({
+      ...new SynCookies({
+        secret: new Uint8Array(16).fill(1),
+        sourcePorts: { first: 40000, last: 41023 },
+      }).probe(0x7f000001, 0x7f000002, 80),
+    });
   });
 
   it("says why the native backend is not there", async () => {
