@@ -430,6 +430,38 @@ describe("worker: bad input and faults", () => {
     expect(worker.stats.unreported).toBe(1);
   });
 
+  it("keeps going when onJob or onProgress callbacks throw", async () => {
+    await start();
+    handler = async (ctx) => {
+      ctx.progress(50, "half");
+      return { summary: "done despite callbacks" };
+    };
+    const errors: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (...a: unknown[]) => errors.push(a.join(" ")),
+      error: (...a: unknown[]) => errors.push(a.join(" ")),
+    };
+    const { execution } = await run1(
+      s,
+      action,
+      { configuration: config },
+      {
+        logger,
+        onJob: () => {
+          throw new Error("callback bug");
+        },
+        onProgress: () => {
+          throw new Error("progress bug");
+        },
+      },
+    );
+    expect(execution.executionDetails?.summary).toBe("done despite callbacks");
+    expect(errors.some((e) => e.includes("onJob callback threw"))).toBe(true);
+    expect(errors.some((e) => e.includes("onProgress callback threw"))).toBe(true);
+  });
+
   it("refuses bad options", async () => {
     await start();
     const bad = (o: object) => () =>

@@ -189,7 +189,11 @@ export async function runJob<Config>(
         progress.percent = percent;
         if (summary !== undefined) progress.summary = summary;
         log.info(`progress ${Math.round(percent)}%${summary ? `: ${summary}` : ""}`);
-        options.onProgress?.({ jobId: job.id, percent, summary });
+        try {
+          options.onProgress?.({ jobId: job.id, percent, summary });
+        } catch {
+          log.warn("onProgress callback threw; ignoring it");
+        }
       },
       logger: log,
     };

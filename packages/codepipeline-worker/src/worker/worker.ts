@@ -211,10 +211,19 @@ export function createWorker<Config>(
     }
   }
 
+  /** Calls `onJob`; a throwing callback is logged, never allowed to break the job's reporting. */
+  function emit(event: JobEvent) {
+    try {
+      options.onJob?.(event);
+    } catch (error) {
+      logger.error(`onJob callback threw ${(error as Error)?.name ?? typeof error}`);
+    }
+  }
+
   function skipped(jobId: string, reason: string): JobOutcome {
     const outcome: JobOutcome = { status: "skipped", jobId, reason };
     stats.skipped++;
-    options.onJob?.({ phase: "done", ...outcome });
+    emit({ phase: "done", ...outcome });
     return outcome;
   }
 
@@ -241,7 +250,7 @@ export function createWorker<Config>(
         );
       return skipped(jobId, name);
     }
-    options.onJob?.({ phase: "acknowledged", jobId });
+    emit({ phase: "acknowledged", jobId });
     const secrets = secretValues(
       action.configurationProperties,
       job.data.actionConfiguration?.configuration,
@@ -323,17 +332,22 @@ export function createWorker<Config>(
       }
     }
     stats[outcome.status]++;
-    options.onJob?.({ phase: "done", ...outcome });
+    emit({ phase: "done", ...outcome });
     return outcome;
   }
 
   function startJob(job: Job) {
     const jobId = job.id ?? "";
     const abort = new AbortController();
-    const done = processJob(job, abort.signal).finally(() => {
-      active.delete(jobId);
-      slotFreed?.();
-    });
+    const done = processJob(job, abort.signal)
+      .catch((error: unknown): JobOutcome => {
+        logger.error(`[job ${jobId}] could not be processed: ${(error as Error)?.message}`);
+        return { status: "unreported", jobId, error };
+      })
+      .finally(() => {
+        active.delete(jobId);
+        slotFreed?.();
+      });
     active.set(jobId, { abort, done });
   }
 
