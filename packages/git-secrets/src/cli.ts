@@ -245,8 +245,9 @@ async function main(argv: string[]): Promise<number> {
     case "filter-process": {
       await serveFilter({
         filter: values.filter ?? "git-seal",
-        input: process.stdin,
-        output: process.stdout,
+        // Raw descriptors: blocking reads and writes answer git's round trips fastest.
+        input: 0,
+        output: 1,
       });
       return 0;
     }

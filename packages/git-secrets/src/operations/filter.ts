@@ -35,8 +35,9 @@ export async function filterCodec(options: FilterOptions): Promise<Codec> {
  */
 export async function serveFilter(
   options: FilterOptions & {
-    input: Readable;
-    output: Writable;
+    /** A stream, or a file descriptor read/written with blocking calls (the CLI passes 0 and 1). */
+    input: Readable | number;
+    output: Writable | number;
     logger?: { error(message: string): void } | undefined;
   },
 ): Promise<{ files: number }> {
