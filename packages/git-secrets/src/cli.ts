@@ -42,7 +42,8 @@ Plumbing (git runs these): filter-process, clean, smudge, textconv, merge --filt
 function selfCommand(): string {
   if (process.env.GIT_SEAL_COMMAND) return process.env.GIT_SEAL_COMMAND;
   const script = process.argv[1] ? realpathSync(process.argv[1]) : "git-seal";
-  return [process.execPath, ...process.execArgv, script].map(shellQuote).join(" ");
+  // Node flags of this run (--inspect, --cpu-prof, …) are deliberately left out.
+  return [process.execPath, script].map(shellQuote).join(" ");
 }
 
 /** The version in this package's package.json, found by walking up from this file. */

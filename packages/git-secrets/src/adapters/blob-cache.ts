@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { appendFile, mkdir, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -28,14 +28,32 @@ export async function readBlobCache(gitDir: string): Promise<Map<string, string>
     await rm(cachePath(gitDir), { force: true });
     return known;
   }
-  for (const line of text.split("\n")) {
-    const [oid, keyId = ""] = line.split(" ");
-    if (oid && LINE.test(line)) known.set(oid, keyId);
+  const lines = text.split("\n");
+  for (const line of lines) {
+    // Cheap shape checks first; the full pattern only for lines of a possible length.
+    if (!LENGTHS.has(line.length) || !LINE.test(line)) continue;
+    const space = line.indexOf(" ");
+    if (space < 0) known.set(line, "");
+    else known.set(line.slice(0, space), line.slice(space + 1));
   }
+  // Appends repeat ids (git re-cleans racily clean files); compact once it doubles.
+  if (lines.length > 2 * known.size + 256) await compact(gitDir, known);
   return known;
 }
 
 const LINE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?(?: [0-9a-f]{16})?$/;
+const LENGTHS = new Set([40, 57, 64, 81]);
+
+async function compact(gitDir: string, known: Map<string, string>): Promise<void> {
+  const temp = `${cachePath(gitDir)}.${process.pid}.tmp`;
+  const body = [...known].map(([oid, keyId]) => (keyId ? `${oid} ${keyId}` : oid)).join("\n");
+  try {
+    await writeFile(temp, `${body}\n`, { mode: 0o600 });
+    await rename(temp, cachePath(gitDir));
+  } catch {
+    await rm(temp, { force: true });
+  }
+}
 
 export async function addToBlobCache(
   gitDir: string,

@@ -1,5 +1,5 @@
 import { addToBlobCache, readBlobCache } from "../adapters/blob-cache.js";
-import { type GitOptions, runGit, splitNul } from "../adapters/git.js";
+import { type GitOptions, type RepoPaths, runGit, splitNul } from "../adapters/git.js";
 import { startsWith } from "../core/bytes.js";
 import { parseFilterName } from "../core/filter-name.js";
 import { GITCRYPT_BLOB_MAGIC } from "../core/gitcrypt-format.js";
@@ -27,28 +27,35 @@ export interface FileInfo {
  * encrypted are read: this is why `status` is fast.
  */
 export async function scanFiles(
-  top: string,
+  start: string,
+  repo: Promise<RepoPaths> | RepoPaths,
   git: GitOptions,
-  options: { untracked?: boolean; gitDir?: string } = {},
+  options: { untracked?: boolean; cache?: boolean } = {},
 ): Promise<FileInfo[]> {
-  const [listing, others] = await Promise.all([
-    runGit(top, ["ls-files", "-z", "-s", "--full-name"], git),
-    options.untracked
-      ? runGit(top, ["ls-files", "-z", "-o", "--exclude-standard", "--full-name"], git)
-      : undefined,
-  ]);
+  // ls-files runs from wherever we are (`:/` = the whole work tree, full names), so it does
+  // not wait for rev-parse; check-attr needs the top and starts once both are known.
+  const everything = ["--full-name", "--", ":/"];
+  // One ls-files lists both: staged entries as "mode oid stage<TAB>path", untracked files
+  // (with -o) as bare paths.
+  const args = options.untracked
+    ? ["ls-files", "-z", "-s", "-o", "--exclude-standard", ...everything]
+    : ["ls-files", "-z", "-s", ...everything];
+  const [listing, { top, gitDir }] = await Promise.all([runGit(start, args, git), repo]);
   const staged = new Map<string, string>();
+  const untracked: string[] = [];
   for (const record of splitNul(listing.stdout)) {
-    const tab = record.indexOf("\t");
-    const path = record.slice(tab + 1);
-    const [mode, oid, stage] = record.slice(0, tab).split(" ");
+    const entry = STAGED.exec(record);
+    if (!entry) {
+      untracked.push(record);
+      continue;
+    }
+    const [, mode, oid, stage, path] = entry as unknown as [string, string, string, string, string];
     if (stage !== "0" && staged.has(path)) continue;
     // Submodules have no content here, and git never runs filters on symbolic links.
-    if (mode === "160000" || mode === "120000" || !oid) continue;
+    if (mode === "160000" || mode === "120000") continue;
     staged.set(path, oid);
   }
-  const paths = [...staged.keys()];
-  if (others) paths.push(...splitNul(others.stdout));
+  const paths = [...staged.keys(), ...untracked.filter((p) => !staged.has(p))];
   if (paths.length === 0) return [];
 
   const [attrs, known] = await Promise.all([
@@ -56,7 +63,7 @@ export async function scanFiles(
       ...git,
       input: `${paths.join("\0")}\0`,
     }),
-    options.gitDir ? readBlobCache(options.gitDir) : new Map<string, string>(),
+    options.cache ? readBlobCache(gitDir) : new Map<string, string>(),
   ]);
   const filterOf = new Map<string, string>();
   const fields = splitNul(attrs.stdout);
@@ -104,9 +111,11 @@ export async function scanFiles(
       oid,
     };
   });
-  if (options.gitDir) await addToBlobCache(options.gitDir, learned);
+  if (options.cache) await addToBlobCache(gitDir, learned);
   return infos;
 }
+
+const STAGED = /^([0-7]{6}) ([0-9a-f]{40}|[0-9a-f]{64}) ([0-3])\t(.*)$/s;
 
 /** The first bytes of each blob, read through one `git cat-file --batch`. */
 async function blobHeads(

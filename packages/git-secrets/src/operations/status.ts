@@ -1,8 +1,8 @@
 import { checkFilterConfig, defaultCommand } from "../adapters/filter-config.js";
-import { runGit } from "../adapters/git.js";
+import { repoPaths, runGit } from "../adapters/git.js";
 import { listStoredKeys } from "../adapters/key-store.js";
 import { GitSecretsError } from "../errors.js";
-import { type CommandOptions, openRepo, type RepoOptions } from "./context.js";
+import { type CommandOptions, gitOptions, type RepoOptions } from "./context.js";
 import { type FileInfo, scanFiles } from "./scan.js";
 
 /** One file as `status` reports it. */
@@ -40,22 +40,28 @@ export interface StatusResult {
  * or added while the filter was not configured).
  */
 export async function status(options: StatusOptions = {}): Promise<StatusResult> {
-  const repo = await openRepo(options);
+  const git = gitOptions(options);
+  const start = options.dir ?? process.cwd();
   const command = options.command ?? defaultCommand();
-  const scan = { untracked: true, gitDir: repo.gitDir };
-  // The configuration check and the scan run side by side; a failed check still wins.
-  const [stored, scanned] = await Promise.all([
-    listStoredKeys(repo.gitDir).then(async (keys) => {
-      for (const key of keys) await checkFilterConfig(repo.top, key.filterName, command, repo.git);
-      return keys;
+  const scan = { untracked: true, cache: true };
+  // Locating the repository, checking the configuration and scanning run side by side; the
+  // first failure in that order wins.
+  const located = repoPaths(start, git);
+  const [where, keys, scanned] = await Promise.allSettled([
+    located,
+    located.then(async ({ top, gitDir }) => {
+      const found = await listStoredKeys(gitDir);
+      for (const key of found) await checkFilterConfig(top, key.filterName, command, git);
+      return found;
     }),
-    scanFiles(repo.top, repo.git, scan).then(
-      (infos) => ({ infos, error: undefined }),
-      (error: unknown) => ({ infos: [] as FileInfo[], error }),
-    ),
+    scanFiles(start, located, git, scan),
   ]);
-  if (scanned.error) throw scanned.error;
-  let infos = scanned.infos;
+  if (where.status === "rejected") throw where.reason;
+  if (keys.status === "rejected") throw keys.reason;
+  if (scanned.status === "rejected") throw scanned.reason;
+  const repo = { ...where.value, git };
+  const stored = keys.value;
+  let infos = scanned.value;
   const problemsOf = (list: FileInfo[]) =>
     list.filter((f) => f.filterName !== undefined && f.staged === "plaintext").map((f) => f.path);
   let fixed: string[] = [];
@@ -81,7 +87,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
           input: `${broken.join("\0")}\0`,
         },
       );
-      infos = await scanFiles(repo.top, repo.git, scan);
+      infos = await scanFiles(repo.top, repo, git, scan);
       const still = new Set(problemsOf(infos));
       fixed = broken.filter((p) => !still.has(p));
     }
@@ -118,8 +124,16 @@ export interface ListEntry {
 
 /** Which files are encrypted (by attribute) and under which key. Works locked or unlocked. */
 export async function ls(options: RepoOptions = {}): Promise<ListEntry[]> {
-  const repo = await openRepo(options);
-  const infos = await scanFiles(repo.top, repo.git, { untracked: true, gitDir: repo.gitDir });
+  const git = gitOptions(options);
+  const start = options.dir ?? process.cwd();
+  const located = repoPaths(start, git);
+  const [where, scanned] = await Promise.allSettled([
+    located,
+    scanFiles(start, located, git, { untracked: true, cache: true }),
+  ]);
+  if (where.status === "rejected") throw where.reason;
+  if (scanned.status === "rejected") throw scanned.reason;
+  const infos = scanned.value;
   return infos
     .filter((f) => f.filterName !== undefined)
     .map((f) => ({

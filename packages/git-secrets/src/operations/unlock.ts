@@ -184,7 +184,7 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
   for (const t of targets) codecs.set(t.filter, await createCodec(t.key));
   const progress = options.onProgress ?? (() => {});
   progress({ phase: "scan", done: 0, total: 0 });
-  const files = (await scanFiles(repo.top, repo.git)).filter(
+  const files = (await scanFiles(repo.top, repo, repo.git)).filter(
     (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
   );
   progress({ phase: "scan", done: files.length, total: files.length });
@@ -270,7 +270,7 @@ export async function lock(options: LockOptions = {}): Promise<LockResult> {
   for (const k of chosen) codecs.set(k.filterName, await createCodec(k.key));
   const progress = options.onProgress ?? (() => {});
   progress({ phase: "scan", done: 0, total: 0 });
-  const files = (await scanFiles(repo.top, repo.git)).filter(
+  const files = (await scanFiles(repo.top, repo, repo.git)).filter(
     (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
   );
   progress({ phase: "scan", done: files.length, total: files.length });
