@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 
 const FILES = Number(process.env.BENCH_FILES ?? 2000);
 const pkg = resolve(import.meta.dirname, "..");
-const cli = join(pkg, "dist", "cli.js");
+const cli = join(pkg, "dist", "cli.cjs"); // what the `git-seal` bin runs
 // Always measure the current sources: build dist/ (the same build that is published) first.
 execFileSync("npx", ["tsup"], { cwd: pkg, stdio: ["ignore", "ignore", "inherit"] });
 if (spawnSync("git-crypt", ["--version"]).status !== 0) {

@@ -11,13 +11,14 @@ export function shellQuote(word: string): string {
 
 /**
  * The command git should run to reach git-seal when the caller names none: this very
- * install's `cli.js` under the running node (`dist/` holds it next to the API), else the
- * `git-seal` bin from PATH.
+ * install's `cli.cjs` under the running node (`dist/` holds it next to the API; the CommonJS
+ * build starts a few milliseconds faster, which every git command pays), else the `git-seal`
+ * bin from PATH.
  */
 export function defaultCommand(): string {
   try {
     const here = dirname(fileURLToPath(import.meta.url));
-    const cli = join(here, "cli.js");
+    const cli = join(here, "cli.cjs");
     if (existsSync(cli)) return `${shellQuote(process.execPath)} ${shellQuote(cli)}`;
   } catch {
     // not loaded from a file URL: fall back to the bin on PATH

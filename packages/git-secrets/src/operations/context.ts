@@ -10,7 +10,7 @@ export interface RepoOptions extends GitOptions {
 export interface CommandOptions {
   /**
    * The shell command git runs to reach git-seal, written into `filter.<name>.process` and
-   * friends. Default: `"<node>" "<this install's dist/cli.js>"` (the CLI passes its own
+   * friends. Default: `"<node>" "<this install's dist/cli.cjs>"` (the CLI passes its own
    * path), falling back to `git-seal` on PATH.
    */
   command?: string | undefined;

@@ -22,9 +22,9 @@ export interface FileInfo {
 }
 
 /**
- * One pass over the repository with four git processes in total (two ls-files in parallel,
- * check-attr, cat-file --batch), however many files, and only blobs not already known to be
- * encrypted are read: this is why `status` is fast.
+ * One pass over the repository with three git processes however many files (ls-files,
+ * check-attr, and cat-file --batch only for blobs not already known to be encrypted): this is
+ * why `status` is fast.
  */
 export async function scanFiles(
   start: string,
