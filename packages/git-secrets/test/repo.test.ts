@@ -431,6 +431,12 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
     expect(first.problems).toEqual(["early.conf"]);
     expect(readFileSync(cache, "utf8")).not.toContain(earlyOid);
     expect((await ls({ dir })).find((e) => e.path === "db.env")?.keyId).toBe(result.keyIds[0]);
+    // Repeated appends are compacted once the file holds more than twice the distinct ids.
+    writeFileSync(cache, `${dbOid} ${result.keyIds[0]}\n`.repeat(600));
+    await status({ dir, command: CLI_COMMAND });
+    expect(readFileSync(cache, "utf8").trim().split("\n")).toEqual([
+      `${dbOid} ${result.keyIds[0]}`,
+    ]);
     writeFileSync(cache, `garbage\n${earlyOid.slice(0, 20)}\nzz ${dbOid}\n`);
     const again = await status({ dir, command: CLI_COMMAND });
     expect(again.problems).toEqual(["early.conf"]);
