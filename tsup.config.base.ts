@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig, type Options } from "tsup";
 
@@ -6,7 +6,6 @@ type ExportTarget = string | { [condition: string]: ExportTarget };
 
 interface PackageJson {
   exports?: Record<string, ExportTarget>;
-  bin?: string | Record<string, string>;
 }
 
 const SOURCE_CONDITION = "@tinkerbox/source";
@@ -14,7 +13,7 @@ const SOURCE_CONDITION = "@tinkerbox/source";
 /**
  * The one build config every package shares. Entries come from the package's own
  * `exports` map (the `@tinkerbox/source` condition names the source of each subpath)
- * and from `bin`, so a package's tsup.config.ts is a single line.
+ * plus `src/cli.ts` when there is one, so a package's tsup.config.ts is a single line.
  */
 export function packageConfig(overrides: Options = {}) {
   const dir = process.cwd();
@@ -25,13 +24,9 @@ export function packageConfig(overrides: Options = {}) {
     const name = subpath === "." ? "index" : subpath.replace(/^\.\//, "");
     entry[name] = target[SOURCE_CONDITION] as string;
   }
-  if (pkg.bin) {
-    const bins = typeof pkg.bin === "string" ? { cli: pkg.bin } : pkg.bin;
-    for (const file of Object.values(bins)) {
-      const name = file.replace(/^\.\/dist\//, "").replace(/\.c?js$/, "");
-      entry[name] ??= `src/${name}.ts`;
-    }
-  }
+  // A CLI lives in src/cli.ts and builds to dist/cli.js; `bin` points at a small committed
+  // launcher (bin/<name>.js) that imports it, so package managers can link the bin before a build.
+  if (existsSync(join(dir, "src", "cli.ts"))) entry.cli ??= "src/cli.ts";
   return defineConfig({
     entry,
     format: ["esm", "cjs"],

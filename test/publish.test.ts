@@ -1,6 +1,6 @@
 // Proves the packages are really publishable: publishes every package to a Verdaccio registry on
 // a loopback port with pnpm, installs them into a fresh project from that registry with npm, and
-// loads each one through both `import` and `require`.
+// loads each one through both `import` and `require` and runs each of its command-line tools.
 import {
   existsSync,
   mkdirSync,
@@ -142,6 +142,12 @@ describe("publishing to a real registry", () => {
         ["-e", script(`Promise.resolve(require(${JSON.stringify(pkg.name)}))`)],
         { cwd: project },
       );
+      for (const bin of Object.keys(installed.bin ?? {})) {
+        const help = await execFileAsync(join(project, "node_modules", ".bin", bin), ["--help"], {
+          cwd: project,
+        });
+        expect(help.stdout, `${bin} --help`).toMatch(/usage/i);
+      }
       const importKeys = JSON.parse(viaImport.stdout) as string[];
       const requireKeys = JSON.parse(viaRequire.stdout) as string[];
       expect(importKeys.length).toBeGreaterThan(0);
