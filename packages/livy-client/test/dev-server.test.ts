@@ -1,28 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { RunningLivyDevServer } from "../src/dev-server/index.js";
-import { LivyClient, type LivyError } from "../src/index.js";
-import { devServer, jobs } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { LivyClient } from "../src/index.js";
+import { devServersClosedAfterEach, jobs, rejection } from "./helpers.js";
 
-let servers: RunningLivyDevServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function start(...args: Parameters<typeof devServer>) {
-  const started = await devServer(...args);
-  servers.push(started.server);
-  return started;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<LivyError> {
-  return promise.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (error: LivyError) => error,
-  );
-}
+const start = devServersClosedAfterEach();
 
 const fast = { pollIntervalMs: 20, backoff: 1 };
 

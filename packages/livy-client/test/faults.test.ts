@@ -3,7 +3,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LivyClient, type LivyClientOptions, type LivyError } from "../src/index.js";
+import { LivyClient, type LivyClientOptions } from "../src/index.js";
+import { rejection } from "./helpers.js";
 
 type Fault = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -76,15 +77,6 @@ function client(options: Partial<LivyClientOptions> = {}) {
     },
     ...options,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<LivyError> {
-  return promise.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (error: LivyError) => error,
-  );
 }
 
 describe("faults", () => {

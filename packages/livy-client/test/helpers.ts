@@ -1,10 +1,11 @@
 import { join } from "node:path";
+import { afterEach } from "vitest";
 import {
   createLivyDevServer,
   type LivyDevServerOptions,
   type RunningLivyDevServer,
 } from "../src/dev-server/index.js";
-import { LivyClient, type LivyClientOptions } from "../src/index.js";
+import { LivyClient, type LivyClientOptions, type LivyError } from "../src/index.js";
 
 export const jobs = join(import.meta.dirname, "fixtures", "jobs");
 
@@ -20,4 +21,31 @@ export async function devServer(
     ...options,
   }).start({ port: 0 });
   return { server, client: new LivyClient({ url: server.url, ...client }), requests };
+}
+
+/**
+ * A `start` for one test file: starts dev servers like {@link devServer} and closes every one of
+ * them after each test.
+ */
+export function devServersClosedAfterEach(): typeof devServer {
+  let servers: RunningLivyDevServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+  return async (...args) => {
+    const started = await devServer(...args);
+    servers.push(started.server);
+    return started;
+  };
+}
+
+/** The LivyError a promise rejects with; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<LivyError> {
+  return promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (error: LivyError) => error,
+  );
 }
