@@ -24,6 +24,22 @@ function blobId(data: Uint8Array, oidLength: number): string {
   return hash.update(`blob ${data.length}\0`).update(data).digest("hex");
 }
 
+/** A codec per filter name, and the tracked files those filters cover, reporting the scan. */
+async function trackedFilesUnder(
+  repo: Parameters<typeof scanFiles>[1] & { top: string; git: GitOptions },
+  keys: ReadonlyArray<readonly [filter: string, key: SealKey]>,
+  progress: (event: ProgressEvent) => void,
+): Promise<{ codecs: Map<string, Codec>; files: FileInfo[] }> {
+  const codecs = new Map<string, Codec>();
+  for (const [filter, key] of keys) codecs.set(filter, await createCodec(key));
+  progress({ phase: "scan", done: 0, total: 0 });
+  const files = (await scanFiles(repo.top, repo, repo.git)).filter(
+    (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
+  );
+  progress({ phase: "scan", done: files.length, total: files.length });
+  return { codecs, files };
+}
+
 /**
  * Encrypted files with uncommitted changes: staged (index ≠ HEAD) or in the work tree. A
  * work-tree file counts as unchanged when it is the staged blob itself (ciphertext, locked)
@@ -180,14 +196,12 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
     }
     for (const s of stored) targets.push({ filter: s.filterName, key: s.key, stored: s });
   }
-  const codecs = new Map<string, Codec>();
-  for (const t of targets) codecs.set(t.filter, await createCodec(t.key));
   const progress = options.onProgress ?? (() => {});
-  progress({ phase: "scan", done: 0, total: 0 });
-  const files = (await scanFiles(repo.top, repo, repo.git)).filter(
-    (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
+  const { codecs, files } = await trackedFilesUnder(
+    repo,
+    targets.map((t) => [t.filter, t.key]),
+    progress,
   );
-  progress({ phase: "scan", done: files.length, total: files.length });
   progress({ phase: "verify", done: 0, total: files.length });
   for (const target of targets) {
     await checkKeyFits(
@@ -266,14 +280,12 @@ export async function lock(options: LockOptions = {}): Promise<LockResult> {
       "no key is stored: the repository is already locked",
     );
   }
-  const codecs = new Map<string, Codec>();
-  for (const k of chosen) codecs.set(k.filterName, await createCodec(k.key));
   const progress = options.onProgress ?? (() => {});
-  progress({ phase: "scan", done: 0, total: 0 });
-  const files = (await scanFiles(repo.top, repo, repo.git)).filter(
-    (f) => f.filterName !== undefined && codecs.has(f.filterName) && f.staged !== "untracked",
+  const { codecs, files } = await trackedFilesUnder(
+    repo,
+    chosen.map((k) => [k.filterName, k.key]),
+    progress,
   );
-  progress({ phase: "scan", done: files.length, total: files.length });
   progress({ phase: "verify", done: 0, total: files.length });
   if (!options.force) refuseChanges(await changedFiles(repo.top, repo.git, files, codecs), "lock");
   progress({ phase: "verify", done: files.length, total: files.length });
