@@ -22,7 +22,7 @@ interface TcpHandle {
 }
 interface TcpBinding {
   TCP: new (type: number) => TcpHandle;
-  TCPConnectWrap: new () => { oncomplete: (status: number) => void };
+  TCPConnectWrap: new () => object;
   constants: { SOCKET: number };
 }
 
@@ -57,13 +57,16 @@ export function loadTcpBinding(): TcpBinding | null {
 
 const E = osConstants.errno;
 
+const OPEN: ConnectOutcome = Object.freeze({ status: "open", reason: "syn-ack" });
+const REFUSED: ConnectOutcome = Object.freeze({ status: "closed", reason: "rst-ack" });
+
 /** Maps a (positive) errno to an outcome, as nmap's connect scan reads them. */
 export function outcomeOfErrno(errno: number): ConnectOutcome {
   switch (errno) {
     case 0:
-      return { status: "open", reason: "syn-ack" };
+      return OPEN;
     case E.ECONNREFUSED:
-      return { status: "closed", reason: "rst-ack" };
+      return REFUSED;
     case E.ETIMEDOUT:
       return { status: "filtered", reason: "no-response" };
     case E.EHOSTUNREACH:
@@ -115,6 +118,7 @@ export class Connector {
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void {
     const p: Pending = {
       deadline: performance.now() + this.timeout,
+      handle: null,
       close: noop,
       done,
       settled: false,
@@ -138,27 +142,34 @@ export class Connector {
     p.done(status, reason);
   }
 
+  /** One shared completion for every handle probe: no closures per probe. */
+  private readonly onConnect = (status: number, _handle: unknown, req: ConnectReq): void => {
+    const p = req.pending as Pending;
+    req.pending = null;
+    const handle = p.handle;
+    if (handle) {
+      p.handle = null;
+      // Open: reset at once (no FIN, no TIME_WAIT); anything else: just close.
+      if (!(status === 0 && typeof handle.reset === "function" && handle.reset(noop) === 0))
+        handle.close();
+    }
+    const outcome = outcomeOfErrno(-status);
+    this.settle(p, outcome.status, outcome.reason);
+  };
+
   private probeHandle(p: Pending, address: string, port: number, family: 4 | 6): void {
     const b = this.binding as TcpBinding;
     const handle = new b.TCP(b.constants.SOCKET);
-    const req = new b.TCPConnectWrap();
-    let closed = false;
-    const close = (reset: boolean) => {
-      if (closed) return;
-      closed = true;
-      if (reset && typeof handle.reset === "function" && handle.reset(noop) === 0) return;
-      handle.close();
-    };
-    p.close = () => close(false);
-    req.oncomplete = (status: number) => {
-      const outcome = outcomeOfErrno(-status);
-      close(status === 0);
-      this.settle(p, outcome.status, outcome.reason);
-    };
+    const req = new b.TCPConnectWrap() as ConnectReq;
+    p.handle = handle;
+    p.close = closePending;
+    req.pending = p;
+    req.oncomplete = this.onConnect;
     const err =
       family === 6 ? handle.connect6(req, address, port) : handle.connect(req, address, port);
     if (err) {
-      close(false);
+      req.pending = null;
+      p.close(p);
       const outcome = outcomeOfErrno(-err);
       this.settle(p, outcome.status, outcome.reason);
     }
@@ -166,7 +177,9 @@ export class Connector {
 
   private probeSocket(p: Pending, address: string, port: number, family: 4 | 6): void {
     const socket = net.connect({ host: address, port, family, autoSelectFamily: false });
-    p.close = () => socket.destroy();
+    p.close = () => {
+      socket.destroy();
+    };
     socket.once("connect", () => {
       socket.resetAndDestroy();
       this.settle(p, "open", "syn-ack");
@@ -198,7 +211,7 @@ export class Connector {
       if (!p.settled && p.deadline > now) break;
       this.head++;
       if (!p.settled) {
-        p.close();
+        p.close(p);
         this.settle(p, "filtered", "no-response");
       }
     }
@@ -215,7 +228,7 @@ export class Connector {
     this.head = 0;
     for (const p of rest) {
       if (p.settled) continue;
-      p.close();
+      p.close(p);
       this.settle(p, "filtered", reason);
     }
     this.stopSweeper();
@@ -224,9 +237,22 @@ export class Connector {
 
 interface Pending {
   deadline: number;
-  close: () => void;
+  /** The libuv handle while it is open (handle layer). */
+  handle: TcpHandle | null;
+  close: (p: Pending) => void;
   done: ConnectCallback;
   settled: boolean;
 }
 
+type ConnectReq = { oncomplete: (status: number, handle: unknown, req: ConnectReq) => void } & {
+  pending: Pending | null;
+};
+
 function noop(): void {}
+
+/** Closes a handle probe's socket (timeout, abort, failed connect). */
+function closePending(p: Pending): void {
+  const handle = p.handle;
+  p.handle = null;
+  handle?.close();
+}
