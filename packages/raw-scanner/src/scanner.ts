@@ -38,6 +38,11 @@ export interface ScanTransport {
   readonly layer: ConnectLayer;
   /** Probes sent and not yet answered. */
   readonly inFlight: number;
+  /**
+   * Probes the transport takes beyond `concurrency` and holds in a queue of its own, while it
+   * keeps at most `concurrency` connects open (the worker pool does). Default 0.
+   */
+  readonly backlog?: number;
   /** Probe `address:port`; call `done` once with the outcome (`retry` = local trouble, try later). */
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void;
   /** End every probe in flight as filtered. */
@@ -107,9 +112,11 @@ export interface ScanOptions {
    */
   transport?: ScanTransport;
   /**
-   * Worker threads doing the connects (0 = all on the main thread). Default `"auto"`: up to 2
-   * (never more than the machine's cores) for fast sweeps (rate ≥ 20,000/s and ≥ 20,000 probes),
-   * where moving the connect/close system calls off the loop pays; 0 otherwise.
+   * Worker threads doing the connects (0 = all on the main thread; n = the connects go to n
+   * workers). Default `"auto"`: for fast sweeps (rate ≥ 20,000/s and ≥ 20,000 probes) on a
+   * machine with ≥ 2 cores, the main thread keeps connecting its share of the window and up to 2
+   * workers (never more than cores − 1) take the rest, so every core does connect/close system
+   * calls; 0 workers otherwise.
    */
   workers?: number | "auto";
   signal?: AbortSignal;
@@ -280,12 +287,14 @@ export function scan(options: ScanOptions): ScanRun {
     throw new RawScannerError("INVALID_ARGUMENT", "bannerConcurrency must be an integer ≥ 1");
   }
   const probes = space.size / BigInt(shard.count);
+  const asked = options.workers;
+  const auto = asked === undefined || asked === "auto";
   const workers =
-    options.workers === undefined || options.workers === "auto"
+    asked === undefined || asked === "auto"
       ? rate >= 20_000 && probes >= 20_000n && options.connectLayer === undefined
-        ? Math.min(2, availableParallelism())
+        ? Math.min(2, availableParallelism() - 1)
         : 0
-      : positive("workers", options.workers, 0);
+      : positive("workers", asked, 0);
   if (!Number.isInteger(workers) || workers > 64) {
     throw new RawScannerError(
       "INVALID_ARGUMENT",
@@ -295,7 +304,7 @@ export function scan(options: ScanOptions): ScanRun {
   const connector: ScanTransport = options.transport
     ? options.transport
     : workers > 0
-      ? new ConnectPool({ timeout: connectTimeout, workers })
+      ? new ConnectPool({ timeout: connectTimeout, workers, concurrency, local: auto })
       : new Connector({
           timeout: connectTimeout,
           ...(options.connectLayer ? { layer: options.connectLayer } : {}),
@@ -462,7 +471,9 @@ class JsScan implements ScanRun {
   }
 
   private async run(): Promise<void> {
-    const { space, connector, rate, concurrency, retries } = this.plan;
+    const { space, connector, rate, retries } = this.plan;
+    // Probes handed to the transport at most: its open connects plus what it queues itself.
+    const concurrency = this.plan.concurrency + Math.max(0, Math.floor(connector.backlog ?? 0));
     const signal = this.options.signal;
     if (signal?.aborted) throw aborted(signal);
     const bucket = new TokenBucket({ rate });

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConnectPool } from "../src/adapters/connect-pool.js";
 import {
   type PortStatus,
   RawScannerError,
@@ -482,6 +483,32 @@ describe("scan: validation before any packet leaves", () => {
       const e = await errorOf(() => scan({ targets: host, ports, workers: 1.5 }));
       expect(e.code).toBe("INVALID_ARGUMENT");
     } finally {
+      await t.stop();
+    }
+  });
+
+  it("shares the window between the main thread and a worker (the auto layout), each probe answered once", async () => {
+    const host = ownLoopback();
+    const t = await portsWithGroundTruth(host, 30, 30);
+    const pool = new ConnectPool({ timeout: 1000, workers: 1, concurrency: 8, local: true });
+    try {
+      expect(pool.backlog).toBe(8);
+      const ports = [...t.open, ...t.closed]; // more than the window: the worker queues the rest
+      const answers = new Map<number, string[]>();
+      await new Promise<void>((resolve) => {
+        let left = ports.length;
+        for (const port of ports) {
+          pool.probe(host, port, 4, (status) => {
+            answers.set(port, [...(answers.get(port) ?? []), status]);
+            if (--left === 0) resolve();
+          });
+        }
+      });
+      expect(pool.inFlight).toBe(0);
+      for (const port of t.open) expect(answers.get(port)).toEqual(["open"]);
+      for (const port of t.closed) expect(answers.get(port)).toEqual(["closed"]);
+    } finally {
+      await pool.close();
       await t.stop();
     }
   });
