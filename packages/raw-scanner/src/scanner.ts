@@ -43,6 +43,8 @@ export interface ScanTransport {
    * keeps at most `concurrency` connects open (the worker pool does). Default 0.
    */
   readonly backlog?: number;
+  /** Of `inFlight`, the probes still in that queue, not sent yet. Default 0. */
+  readonly queued?: number;
   /** Probe `address:port`; call `done` once with the outcome (`retry` = local trouble, try later). */
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void;
   /** End every probe in flight as filtered. */
@@ -631,7 +633,9 @@ class JsScan implements ScanRun {
             this.bannersInFlight === 0
           )
             break;
-          // Waiting for late replies, at most `wait` seconds after the last probe.
+          // Waiting for late replies, at most `wait` seconds after the last probe: a probe still
+          // in the transport's own queue has not been sent, so the wait has not started.
+          if ((connector.queued ?? 0) > 0) lastSend = now;
           if (now - lastSend > this.plan.wait * 1000 && this.retryQueue.length === 0) break;
           await sleepOrWake(
             this.retryQueue.length > 0 ? Math.max(1, (this.retryQueue[0] as Retry).due - now) : 50,

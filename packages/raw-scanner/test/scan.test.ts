@@ -244,6 +244,39 @@ describe("scan: unanswered probes, retries and the wait", () => {
     expect(results.map((r) => [r.status, r.reason])).toEqual([["filtered", "no-response"]]);
   }, 30_000);
 
+  it("starts the wait only once a worker has sent every probe it queued", async () => {
+    // One connect open at a time in one worker: when the silent port goes first, the closed one
+    // waits in the worker's queue until that times out (400 ms). A 0.2 s wait must not cut it
+    // off unsent and call it filtered.
+    const t = await portsWithGroundTruth(host, 0, 1);
+    try {
+      const closed = t.closed[0] as number;
+      for (const seed of [1n, 2n, 3n, 4n]) {
+        const results = await collect(
+          scan({
+            targets: host,
+            ports: [hole.port, closed],
+            seed,
+            rate: 100_000,
+            connectTimeout: 400,
+            concurrency: 1,
+            workers: 1,
+            wait: 0.2,
+            show: ["open", "closed", "filtered"],
+          }),
+        );
+        expect(results.map((r) => [r.port, r.status]).sort()).toEqual(
+          [
+            [hole.port, "filtered"],
+            [closed, "closed"],
+          ].sort(),
+        );
+      }
+    } finally {
+      await t.stop();
+    }
+  }, 30_000);
+
   it("stops waiting for late replies after `wait` seconds", async () => {
     const t0 = performance.now();
     const results = await collect(

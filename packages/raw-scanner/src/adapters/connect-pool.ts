@@ -217,6 +217,16 @@ export class ConnectPool {
     return this.callbacks.size + (this.local ? this.local.inFlight : 0);
   }
 
+  /**
+   * Probes handed over but not started yet (waiting in a worker's queue): a worker starts a
+   * connect whenever it has fewer than its share open, so whatever it holds beyond that waits.
+   */
+  get queued(): number {
+    let n = 0;
+    for (const l of this.lanes) if (l.outstanding > l.limit) n += l.outstanding - l.limit;
+    return n;
+  }
+
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void {
     if (this.local && this.local.inFlight < this.localLimit) {
       this.local.probe(address, port, family, done);
