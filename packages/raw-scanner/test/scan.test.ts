@@ -546,6 +546,40 @@ describe("scan: validation before any packet leaves", () => {
     }
   });
 
+  it("a worker that dies hands its probes back and the pool carries on without it", async () => {
+    const host = ownLoopback();
+    const t = await portsWithGroundTruth(host, 5, 5);
+    const pool = new ConnectPool({ timeout: 1000, workers: 1, concurrency: 4 });
+    try {
+      const ports = [...t.open, ...t.closed];
+      const sweep = () =>
+        new Promise<Map<number, string[]>>((resolve) => {
+          const answers = new Map<number, string[]>();
+          let left = ports.length;
+          for (const port of ports) {
+            pool.probe(host, port, 4, (status) => {
+              answers.set(port, [...(answers.get(port) ?? []), status]);
+              if (--left === 0) resolve(answers);
+            });
+          }
+        });
+      const first = sweep();
+      // The worker goes away with probes in it (as if it crashed).
+      await (
+        pool as unknown as { lanes: { worker: { terminate(): Promise<number> } }[] }
+      ).lanes[0]?.worker.terminate();
+      for (const [, statuses] of await first) expect(statuses).toHaveLength(1);
+      // Later probes run on the main thread, with real answers.
+      const second = await sweep();
+      for (const port of t.open) expect(second.get(port)).toEqual(["open"]);
+      for (const port of t.closed) expect(second.get(port)).toEqual(["closed"]);
+      expect(pool.inFlight).toBe(0);
+    } finally {
+      await pool.close();
+      await t.stop();
+    }
+  });
+
   it("works through net.Socket too (the fallback when Node's TCP handle is unavailable)", async () => {
     const host = ownLoopback();
     const t = await portsWithGroundTruth(host, 5, 5);

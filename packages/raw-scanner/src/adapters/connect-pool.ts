@@ -70,6 +70,7 @@ function closeHandle() {
 // One completion function for every probe (the request carries its entry): no closures.
 function onConnect(status, _handle, req) {
   const entry = req.entry;
+  if (!entry) return;
   req.entry = null;
   const h = entry.handle;
   if (h) {
@@ -131,6 +132,8 @@ interface Lane {
   limit: number;
   /** Probes handed to this worker and not yet answered (open or queued there). */
   outstanding: number;
+  /** The worker failed or exited: it gets no more probes. */
+  dead: boolean;
   ids: number[];
   addrs: string[];
   ports: number[];
@@ -160,6 +163,10 @@ export class ConnectPool {
   private flushScheduled = false;
   private readonly local: Connector | undefined;
   private readonly localLimit: number;
+  private readonly timeout: number;
+  /** Takes the probes on the main thread once every worker has died. */
+  private fallback: Connector | undefined;
+  private closing = false;
 
   constructor(options: {
     timeout: number;
@@ -167,6 +174,7 @@ export class ConnectPool {
     concurrency?: number;
     local?: boolean;
   }) {
+    this.timeout = options.timeout;
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2048));
     const count = Math.max(1, Math.min(options.workers, concurrency));
     this.backlog = concurrency;
@@ -181,7 +189,16 @@ export class ConnectPool {
         workerData: { timeout: options.timeout, limit },
       });
       worker.unref();
-      const lane: Lane = { worker, limit, outstanding: 0, ids: [], addrs: [], ports: [], fams: [] };
+      const lane: Lane = {
+        worker,
+        limit,
+        outstanding: 0,
+        dead: false,
+        ids: [],
+        addrs: [],
+        ports: [],
+        fams: [],
+      };
       worker.on("message", (m: { layer?: ConnectLayer; ids?: Int32Array; codes?: Int32Array }) => {
         if (m.layer) {
           this.layer = m.layer;
@@ -202,19 +219,39 @@ export class ConnectPool {
           }
         }
       });
-      worker.on("error", (error) => {
-        // A worker that dies takes its probes with it: report them as local trouble to retry.
-        for (const [id, cb] of [...this.callbacks]) {
-          this.callbacks.delete(id);
-          cb("retry", `worker failed: ${error.message}`);
-        }
+      worker.on("error", (error) => this.fail(lane, `worker failed: ${error.message}`));
+      worker.on("exit", (code) => {
+        if (!this.closing) this.fail(lane, `worker exited (code ${code})`);
       });
       return lane;
     });
   }
 
   get inFlight(): number {
-    return this.callbacks.size + (this.local ? this.local.inFlight : 0);
+    return (
+      this.callbacks.size +
+      (this.local ? this.local.inFlight : 0) +
+      (this.fallback ? this.fallback.inFlight : 0)
+    );
+  }
+
+  /**
+   * A worker that dies takes its probes with it: they are reported as local trouble (the scan
+   * sends them again), and the worker gets no more. Which of the probes were its is not tracked,
+   * so every probe waiting on a worker is sent again; answers that still arrive are dropped.
+   */
+  private fail(lane: Lane, reason: string): void {
+    if (lane.dead) return;
+    lane.dead = true;
+    lane.outstanding = 0;
+    lane.ids = [];
+    lane.addrs = [];
+    lane.ports = [];
+    lane.fams = [];
+    for (const [id, cb] of [...this.callbacks]) {
+      this.callbacks.delete(id);
+      cb("retry", reason);
+    }
   }
 
   /**
@@ -232,15 +269,21 @@ export class ConnectPool {
       this.local.probe(address, port, family, done);
       return;
     }
-    const id = this.nextId++ | 0;
-    this.callbacks.set(id, done);
     // The lane with the most room: probes go where a connect can start soonest.
     const lanes = this.lanes;
-    let lane = lanes[0] as Lane;
-    for (let i = 1; i < lanes.length; i++) {
+    let lane: Lane | undefined;
+    for (let i = 0; i < lanes.length; i++) {
       const l = lanes[i] as Lane;
-      if (l.outstanding * lane.limit < lane.outstanding * l.limit) lane = l;
+      if (l.dead) continue;
+      if (!lane || l.outstanding * lane.limit < lane.outstanding * l.limit) lane = l;
     }
+    if (!lane) {
+      this.fallback ??= new Connector({ timeout: this.timeout });
+      this.fallback.probe(address, port, family, done);
+      return;
+    }
+    const id = this.nextId++ | 0;
+    this.callbacks.set(id, done);
     lane.outstanding++;
     lane.ids.push(id);
     lane.addrs.push(address);
@@ -275,13 +318,14 @@ export class ConnectPool {
   /** Ends every probe in flight as filtered (`no-response`). */
   abortAll(reason = "no-response"): void {
     this.local?.abortAll(reason);
+    this.fallback?.abortAll(reason);
     for (const l of this.lanes) {
       l.ids = [];
       l.addrs = [];
       l.ports = [];
       l.fams = [];
       l.outstanding = 0;
-      l.worker.postMessage({ abort: true });
+      if (!l.dead) l.worker.postMessage({ abort: true });
     }
     for (const [id, cb] of [...this.callbacks]) {
       this.callbacks.delete(id);
@@ -291,6 +335,7 @@ export class ConnectPool {
 
   /** Stops the workers. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.lanes.map((l) => l.worker.terminate()));
   }
 }

@@ -144,7 +144,8 @@ export class Connector {
 
   /** One shared completion for every handle probe: no closures per probe. */
   private readonly onConnect = (status: number, _handle: unknown, req: ConnectReq): void => {
-    const p = req.pending as Pending;
+    const p = req.pending;
+    if (!p) return;
     req.pending = null;
     const handle = p.handle;
     if (handle) {
