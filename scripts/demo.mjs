@@ -4,7 +4,7 @@
 // the run ends with a table of example, what it showed, output folder and seconds taken.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import { bin, root, run, seconds, workspaces } from "./lib.mjs";
+import { bin, pnpmCommand, root, run, seconds, workspaces } from "./lib.mjs";
 
 const examples = workspaces("examples");
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
@@ -18,9 +18,7 @@ const chosen = wanted.length ? examples.filter((e) => wanted.includes(e.name)) :
 
 if (!process.argv.includes("--no-build")) {
   console.log("▶ building packages");
-  const pnpm = process.env.npm_execpath
-    ? [process.execPath, [process.env.npm_execpath]]
-    : ["npx", ["-y", "pnpm@10.34.9"]];
+  const pnpm = pnpmCommand();
   const code = await run(pnpm[0], [...pnpm[1], "run", "build"], {
     stdio: ["ignore", "ignore", "inherit"],
   });

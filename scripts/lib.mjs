@@ -27,6 +27,16 @@ export function run(command, args, options = {}) {
   });
 }
 
+/**
+ * pnpm as the README runs it: the pnpm that launched this script when there is one, else the
+ * pinned version through npx (corepack is not relied on). Returns [command, leading args].
+ */
+export function pnpmCommand() {
+  const execpath = process.env.npm_execpath;
+  if (execpath?.includes("pnpm")) return [process.execPath, [execpath]];
+  return ["npx", ["-y", "pnpm@10.34.9"]];
+}
+
 /** Path of a binary installed in the root node_modules/.bin. */
 export const bin = (name) => join(root, "node_modules", ".bin", name);
 

@@ -3,11 +3,9 @@ import { join } from "node:path";
 // The whole test gate: typecheck, lint, build, package checks, API docs, then every vitest project under
 // Node 20 (this node) and under the current LTS (Node 24 from the npm registry's `node` package).
 // Ends with vitest's own summary line.
-import { bin, root, run, seconds } from "./lib.mjs";
+import { bin, pnpmCommand, root, run, seconds } from "./lib.mjs";
 
-const pnpm = process.env.npm_execpath
-  ? [process.execPath, [process.env.npm_execpath]]
-  : ["npx", ["-y", "pnpm@10.34.9"]];
+const pnpm = pnpmCommand();
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
 const lts = process.env.TINKERBOX_LTS_NODE ?? "24";
 

@@ -2,29 +2,23 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { pnpmCommand, root } from "../scripts/lib.mjs";
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+export { pnpmCommand, root as repoRoot };
+
 export const execFileAsync = promisify(execFile);
-
-/** pnpm as the README runs it: the one that launched us, or the pinned version through npx. */
-export function pnpmCommand(): [string, string[]] {
-  const execpath = process.env.npm_execpath;
-  if (execpath?.includes("pnpm")) return [process.execPath, [execpath]];
-  return ["npx", ["-y", "pnpm@10.34.9"]];
-}
 
 /** Builds the packages if any has no dist yet (tests that consume the built output call this). */
 export async function ensureBuilt(): Promise<void> {
-  const packagesDir = join(repoRoot, "packages");
+  const packagesDir = join(root, "packages");
   const unbuilt = readdirSync(packagesDir).some(
     (name) => !existsSync(join(packagesDir, name, "dist", "index.js")),
   );
   if (!unbuilt) return;
   const [pnpm, pnpmArgs] = pnpmCommand();
-  await execFileAsync(pnpm, [...pnpmArgs, "run", "build"], { cwd: repoRoot });
+  await execFileAsync(pnpm, [...pnpmArgs, "run", "build"], { cwd: root });
 }
 
 /** A free TCP port on loopback, for a child process that cannot be told to use port 0. */
