@@ -27,6 +27,16 @@ export default defineConfig({
   test: {
     reporters: ["default", "./scripts/tally-reporter.ts"],
     testTimeout: 30_000,
+    // Tags mark tests `pnpm test:unit` may leave out; the gate (`pnpm test`, CI) runs every one.
+    tags: [
+      { name: "slow", description: "takes seconds: sweeps, big fixtures, many processes" },
+      {
+        name: "peer",
+        description:
+          "drives a real peer tool (git-crypt, nmap, masscan, gpg, Verdaccio, chromium, socat)",
+      },
+      { name: "root", description: "needs root or Linux network namespaces" },
+    ],
     hookTimeout: 60_000,
     projects: [
       ...packageNames.map((name) => ({
