@@ -27,6 +27,10 @@ export default defineConfig({
   test: {
     reporters: ["default", "./scripts/tally-reporter.ts"],
     testTimeout: 30_000,
+    // A test that ran no expect() fails instead of passing: the tally counts only tests that
+    // asserted something. (node:assert and a fast-check property returning a boolean do not count
+    // as assertions; assert through expect.)
+    expect: { requireAssertions: true },
     // Tags mark tests `pnpm test:unit` may leave out; the gate (`pnpm test`, CI) runs every one.
     tags: [
       { name: "slow", description: "takes seconds: sweeps, big fixtures, many processes" },
