@@ -6,8 +6,33 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { bin, pnpmCommand, root, run, seconds, workspaces } from "./lib.mjs";
 
+const usage = `usage: pnpm demo [--no-build] [example...]
+
+Builds the packages, then runs every example (or the ones named) on its embedded defaults.
+Each writes its outputs to out/<example>/; a table of what each showed ends the run.
+
+  --no-build  run against the packages' current dist/ (skip the build)
+  --list      print the example names, one per line
+  --help      print this help`;
+
 const examples = workspaces("examples");
-const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(`${usage}\n\nexamples: ${examples.map((e) => e.name).join(", ")}`);
+  process.exit(0);
+}
+if (args.includes("--list")) {
+  for (const example of examples) console.log(example.name);
+  process.exit(0);
+}
+const badFlags = args.filter((arg) => arg.startsWith("-") && arg !== "--no-build");
+if (badFlags.length) {
+  console.error(
+    `unknown option${badFlags.length > 1 ? "s" : ""}: ${badFlags.join(", ")}\n${usage}`,
+  );
+  process.exit(2);
+}
+const wanted = args.filter((arg) => !arg.startsWith("-"));
 const unknown = wanted.filter((name) => !examples.some((e) => e.name === name));
 if (unknown.length) {
   console.error(`unknown example${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`);
@@ -16,7 +41,7 @@ if (unknown.length) {
 }
 const chosen = wanted.length ? examples.filter((e) => wanted.includes(e.name)) : examples;
 
-if (!process.argv.includes("--no-build")) {
+if (!args.includes("--no-build")) {
   console.log("▶ building packages");
   const pnpm = pnpmCommand();
   const code = await run(pnpm[0], [...pnpm[1], "run", "build"], {
