@@ -23,66 +23,23 @@ import {
   waitForHttp,
 } from "./helpers.js";
 
-const packages = readdirSync(join(repoRoot, "packages")).map((dir) => {
+const allPackages = readdirSync(join(repoRoot, "packages")).map((dir) => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, "packages", dir, "package.json"), "utf8"));
-  return { dir: join(repoRoot, "packages", dir), name: pkg.name as string };
+  return {
+    dir: join(repoRoot, "packages", dir),
+    name: pkg.name as string,
+    private: pkg.private === true,
+  };
 });
+// A package stays `"private": true` until it does what its README says: it must not reach a
+// registry. Every other package must publish and install.
+const packages = allPackages.filter((pkg) => !pkg.private);
+const privatePackages = allPackages.filter((pkg) => pkg.private);
 
 let work: string;
 let registry: string;
 let npmrc: string;
 let stop: () => void = () => {};
-
-beforeAll(async () => {
-  await ensureBuilt();
-  work = mkdtempSync(join(tmpdir(), "tinkerbox-publish-"));
-  const port = await freePort();
-  registry = `http://127.0.0.1:${port}/`;
-  writeFileSync(
-    join(work, "config.yaml"),
-    [
-      `storage: ${join(work, "storage")}`,
-      "auth:",
-      "  htpasswd:",
-      `    file: ${join(work, "htpasswd")}`,
-      "    max_users: 10",
-      "uplinks: {}",
-      "packages:",
-      "  '@tinkerbox/*':",
-      "    access: $all",
-      "    publish: $authenticated",
-      "  '**':",
-      "    access: $all",
-      "log: { type: stdout, format: pretty, level: warn }",
-      "",
-    ].join("\n"),
-  );
-  const verdaccio = join(repoRoot, "node_modules", "verdaccio", "bin", "verdaccio");
-  const server = spawnLogged(
-    process.execPath,
-    [verdaccio, "--config", join(work, "config.yaml"), "--listen", `127.0.0.1:${port}`],
-    { cwd: work },
-  );
-  stop = () => server.child.kill();
-  await waitForHttp(`${registry}-/ping`, server.child).catch((error) => {
-    throw new Error(`${error.message}\n${server.output()}`);
-  });
-
-  const login = await fetch(`${registry}-/user/org.couchdb.user:ci`, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "ci", password: "ci-password-1", type: "user", roles: [] }),
-  });
-  expect(login.status).toBe(201);
-  const { token } = (await login.json()) as { token: string };
-  npmrc = join(work, ".npmrc");
-  // Only the @tinkerbox scope comes from the private registry; third-party dependencies come from
-  // the default registry, as in a real private-scope setup.
-  writeFileSync(
-    npmrc,
-    `@tinkerbox:registry=${registry}\n//127.0.0.1:${port}/:_authToken=${token}\n`,
-  );
-}, 180_000);
 
 /** The environment without the npm_config_* variables pnpm sets for scripts, plus our npmrc. */
 function registryEnv(): NodeJS.ProcessEnv {
@@ -92,13 +49,64 @@ function registryEnv(): NodeJS.ProcessEnv {
   return { ...env, npm_config_userconfig: npmrc };
 }
 
-afterAll(() => {
-  stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+describe("publishing to a real registry", { tags: ["peer", "slow"] }, () => {
+  beforeAll(async () => {
+    await ensureBuilt();
+    work = mkdtempSync(join(tmpdir(), "tinkerbox-publish-"));
+    const port = await freePort();
+    registry = `http://127.0.0.1:${port}/`;
+    writeFileSync(
+      join(work, "config.yaml"),
+      [
+        `storage: ${join(work, "storage")}`,
+        "auth:",
+        "  htpasswd:",
+        `    file: ${join(work, "htpasswd")}`,
+        "    max_users: 10",
+        "uplinks: {}",
+        "packages:",
+        "  '@tinkerbox/*':",
+        "    access: $all",
+        "    publish: $authenticated",
+        "  '**':",
+        "    access: $all",
+        "log: { type: stdout, format: pretty, level: warn }",
+        "",
+      ].join("\n"),
+    );
+    const verdaccio = join(repoRoot, "node_modules", "verdaccio", "bin", "verdaccio");
+    const server = spawnLogged(
+      process.execPath,
+      [verdaccio, "--config", join(work, "config.yaml"), "--listen", `127.0.0.1:${port}`],
+      { cwd: work },
+    );
+    stop = () => server.child.kill();
+    await waitForHttp(`${registry}-/ping`, server.child).catch((error) => {
+      throw new Error(`${error.message}\n${server.output()}`);
+    });
 
-describe("publishing to a real registry", () => {
-  it("publishes every package with pnpm", async () => {
+    const login = await fetch(`${registry}-/user/org.couchdb.user:ci`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "ci", password: "ci-password-1", type: "user", roles: [] }),
+    });
+    expect(login.status).toBe(201);
+    const { token } = (await login.json()) as { token: string };
+    npmrc = join(work, ".npmrc");
+    // Only the @tinkerbox scope comes from the private registry; third-party dependencies come from
+    // the default registry, as in a real private-scope setup.
+    writeFileSync(
+      npmrc,
+      `@tinkerbox:registry=${registry}\n//127.0.0.1:${port}/:_authToken=${token}\n`,
+    );
+  }, 180_000);
+
+  afterAll(() => {
+    stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("publishes every public package with pnpm", async () => {
     const [pnpm, pnpmArgs] = pnpmCommand();
     const env = registryEnv();
     for (const pkg of packages) {
@@ -113,6 +121,21 @@ describe("publishing to a real registry", () => {
       expect(Object.keys(meta.versions)).toContain("0.0.0");
     }
   }, 180_000);
+
+  it.each(privatePackages)("does not publish the private package $name", async (pkg) => {
+    const [pnpm, pnpmArgs] = pnpmCommand();
+    const refused = await execFileAsync(
+      pnpm,
+      [...pnpmArgs, "publish", "--registry", registry, "--no-git-checks", "--access", "public"],
+      { cwd: pkg.dir, env: registryEnv() },
+    ).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(refused, `pnpm publish accepted the private ${pkg.name}`).toBeInstanceOf(Error);
+    const response = await fetch(`${registry}${pkg.name.replace("/", "%2f")}`);
+    expect(response.status).toBe(404);
+  });
 
   it("installs from the registry and loads with import and require", async () => {
     const project = join(work, "consumer");
