@@ -130,9 +130,10 @@ describe("publishing to a real registry", { tags: ["peer", "slow"] }, () => {
       { cwd: pkg.dir, env: registryEnv() },
     ).then(
       () => undefined,
-      (error: Error) => error,
+      (error: Error & { stderr?: string }) => error,
     );
     expect(refused, `pnpm publish accepted the private ${pkg.name}`).toBeInstanceOf(Error);
+    expect(`${refused?.message}\n${refused?.stderr}`).toMatch(/private/i);
     const response = await fetch(`${registry}${pkg.name.replace("/", "%2f")}`);
     expect(response.status).toBe(404);
   });
