@@ -2,7 +2,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 // The whole test gate: typecheck, lint, build, package checks, API docs, then every vitest project under
-// Node 20 (this node) and under the current LTS (Node 24 from the npm registry's `node` package).
+// Node 20 (this node) and under Node 24 (from the npm registry's `node` package).
 // Ends with vitest's own summary line.
 import { bin, pnpmCommand, root, run, seconds } from "./lib.mjs";
 
@@ -11,9 +11,9 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
 
 The whole gate, stopping at the first failing step: typecheck, lint, build, publint + attw on
 every package, the TypeDoc reference, then every vitest project (every tag: slow, peer, root)
-under Node ${process.versions.node} and under the current LTS (npx -y node@24; TINKERBOX_LTS_NODE
-picks another major, TINKERBOX_LTS_NODE=none skips that run). Each vitest run writes its tally to .vitest-report/;
-\`node scripts/tally.mjs\` prints it (.ci/run does).
+under Node ${process.versions.node} and under Node 24 (npx -y node@24; TINKERBOX_LTS_NODE=<major>
+picks another, TINKERBOX_LTS_NODE=none skips that run). Each vitest run writes its tally to
+.vitest-report/; \`node scripts/tally.mjs\` prints it (.ci/run does).
 
 For the vitest projects alone, without the slow, peer and root tags: pnpm test:unit`);
   process.exit(0);
