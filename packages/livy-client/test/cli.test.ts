@@ -170,7 +170,7 @@ describe("livy CLI", { timeout: 120_000 }, () => {
   it("serves the dev server until SIGTERM", async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ["--import", tsx, cli, "serve", "--port", "0", "--csrf"],
+      ["--import", tsx, cli, "serve", "--port", "0"],
       {
         cwd: jobs,
       },

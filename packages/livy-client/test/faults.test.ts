@@ -335,7 +335,8 @@ describe("faults", () => {
   });
 
   it("explains a batch forgotten while its log is read, and aborts waits on request", async () => {
-    script = [json(200, batch), json(404, { msg: "Session '7' not found." })];
+    const finished = { ...batch, state: "success" };
+    script = [json(200, finished), json(404, { msg: "Session '7' not found." })];
     const forgotten = await rejection(client().waitForBatch(7, { onLog: () => {} }));
     expect(forgotten).toMatchObject({ code: "NOT_FOUND", batchId: 7 });
     expect(forgotten.message).toContain("state-retain-sec");
@@ -384,7 +385,12 @@ describe("faults", () => {
     const lines: string[] = [];
     script = [json(503, {}), json(200, batch)];
     await client({
-      logger: { debug: (l) => lines.push(String(l)), warn: (l) => lines.push(String(l)) },
+      logger: {
+        debug: (l) => lines.push(String(l)),
+        info: () => {},
+        warn: (l) => lines.push(String(l)),
+        error: () => {},
+      },
     }).getBatch(7);
     expect(lines[0]).toMatch(/GET \/batches\/7 → 503/);
     expect(lines[1]).toMatch(/retry 1\/4 in 188 ms/);

@@ -7,14 +7,7 @@ import {
   resolveRetry,
 } from "../core/retry.js";
 import { LivyError, type LivyErrorCode } from "../errors.js";
-
-/** A logger in the shape of the AWS SDK v3 `Logger` (every method optional; `console` fits). */
-export interface LivyLogger {
-  debug?(...content: unknown[]): void;
-  info?(...content: unknown[]): void;
-  warn?(...content: unknown[]): void;
-  error?(...content: unknown[]): void;
-}
+import type { Logger } from "../logger.js";
 
 /** What an {@link AuthProvider} learns about the request it signs. */
 export interface AuthRequest {
@@ -48,7 +41,7 @@ export interface LivyHttpOptions {
   /** Retry policy for GET and DELETE; `false` disables retries. POST is never retried. */
   retry?: RetryOptions | false;
   /** Receives one debug line per request and a warning per retry. */
-  logger?: LivyLogger;
+  logger?: Logger;
   /**
    * Send `X-Requested-By` (required by Livy when `livy.server.csrf-protection.enabled`). `true`
    * sends `X-Requested-By: livy-client`; a string is sent as the header value. @defaultValue true
@@ -101,6 +94,15 @@ function statusCode(status: number): LivyErrorCode {
 /** The readable part of an error body: Livy's `{"msg"}`, an HTML page's title/text, or plain text. */
 export function summarizeBody(text: string): string {
   const trimmed = text.trim();
+  // Jackson's and Scalatra's error answers are a bare JSON string.
+  if (trimmed.startsWith('"')) {
+    try {
+      const message = JSON.parse(trimmed) as unknown;
+      if (typeof message === "string") return message;
+    } catch {
+      // not JSON after all: fall through to text
+    }
+  }
   if (trimmed.startsWith("{")) {
     try {
       const json = JSON.parse(trimmed) as { msg?: unknown; message?: unknown };
@@ -139,7 +141,7 @@ export class LivyHttp {
   readonly #fetch: typeof globalThis.fetch;
   readonly #timeoutMs: number;
   readonly #retry: ResolvedRetryOptions;
-  readonly #logger: LivyLogger | undefined;
+  readonly #logger: Logger | undefined;
   readonly #random: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
@@ -229,10 +231,9 @@ export class LivyHttp {
         return { ...response, attempts: attempt };
       } catch (error) {
         if (!(error instanceof LivyError)) throw error;
-        // An HTML page where JSON was expected is a login or error page of a proxy: asking
-        // again gets the same page, so it is not retried.
-        const loginPage = error.code === "INVALID_RESPONSE" && error.body?.startsWith("HTML page");
-        if (!idempotent || !error.retryable || loginPage || attempt >= maxAttempts) {
+        // `retryable` excludes an HTML page where JSON was expected (a login or proxy page
+        // answers the same again) and POSTs that may have started a job.
+        if (!idempotent || !error.retryable || attempt >= maxAttempts) {
           if (attempt > 1) (error as { attempts?: number }).attempts = attempt;
           throw error;
         }
@@ -244,7 +245,7 @@ export class LivyHttp {
             wait = Math.max(wait, retryAfter);
           }
         }
-        this.#logger?.warn?.(
+        this.#logger?.warn(
           `livy: ${request.method} ${request.path} failed (${error.message}); retry ${attempt}/${maxAttempts - 1} in ${wait} ms`,
         );
         try {
@@ -334,7 +335,7 @@ export class LivyHttp {
     } catch (cause) {
       throw failed(cause);
     }
-    this.#logger?.debug?.(
+    this.#logger?.debug(
       `livy: ${request.method} ${request.path} → ${response.status} in ${Math.round(performance.now() - started)} ms`,
     );
     if (response.status < 200 || response.status > 299) {

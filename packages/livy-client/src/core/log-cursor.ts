@@ -11,6 +11,13 @@ export interface LogCursorState {
   readonly offset: number;
   /** The last lines emitted (at most {@link LOG_TAIL_KEEP}), used to verify and realign. */
   readonly tail: readonly string[];
+  /**
+   * Set once the server's buffer was seen rotating (full): from then on the log may change
+   * without growing, so each poll verifies the whole remembered tail, not just a few lines.
+   */
+  readonly full?: boolean;
+  /** Set while an unchanged, self-repeating window cannot tell "nothing new" from "rotated". */
+  readonly ambiguous?: boolean;
 }
 
 /** A window of log lines as the server returns it. */
@@ -33,7 +40,11 @@ export function nextLogRequest(
   state: LogCursorState,
   pageSize: number,
 ): { from: number; size: number } {
-  const overlap = Math.min(LOG_OVERLAP, state.tail.length, state.offset);
+  const overlap = Math.min(
+    state.full ? LOG_TAIL_KEEP : LOG_OVERLAP,
+    state.tail.length,
+    state.offset,
+  );
   return { from: state.offset - overlap, size: pageSize + overlap };
 }
 
@@ -49,7 +60,7 @@ function remember(tail: readonly string[], lines: readonly string[]): string[] {
 export function applyLogPage(
   state: LogCursorState,
   page: LogPage,
-): { state: LogCursorState; lines: string[]; more: boolean } | undefined {
+): { state: LogCursorState; lines: string[]; more: boolean; gap: boolean } | undefined {
   const overlap = state.offset - page.from;
   if (overlap < 0 || overlap > state.tail.length || page.total < state.offset) return undefined;
   if (page.log.length < overlap) return undefined;
@@ -58,11 +69,37 @@ export function applyLogPage(
   }
   const lines = page.log.slice(overlap);
   const offset = page.from + page.log.length;
+  // A full buffer that shows the same window again either got nothing new or rotated by a
+  // multiple of the window's period (a job repeating one line): when the window repeats itself,
+  // new identical lines cannot be excluded, so a gap is reported (once per such stretch).
+  const ambiguous =
+    state.full === true &&
+    lines.length === 0 &&
+    overlap > 1 &&
+    hasPeriod(page.log.slice(0, overlap));
   return {
-    state: { offset, tail: remember(state.tail, lines) },
+    state: {
+      offset,
+      tail: remember(state.tail, lines),
+      ...(state.full ? { full: true } : {}),
+      ...(ambiguous ? { ambiguous: true } : {}),
+    },
     lines,
     more: lines.length > 0 && offset < page.total,
+    gap: ambiguous && !state.ambiguous,
   };
+}
+
+/** Whether the lines repeat with a period shorter than their length. */
+function hasPeriod(lines: readonly string[]): boolean {
+  for (let period = 1; period < lines.length; period++) {
+    let repeats = true;
+    for (let i = 0; i + period < lines.length && repeats; i++) {
+      repeats = lines[i] === lines[i + period];
+    }
+    if (repeats) return true;
+  }
+  return false;
 }
 
 /**
@@ -94,7 +131,7 @@ export function realignLog(
   }
   const lines = bestEnd >= 0 ? window.slice(bestEnd) : [...window];
   return {
-    state: { offset: page.from + window.length, tail: remember(state.tail, lines) },
+    state: { offset: page.from + window.length, tail: remember(state.tail, lines), full: true },
     lines,
     gap: bestEnd < 0 && state.tail.length > 0,
   };
@@ -106,6 +143,8 @@ export function realignLog(
 // log is followed with one cursor per section over the whole (bounded) log instead.
 
 const SECTION_HEADER = /^\n?(stdout|stderr|YARN Diagnostics): ?$/;
+/** The section YARN replaces instead of appending to. */
+const REPLACED_SECTION = "YARN Diagnostics";
 
 /** One section of a Livy batch log. */
 export interface LogSection {
@@ -141,11 +180,22 @@ export function applySectionedLog(
   let gap = false;
   for (const section of sections) {
     const current = state[section.name] ?? initialLogCursor;
+    if (section.name === REPLACED_SECTION) {
+      // YARN rewrites its diagnostics as a whole on each report: a new text is delivered whole
+      // when it changes, and a replaced text is not a gap.
+      const same =
+        current.tail.length === section.lines.length &&
+        current.tail.every((line, i) => line === section.lines[i]);
+      if (!same) lines.push(...section.lines);
+      next[section.name] = { offset: section.lines.length, tail: [...section.lines] };
+      continue;
+    }
     const { from } = nextLogRequest(current, 0);
     const page = { from, total: section.lines.length, log: section.lines.slice(from) };
     const applied = applyLogPage(current, page);
     if (applied) {
       next[section.name] = applied.state;
+      gap ||= applied.gap;
       lines.push(...applied.lines);
       continue;
     }
