@@ -360,7 +360,7 @@ export async function waitForBatch(
       failures++;
       lastFailure = error;
       const left = deadline - port.now();
-      const pause = Math.max(0, Math.min(interval, left));
+      const pause = Math.round(Math.max(0, Math.min(interval, left)));
       options.onTransientError?.({ error, attempt: failures, retryInMs: pause });
       if (left <= 0) return timedOut(error);
       await pauseOrAbort(port, pause, signal, id);
@@ -524,7 +524,7 @@ export async function watchBatches(
       failures++;
       lastFailure = error;
       const left = deadline - port.now();
-      const pause = Math.max(0, Math.min(interval, left));
+      const pause = Math.round(Math.max(0, Math.min(interval, left)));
       options.onTransientError?.({ error, attempt: failures, retryInMs: pause });
       if (left <= 0) throw timedOut(error);
       await pauseOrAbort(port, pause, options.signal, undefined);

@@ -85,6 +85,35 @@ describe("livy CLI", { timeout: 120_000 }, () => {
     expect(run.stdout).not.toContain("line 1");
   });
 
+  it("passes job arguments that start with - after --, as the usage says", async () => {
+    const help = await livy(["--help"]);
+    expect(help.stdout).toContain('job arguments that start with "-" go after "--"');
+    const run = await livy([
+      "submit",
+      "env.mjs",
+      "--name",
+      "cli-dashes",
+      "--follow-logs",
+      "--poll",
+      "50",
+      "--url",
+      url,
+      "--",
+      "--day",
+      "2024-06-01",
+      "-v",
+    ]);
+    expect(run.code).toBe(0);
+    const printed = run.stdout.split("\n").find((line) => line.startsWith("{"));
+    expect(JSON.parse(printed!)).toMatchObject({
+      args: ["--day", "2024-06-01", "-v"],
+      name: "cli-dashes",
+    });
+    // Without "--" the same flag is refused as an unknown option, before anything is sent.
+    const refused = await livy(["submit", "env.mjs", "--day", "2024-06-01", "--url", url]);
+    expect(refused.code).toBe(2);
+  });
+
   it("reattaches to a live batch of the same name", async () => {
     const first = await livy([
       "submit",

@@ -16,7 +16,7 @@ export interface LogCursorState {
    * without growing, so each poll verifies the whole remembered tail, not just a few lines.
    */
   readonly full?: boolean;
-  /** Set while an unchanged, self-repeating window cannot tell "nothing new" from "rotated". */
+  /** Set while a self-repeating window cannot tell how many repeats were dropped. */
   readonly ambiguous?: boolean;
 }
 
@@ -69,14 +69,11 @@ export function applyLogPage(
   }
   const lines = page.log.slice(overlap);
   const offset = page.from + page.log.length;
-  // A full buffer that shows the same window again either got nothing new or rotated by a
-  // multiple of the window's period (a job repeating one line): when the window repeats itself,
-  // new identical lines cannot be excluded, so a gap is reported (once per such stretch).
-  const ambiguous =
-    state.full === true &&
-    lines.length === 0 &&
-    overlap > 1 &&
-    hasPeriod(page.log.slice(0, overlap));
+  // Lines are addressed by index, and a bounded buffer shifts indexes as it rotates: when the
+  // verified window repeats one pattern (a job printing the same line again and again) and the
+  // new lines only continue it, any number of repeats may have been dropped unseen. That cannot
+  // be excluded, so it is reported as a gap, once per such stretch.
+  const ambiguous = overlap > 1 && continuesPeriod(page.log.slice(0, overlap), lines);
   return {
     state: {
       offset,
@@ -90,12 +87,16 @@ export function applyLogPage(
   };
 }
 
-/** Whether the lines repeat with a period shorter than their length. */
-function hasPeriod(lines: readonly string[]): boolean {
-  for (let period = 1; period < lines.length; period++) {
+/**
+ * Whether `window` repeats with a period shorter than itself and `next` only continues that
+ * repetition.
+ */
+function continuesPeriod(window: readonly string[], next: readonly string[]): boolean {
+  for (let period = 1; period < window.length; period++) {
+    const sequence = [...window, ...next];
     let repeats = true;
-    for (let i = 0; i + period < lines.length && repeats; i++) {
-      repeats = lines[i] === lines[i + period];
+    for (let i = period; i < sequence.length && repeats; i++) {
+      repeats = sequence[i] === sequence[i - period];
     }
     if (repeats) return true;
   }
