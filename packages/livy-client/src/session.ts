@@ -12,7 +12,7 @@ import type { CallOptions, SessionPort } from "./ports.js";
 
 /** Options of {@link LivySession.run}. */
 export interface RunOptions extends CallOptions {
-  /** Statement kind (required by `shared` sessions). */
+  /** Statement kind (required by `shared` sessions). @defaultValue the session's kind */
   kind?: StatementKind;
   /** Delay between statement polls. @defaultValue 250 */
   pollIntervalMs?: number;
@@ -26,7 +26,7 @@ export interface WaitIdleOptions extends CallOptions {
   pollIntervalMs?: number;
   /** Give up after this long. @defaultValue no limit */
   timeoutMs?: number;
-  /** Called when the session state changes. */
+  /** Called when the session state changes. @defaultValue none */
   onState?: (state: string) => void;
 }
 

@@ -44,7 +44,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 // Each case spawns the CLI through tsx several times: generous timeouts for a loaded machine.
-describe("livy CLI", { timeout: 120_000 }, () => {
+// Tagged slow: every case spawns the CLI through tsx, a second or more each.
+describe("livy CLI", { timeout: 120_000, tags: ["slow"] }, () => {
   it("prints help, and rejects bad usage with exit code 2", async () => {
     const help = await livy(["--help"]);
     expect(help.code).toBe(0);

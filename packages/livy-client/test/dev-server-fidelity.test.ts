@@ -156,7 +156,9 @@ describe("dev server fidelity with Livy 0.8", () => {
     expect(version.revision).toBe("tinkerbox-dev-server");
   });
 
-  it("orders statements, and pages lists and logs with negative from/size as Livy does", async () => {
+  it("orders statements, and pages lists and logs with negative from/size as Livy does", {
+    tags: ["slow"],
+  }, async () => {
     const { server, client } = await start();
     const session = await client.startSession({ kind: "javascript" }, { pollIntervalMs: 20 });
     for (const code of ["1", "2", "3"]) await session.run(code, { pollIntervalMs: 10 });

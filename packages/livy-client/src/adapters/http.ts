@@ -30,17 +30,20 @@ export type AuthProvider = (
 export interface LivyHttpOptions {
   /** Base URL of Livy, e.g. `http://emr-master:8998` or a Knox path `https://knox:8443/gateway/default/livy/v1`. */
   url: string | URL;
-  /** Headers sent with every request. */
+  /** Headers sent with every request. @defaultValue {} */
   headers?: Record<string, string>;
-  /** Per-request headers (auth tokens), called before every attempt. */
+  /** Per-request headers (auth tokens), called before every attempt. @defaultValue none */
   auth?: AuthProvider;
   /** The fetch implementation. @defaultValue globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** Time limit of one attempt, including reading the body. @defaultValue 30000 */
   timeoutMs?: number;
-  /** Retry policy for GET and DELETE; `false` disables retries. POST is never retried. */
+  /**
+   * Retry policy for GET and DELETE; `false` disables retries. POST is never retried.
+   * @defaultValue 4 retries, 250 ms doubling to 8 s, equal jitter
+   */
   retry?: RetryOptions | false;
-  /** Receives one debug line per request and a warning per retry. */
+  /** Receives one debug line per request and a warning per retry. @defaultValue none (silent) */
   logger?: Logger;
   /**
    * Send `X-Requested-By` (required by Livy when `livy.server.csrf-protection.enabled`). `true`
@@ -49,14 +52,14 @@ export interface LivyHttpOptions {
   csrf?: boolean | string;
   /**
    * Act as this user: sent as Livy's `doAs` query parameter on every request (needs the caller
-   * to be a Livy superuser; takes precedence over a request's `proxyUser`).
+   * to be a Livy superuser; takes precedence over a request's `proxyUser`). @defaultValue none
    */
   doAs?: string;
   /** Random source for retry jitter, `[0, 1)`. @defaultValue Math.random */
   random?: () => number;
   /** Waits between retries; injectable for tests. @defaultValue timers/promises setTimeout */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Clock used to interpret HTTP-date `Retry-After` values. @defaultValue Date.now */
+  /** Clock (epoch milliseconds) for `Retry-After` dates and wait deadlines. @defaultValue Date.now */
   now?: () => number;
 }
 
