@@ -1,5 +1,15 @@
 export type { Logger } from "../logger.js";
 export {
+  type AslState,
+  type BatchTaskOutput,
+  type StateMachineDefinition,
+  type StatusTaskInput,
+  type SubmitTaskInput,
+  stagesOf,
+  type ToStateMachineOptions,
+  toStateMachine,
+} from "./asl.js";
+export {
   definePipeline,
   inputReferences,
   type Pipeline,
