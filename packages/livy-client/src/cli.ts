@@ -15,7 +15,9 @@ import {
 const USAGE = `Usage: livy <command> [options]
 
 Commands:
-  submit <file> [args...]   submit a batch (--name, --class, --conf k=v, --jars a,b, --py-files,
+  submit <file> [-- args...]
+                            submit a batch; job arguments that start with "-" go after "--"
+                            (livy submit etl.py --name etl -- --day 2024-06-01) (--name, --class, --conf k=v, --jars a,b, --py-files,
                             --files, --archives, --driver-memory, --driver-cores, --executor-memory,
                             --executor-cores, --num-executors, --queue, --proxy-user, --reattach,
                             --wait, --follow-logs, --timeout <s>, --kill-on-timeout)
@@ -24,14 +26,19 @@ Commands:
   kill <id>                 delete (kill) a batch
   list                      list batches (--from, --size, --json)
   serve                     run the Livy-compatible dev server (--port 8998, --host 127.0.0.1,
-                            --csrf, --max-sessions, --retain-sec, --cwd,
-                            --log-layout interleaved|sections)
+                            --max-sessions, --retain-sec, --cwd, --log-layout interleaved|sections,
+                            --max-body-bytes 1048576, --allow-origin <origin>, --allow-host <name>).
+                            It runs any program a request names, so it refuses what a web page
+                            could forge; each check can be turned off deliberately:
+                            --no-csrf (X-Requested-By), --no-content-type-check,
+                            --no-origin-check, --no-host-check. A --host other than loopback
+                            prints a warning.
   version                   print the server's Livy version
 
 Common options:
   --url <url>               Livy URL (default: $LIVY_URL, then http://localhost:8998)
   --header 'Name: value'    extra request header, repeatable (e.g. an auth token)
-  --no-csrf                 do not send X-Requested-By
+  --no-csrf                 do not send X-Requested-By (serve: do not require it)
   --poll <ms>               poll interval while waiting (default 1000)
   -h, --help                this help
 
@@ -71,7 +78,12 @@ const options = {
   // serve
   port: { type: "string" },
   host: { type: "string" },
-  csrf: { type: "boolean" },
+  "no-content-type-check": { type: "boolean" },
+  "no-origin-check": { type: "boolean" },
+  "no-host-check": { type: "boolean" },
+  "allow-origin": { type: "string", multiple: true },
+  "allow-host": { type: "string", multiple: true },
+  "max-body-bytes": { type: "string" },
   "max-sessions": { type: "string" },
   "retain-sec": { type: "string" },
   cwd: { type: "string" },
@@ -265,8 +277,21 @@ async function serve(
       `--log-layout expects interleaved or sections, got ${JSON.stringify(layout)}`,
     );
   }
+  const maxBody = int(values["max-body-bytes"] as string | undefined, "max-body-bytes");
   const server = createLivyDevServer({
-    csrf: Boolean(values.csrf),
+    csrf: !values["no-csrf"],
+    requireJsonContentType: !values["no-content-type-check"],
+    checkOrigin: !values["no-origin-check"],
+    checkHost: !values["no-host-check"],
+    allowedOrigins: (values["allow-origin"] as string[] | undefined) ?? [],
+    allowedHosts: (values["allow-host"] as string[] | undefined) ?? [],
+    ...(maxBody !== undefined ? { maxBodyBytes: maxBody } : {}),
+    logger: {
+      debug: () => {},
+      info: () => {},
+      warn: (...args) => process.stderr.write(`livy: warning: ${args.join(" ")}\n`),
+      error: (...args) => process.stderr.write(`livy: ${args.join(" ")}\n`),
+    },
     ...(values["max-sessions"] !== undefined
       ? { maxSessions: int(values["max-sessions"] as string, "max-sessions") }
       : {}),

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { LivyHttp, type LivyHttpOptions, type LivyLogger } from "./adapters/http.js";
+import { LivyHttp, type LivyHttpOptions } from "./adapters/http.js";
 import type { RetryOptions } from "./core/retry.js";
-import { isEndedSessionState, isTerminalBatchState } from "./core/states.js";
+import { isTerminalBatchState } from "./core/states.js";
 import type {
   Batch,
   CompletionRequest,
@@ -27,7 +27,10 @@ import {
   validateSessionRequest,
   validateStatementRequest,
 } from "./core/validate.js";
-import { LivyError } from "./errors.js";
+import { isLivyError, LivyError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { BatchWaitPort, CallOptions, SessionPort } from "./ports.js";
+import { LivySession, type WaitIdleOptions } from "./session.js";
 import {
   type WaitForBatchOptions,
   type WatchBatchesOptions,
@@ -36,56 +39,19 @@ import {
   watchBatches,
 } from "./wait.js";
 
-export type { AuthProvider, AuthRequest, LivyLogger } from "./adapters/http.js";
+export type { CallOptions } from "./ports.js";
 
 /** Options of {@link LivyClient}. */
 export interface LivyClientOptions extends LivyHttpOptions {}
 
-/** Cancellation for a single call. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-
 /** Options of {@link LivyClient.submitBatch}. */
 export interface SubmitBatchOptions extends CallOptions {
   /**
-   * Before creating, look for a live batch (not finished) with the same `name` and return it
-   * instead of starting a duplicate. Requires `name`. Use it when an orchestrator may retry a
-   * submission whose response was lost. @defaultValue false
+   * Before creating, look for a batch with the same `name` (live or finished, as long as Livy
+   * still holds it) and return it instead of starting the job again. Requires `name`. Use it when
+   * an orchestrator may retry a submission whose response was lost. @defaultValue false
    */
   reattach?: boolean;
-}
-
-/** Options of {@link LivySession.run}. */
-export interface RunOptions extends CallOptions {
-  /** Statement kind (required by `shared` sessions). */
-  kind?: StatementKind;
-  /** Delay between statement polls. @defaultValue 250 */
-  pollIntervalMs?: number;
-  /** Give up (and cancel the statement) after this long. @defaultValue no limit */
-  timeoutMs?: number;
-}
-
-/** Options of {@link LivySession.waitUntilIdle} and {@link LivyClient.startSession}. */
-export interface WaitIdleOptions extends CallOptions {
-  /** Delay between state polls. @defaultValue 500 */
-  pollIntervalMs?: number;
-  /** Give up after this long. @defaultValue no limit */
-  timeoutMs?: number;
-  /** Called when the session state changes. */
-  onState?: (state: string) => void;
-}
-
-/** The output of a statement that finished with `status: "ok"`. */
-export interface StatementResult {
-  /** The statement as the server last returned it. */
-  statement: Statement;
-  /** All MIME bundles of the output. */
-  data: Record<string, unknown>;
-  /** `text/plain` output, if any. */
-  text?: string;
-  /** `application/json` output, if any. */
-  json?: unknown;
 }
 
 /**
@@ -104,12 +70,13 @@ export class LivyClient {
   /** The base URL, without a trailing slash. */
   readonly url: string;
   readonly #http: LivyHttp;
-  /** @internal */
-  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** @internal */
-  readonly now: () => number;
-  /** @internal */
-  readonly logger: LivyLogger | undefined;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #now: () => number;
+  readonly #logger: Logger | undefined;
+  /** This client as the port the batch waits depend on (see ports.ts). */
+  readonly #waitPort: BatchWaitPort;
+  /** This client as the port session handles depend on. */
+  readonly #sessionPort: SessionPort;
 
   constructor(options: LivyClientOptions) {
     if (typeof options !== "object" || options === null) {
@@ -119,9 +86,27 @@ export class LivyClient {
     }
     this.#http = new LivyHttp(options);
     this.url = this.#http.baseUrl;
-    this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
-    this.now = options.now ?? Date.now;
-    this.logger = options.logger;
+    this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
+    const clock = { now: () => this.#now(), sleep: this.#sleep };
+    this.#waitPort = {
+      ...clock,
+      logger: this.#logger,
+      getBatch: (id, o) => this.getBatch(id, o),
+      getBatchLog: (id, o) => this.getBatchLog(id, o),
+      deleteBatch: (id, o) => this.deleteBatch(id, o),
+      listBatches: (o) => this.listBatches(o),
+    };
+    this.#sessionPort = {
+      ...clock,
+      getSession: (id, o) => this.getSession(id, o),
+      runStatement: (id, request, o) => this.runStatement(id, request, o),
+      getStatement: (id, statementId, o) => this.getStatement(id, statementId, o),
+      cancelStatement: (id, statementId, o) => this.cancelStatement(id, statementId, o),
+      completion: (id, request, o) => this.completion(id, request, o),
+      deleteSession: (id, o) => this.deleteSession(id, o),
+    };
   }
 
   async #get<T>(
@@ -168,43 +153,68 @@ export class LivyClient {
 
   /**
    * Submits a batch (`POST /batches`). Never retried blindly: with `reattach` it first returns a
-   * live batch of the same `name`, so a retried submission does not start the job twice.
+   * batch of the same `name` that Livy still holds (running or finished), so a retried
+   * orchestrator step neither starts the job twice nor fails with "Duplicate session name".
    */
   async submitBatch(request: CreateBatchRequest, options: SubmitBatchOptions = {}): Promise<Batch> {
     const body = validateBatchRequest(request);
-    if (options.reattach) {
-      if (typeof body.name !== "string") {
-        throw new LivyError(
-          "INVALID_ARGUMENT",
-          "Invalid name: reattach needs the batch to have a name",
-          {
-            field: "name",
-          },
-        );
-      }
-      const existing = await this.findBatchByName(body.name, { ...options, live: true });
-      if (existing) {
-        this.logger?.info?.(`livy: reattached to live batch ${existing.id} named ${body.name}`);
-        return existing;
-      }
+    if (!options.reattach) {
+      return expectBatch(await this.#post<Batch>("/batches", body, options), "POST /batches");
     }
-    return expectBatch(await this.#post<Batch>("/batches", body, options), "POST /batches");
+    const name = body.name;
+    if (typeof name !== "string") {
+      throw new LivyError(
+        "INVALID_ARGUMENT",
+        "Invalid name: reattach needs the batch to have a name",
+        {
+          field: "name",
+        },
+      );
+    }
+    const existing = await this.findBatchByName(name, options);
+    if (existing) {
+      this.#logger?.info(
+        `livy: reattached to batch ${existing.id} (${existing.state}) named ${name}`,
+      );
+      return existing;
+    }
+    try {
+      return expectBatch(await this.#post<Batch>("/batches", body, options), "POST /batches");
+    } catch (error) {
+      // Another submitter created the name between the lookup and the POST: that batch is ours.
+      if (isLivyError(error, "BAD_REQUEST") && /Duplicate session name/.test(error.body ?? "")) {
+        const raced = await this.findBatchByName(name, options);
+        if (raced) return raced;
+      }
+      throw error;
+    }
   }
 
   /**
-   * Finds the newest batch with this name (optionally only one that is still live), scanning
-   * every page of `GET /batches`.
+   * Finds the newest batch with this name (optionally only one that is still live). Asks
+   * `GET /batches/{name}` first (Livy 0.7+ resolves names in paths); when the server cannot (an
+   * all-digit name, an older Livy answering 400), scans every page of `GET /batches`.
    */
   async findBatchByName(
     name: string,
     options: CallOptions & { live?: boolean } = {},
   ): Promise<Batch | undefined> {
+    const wanted = (batch: Batch | undefined) =>
+      batch !== undefined &&
+      batch.name === name &&
+      (!options.live || !isTerminalBatchState(batch.state));
+    if (!/^\d+$/.test(name)) {
+      const path = `/batches/${encodeURIComponent(name)}`;
+      try {
+        const batch = expectBatch(await this.#get<Batch>(path, options), `GET ${path}`);
+        if (batch.name === name) return wanted(batch) ? batch : undefined;
+      } catch (error) {
+        if (isLivyError(error, "NOT_FOUND")) return undefined;
+        if (!isLivyError(error, "BAD_REQUEST")) throw error;
+      }
+    }
     const all = await this.listAllBatches(options);
-    const matches = all
-      .filter((batch) => batch.name === name)
-      .filter((batch) => !options.live || !isTerminalBatchState(batch.state))
-      .sort((a, b) => b.id - a.id);
-    return matches[0];
+    return all.filter(wanted).sort((a, b) => b.id - a.id)[0];
   }
 
   /** `GET /batches?from=&size=`. */
@@ -265,12 +275,12 @@ export class LivyClient {
 
   /** Waits for a batch to finish, streaming its log; see {@link waitForBatch}. */
   waitForBatch(id: number, options?: WaitForBatchOptions): Promise<Batch> {
-    return waitForBatch(this, id, options);
+    return waitForBatch(this.#waitPort, id, options);
   }
 
   /** Waits for many batches with one list call per interval; see {@link watchBatches}. */
   watchBatches(ids: readonly number[], options?: WatchBatchesOptions): Promise<WatchBatchesResult> {
-    return watchBatches(this, ids, options);
+    return watchBatches(this.#waitPort, ids, options);
   }
 
   // ── interactive sessions ───────────────────────────────────────────────────────────────────
@@ -287,14 +297,14 @@ export class LivyClient {
     options: WaitIdleOptions = {},
   ): Promise<LivySession> {
     const created = await this.createSession(request, options);
-    const session = new LivySession(this, created.id);
+    const session = new LivySession(this.#sessionPort, created.id);
     await session.waitUntilIdle(options);
     return session;
   }
 
   /** A handle on an existing session. */
   session(id: number): LivySession {
-    return new LivySession(this, validateId("sessionId", id));
+    return new LivySession(this.#sessionPort, validateId("sessionId", id));
   }
 
   /** `GET /sessions?from=&size=`. */
@@ -410,148 +420,6 @@ export class LivyClient {
     if (!version || typeof version.version !== "string")
       throw shapeError("GET /version", "version", version);
     return version;
-  }
-}
-
-/** A handle on one interactive session. */
-export class LivySession {
-  constructor(
-    readonly client: LivyClient,
-    readonly id: number,
-  ) {}
-
-  /** The session as the server sees it now. */
-  info(options?: CallOptions): Promise<Session> {
-    return this.client.getSession(this.id, options);
-  }
-
-  /** Waits until the session is `idle`; throws `SESSION_FAILED` if it ends first. */
-  async waitUntilIdle(options: WaitIdleOptions = {}): Promise<Session> {
-    const started = this.client.now();
-    const interval = options.pollIntervalMs ?? 500;
-    let last = "";
-    for (;;) {
-      const session = await this.client.getSession(this.id, options);
-      if (session.state !== last) {
-        last = session.state;
-        options.onState?.(session.state);
-      }
-      if (session.state === "idle") return session;
-      if (isEndedSessionState(session.state)) {
-        throw new LivyError(
-          "SESSION_FAILED",
-          `Livy session ${this.id} is ${session.state} and cannot run code; last log lines:\n${session.log.join("\n")}`,
-          { sessionId: this.id },
-        );
-      }
-      if (options.timeoutMs !== undefined && this.client.now() - started >= options.timeoutMs) {
-        throw new LivyError(
-          "TIMEOUT",
-          `Livy session ${this.id} was not idle within ${options.timeoutMs} ms (state ${session.state})`,
-          {
-            sessionId: this.id,
-          },
-        );
-      }
-      await sleepOrAbort(this.client, interval, options.signal);
-    }
-  }
-
-  /**
-   * Runs code and returns its output. An output with `status: "error"` throws `STATEMENT_FAILED`
-   * with `ename`, `evalue` and `traceback`; a cancelled statement throws `STATEMENT_CANCELLED`.
-   */
-  async run(code: string, options: RunOptions = {}): Promise<StatementResult> {
-    const statement = await this.client.runStatement(
-      this.id,
-      { code, ...(options.kind ? { kind: options.kind } : {}) },
-      options,
-    );
-    const started = this.client.now();
-    let current = statement;
-    for (;;) {
-      if (["available", "error", "cancelled"].includes(current.state)) break;
-      if (options.timeoutMs !== undefined && this.client.now() - started >= options.timeoutMs) {
-        await this.client.cancelStatement(this.id, current.id).catch(() => undefined);
-        throw new LivyError(
-          "TIMEOUT",
-          `Livy statement ${current.id} in session ${this.id} did not finish within ${options.timeoutMs} ms; it was cancelled`,
-          { sessionId: this.id, statementId: current.id },
-        );
-      }
-      await sleepOrAbort(this.client, options.pollIntervalMs ?? 250, options.signal);
-      current = await this.client.getStatement(this.id, statement.id, options);
-    }
-    return statementResult(this.id, current);
-  }
-
-  /** Cancels a statement. */
-  cancel(statementId: number, options?: CallOptions): Promise<MessageResponse> {
-    return this.client.cancelStatement(this.id, statementId, options);
-  }
-
-  /** Completion candidates. */
-  complete(request: CompletionRequest, options?: CallOptions): Promise<CompletionResponse> {
-    return this.client.completion(this.id, request, options);
-  }
-
-  /** Deletes the session. */
-  close(options?: CallOptions): Promise<MessageResponse> {
-    return this.client.deleteSession(this.id, options);
-  }
-}
-
-/** Turns a finished statement into its result or the matching {@link LivyError}. */
-export function statementResult(sessionId: number, statement: Statement): StatementResult {
-  const output = statement.output;
-  if (statement.state === "cancelled" || statement.state === "cancelling") {
-    throw new LivyError(
-      "STATEMENT_CANCELLED",
-      `Livy statement ${statement.id} in session ${sessionId} was cancelled`,
-      {
-        sessionId,
-        statementId: statement.id,
-      },
-    );
-  }
-  if (output?.status === "error") {
-    const traceback = Array.isArray(output.traceback) ? output.traceback.map(String) : [];
-    throw new LivyError(
-      "STATEMENT_FAILED",
-      `Livy statement ${statement.id} in session ${sessionId} failed: ${output.ename}: ${output.evalue}`,
-      {
-        sessionId,
-        statementId: statement.id,
-        ename: String(output.ename),
-        evalue: String(output.evalue),
-        traceback,
-      },
-    );
-  }
-  if (output?.status !== "ok" || typeof output.data !== "object" || output.data === null) {
-    throw new LivyError(
-      "INVALID_RESPONSE",
-      `Livy statement ${statement.id} in session ${sessionId} ended in state ${statement.state} without a readable output`,
-      { sessionId, statementId: statement.id },
-    );
-  }
-  const data = output.data;
-  const result: StatementResult = { statement, data };
-  const text = data["text/plain"];
-  if (typeof text === "string") result.text = text;
-  if ("application/json" in data) result.json = data["application/json"];
-  return result;
-}
-
-async function sleepOrAbort(
-  client: LivyClient,
-  ms: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  try {
-    await client.sleep(ms, signal);
-  } catch (cause) {
-    throw new LivyError("ABORTED", "Waiting for Livy was aborted", { cause });
   }
 }
 

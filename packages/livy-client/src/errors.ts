@@ -3,7 +3,7 @@ import type { Batch } from "./core/types.js";
 /**
  * Every code a {@link LivyError} can carry.
  *
- * | code | meaning | retried by the client |
+ * | code | meaning | `retryable` |
  * |---|---|---|
  * | `INVALID_ARGUMENT` | a request field or option is invalid; nothing was sent | no |
  * | `INVALID_URL` | the Livy URL cannot be parsed or is not http(s) | no |
@@ -12,17 +12,26 @@ import type { Batch } from "./core/types.js";
  * | `FORBIDDEN` | 403: authenticated, but not allowed (impersonation, ACLs) | no |
  * | `NOT_FOUND` | 404: unknown or forgotten batch, session or statement | no |
  * | `CONFLICT` | 409: the request conflicts with the server's state | no |
- * | `RATE_LIMITED` | 429 after every retry was used | GET/DELETE |
- * | `SERVER_ERROR` | 5xx after every retry was used (often a proxy's HTML page) | GET/DELETE |
+ * | `RATE_LIMITED` | 429 after every retry was used | see below |
+ * | `SERVER_ERROR` | 5xx after every retry was used (often a proxy's HTML page) | see below |
  * | `HTTP_ERROR` | any other non-2xx status | no |
- * | `INVALID_RESPONSE` | a 2xx whose body is not the JSON Livy sends (HTML, truncated, wrong shape) | GET/DELETE |
- * | `NETWORK` | connection refused, reset or closed mid-body | GET/DELETE |
- * | `TIMEOUT` | a request or a wait took longer than its `timeoutMs` | requests: GET/DELETE |
+ * | `INVALID_RESPONSE` | a 2xx whose body is not the JSON Livy sends (truncated, wrong shape); an HTML login page never | see below |
+ * | `NETWORK` | connection refused, reset or closed mid-body | see below |
+ * | `TIMEOUT` | a request took longer than its `timeoutMs`, or a wait passed its deadline (`killed` says whether `killOnTimeout` worked) | requests only, see below |
  * | `ABORTED` | the caller's `signal` aborted | no |
  * | `BATCH_FAILED` | a batch ended in `dead`, `error` or `killed` | no |
+ * | `INVALID_PIPELINE` | a pipeline definition is invalid (name, dependency, cycle, input reference, batch); nothing ran; `field` names it | no |
+ * | `BATCH_REPLACED` | while waiting, the batch id came to name another job (Livy restarted without recovery and reused it) | no |
  * | `SESSION_FAILED` | an interactive session ended while it was needed | no |
  * | `STATEMENT_FAILED` | a statement's output has `status: "error"` (`ename`, `evalue`, `traceback`) | no |
  * | `STATEMENT_CANCELLED` | a statement was cancelled before it produced output | no |
+ *
+ * **The `retryable` rule.** `retryable` is true only for a transient failure (`RATE_LIMITED`,
+ * `SERVER_ERROR`, `INVALID_RESPONSE`, `NETWORK`, `TIMEOUT`) of a request that cannot have started
+ * work twice: never for `POST /batches`, `POST /sessions` or `POST /sessions/{id}/statements`
+ * (the job may have started before the answer was lost: reattach by name instead), never for an
+ * HTML page where JSON was expected (a login or proxy page answers the same again), and never for
+ * a wait's own deadline.
  */
 export type LivyErrorCode =
   | "INVALID_ARGUMENT"
@@ -40,6 +49,8 @@ export type LivyErrorCode =
   | "TIMEOUT"
   | "ABORTED"
   | "BATCH_FAILED"
+  | "BATCH_REPLACED"
+  | "INVALID_PIPELINE"
   | "SESSION_FAILED"
   | "STATEMENT_FAILED"
   | "STATEMENT_CANCELLED";
@@ -76,6 +87,8 @@ export interface LivyErrorDetails {
   traceback?: string[];
   /** How many attempts were made before giving up. */
   attempts?: number;
+  /** `TIMEOUT` of a wait with `killOnTimeout`: whether the batch was deleted. */
+  killed?: boolean;
 }
 
 const RETRYABLE: ReadonlySet<LivyErrorCode> = new Set([
@@ -107,6 +120,7 @@ export class LivyError extends Error {
   readonly evalue?: string;
   readonly traceback?: string[];
   readonly attempts?: number;
+  readonly killed?: boolean;
 
   constructor(code: LivyErrorCode, message: string, details: LivyErrorDetails = {}) {
     const { cause, ...rest } = details;
@@ -117,10 +131,20 @@ export class LivyError extends Error {
     }
   }
 
-  /** Whether the same idempotent request may succeed if tried again (AWS SDK's `$retryable`). */
+  /**
+   * Whether sending the same request again may succeed and cannot start work twice (AWS SDK's
+   * `$retryable`); see the rule under {@link LivyErrorCode}.
+   */
   get retryable(): boolean {
-    return RETRYABLE.has(this.code);
+    if (!RETRYABLE.has(this.code) || this.method === undefined) return false;
+    if (this.method === "POST" && startsWork(this.path ?? "")) return false;
+    return !(this.code === "INVALID_RESPONSE" && this.body?.startsWith("HTML page"));
   }
+}
+
+/** Whether a POST to this path may start a job: a batch, a session or a statement. */
+function startsWork(path: string): boolean {
+  return /^\/(batches|sessions|sessions\/[^/]+\/statements)\/?(\?|$)/.test(path);
 }
 
 /** Narrows an unknown error to a {@link LivyError}, optionally with one of the given codes. */

@@ -1,14 +1,8 @@
-export type { AuthProvider, AuthRequest, LivyHttpOptions, LivyLogger } from "./adapters/http.js";
+export type { AuthProvider, AuthRequest, LivyHttpOptions } from "./adapters/http.js";
 export {
-  type CallOptions,
   LivyClient,
   type LivyClientOptions,
-  LivySession,
-  type RunOptions,
-  type StatementResult,
   type SubmitBatchOptions,
-  statementResult,
-  type WaitIdleOptions,
 } from "./client.js";
 export type { RetryOptions } from "./core/retry.js";
 export {
@@ -22,11 +16,19 @@ export {
 } from "./core/states.js";
 export type * from "./core/types.js";
 export { isLivyError, LivyError, type LivyErrorCode, type LivyErrorDetails } from "./errors.js";
+export type { Logger } from "./logger.js";
+export type { CallOptions } from "./ports.js";
 export {
-  BatchLogFollower,
+  LivySession,
+  type RunOptions,
+  type StatementResult,
+  statementResult,
+  type WaitIdleOptions,
+} from "./session.js";
+export {
+  DEFAULT_WAIT_TIMEOUT_MS,
+  type TransientErrorEvent,
   type WaitForBatchOptions,
   type WatchBatchesOptions,
   type WatchBatchesResult,
-  waitForBatch,
-  watchBatches,
 } from "./wait.js";

@@ -44,7 +44,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 // Each case spawns the CLI through tsx several times: generous timeouts for a loaded machine.
-describe("livy CLI", { timeout: 120_000 }, () => {
+// Tagged slow: every case spawns the CLI through tsx, a second or more each.
+describe("livy CLI", { timeout: 120_000, tags: ["slow"] }, () => {
   it("prints help, and rejects bad usage with exit code 2", async () => {
     const help = await livy(["--help"]);
     expect(help.code).toBe(0);
@@ -83,6 +84,35 @@ describe("livy CLI", { timeout: 120_000 }, () => {
     expect(run.stderr).toMatch(/batch \d+ finished: success/);
     expect(run.stdout).toMatch(/^\d+\tsuccess\tcli-ok\tlocal-/m);
     expect(run.stdout).not.toContain("line 1");
+  });
+
+  it("passes job arguments that start with - after --, as the usage says", async () => {
+    const help = await livy(["--help"]);
+    expect(help.stdout).toContain('job arguments that start with "-" go after "--"');
+    const run = await livy([
+      "submit",
+      "env.mjs",
+      "--name",
+      "cli-dashes",
+      "--follow-logs",
+      "--poll",
+      "50",
+      "--url",
+      url,
+      "--",
+      "--day",
+      "2024-06-01",
+      "-v",
+    ]);
+    expect(run.code).toBe(0);
+    const printed = run.stdout.split("\n").find((line) => line.startsWith("{"));
+    expect(JSON.parse(printed!)).toMatchObject({
+      args: ["--day", "2024-06-01", "-v"],
+      name: "cli-dashes",
+    });
+    // Without "--" the same flag is refused as an unknown option, before anything is sent.
+    const refused = await livy(["submit", "env.mjs", "--day", "2024-06-01", "--url", url]);
+    expect(refused.code).toBe(2);
   });
 
   it("reattaches to a live batch of the same name", async () => {
@@ -170,7 +200,7 @@ describe("livy CLI", { timeout: 120_000 }, () => {
   it("serves the dev server until SIGTERM", async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ["--import", tsx, cli, "serve", "--port", "0", "--csrf"],
+      ["--import", tsx, cli, "serve", "--port", "0"],
       {
         cwd: jobs,
       },

@@ -1,40 +1,74 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isLivyError, LivyError } from "../src/index.js";
+import { isLivyError, LivyError, type LivyErrorCode } from "../src/index.js";
+
+// The code table as the README documents it, written out: a code added to the type without a
+// row (or a row without the code) fails here.
+const DOCUMENTED: LivyErrorCode[] = [
+  "INVALID_ARGUMENT",
+  "INVALID_URL",
+  "BAD_REQUEST",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "RATE_LIMITED",
+  "SERVER_ERROR",
+  "HTTP_ERROR",
+  "INVALID_RESPONSE",
+  "NETWORK",
+  "TIMEOUT",
+  "ABORTED",
+  "BATCH_FAILED",
+  "BATCH_REPLACED",
+  "INVALID_PIPELINE",
+  "SESSION_FAILED",
+  "STATEMENT_FAILED",
+  "STATEMENT_CANCELLED",
+];
 
 describe("LivyError", () => {
-  it("carries its code, cause and details", () => {
-    const cause = new Error("root");
-    const error = new LivyError("BATCH_FAILED", "bad", { cause, batchId: 3, logTail: ["x"] });
-    expect(error).toBeInstanceOf(Error);
-    expect(error.code).toBe("BATCH_FAILED");
-    expect(error.cause).toBe(cause);
-    expect(error.name).toBe("LivyError");
-    expect(error.batchId).toBe(3);
-    expect(error.logTail).toEqual(["x"]);
-    expect(error.retryable).toBe(false);
-    expect(error.status).toBeUndefined();
-  });
+  it("has one documented code table, the isLivyError guard and the retryable rule", () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+    const rows = readme.slice(readme.indexOf("### Error codes"), readme.indexOf("## Limits"));
+    const inReadme = [...rows.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]);
+    expect(new Set(inReadme)).toEqual(new Set(DOCUMENTED));
+    const source = readFileSync(join(import.meta.dirname, "..", "src", "errors.ts"), "utf8");
+    const union = source.slice(source.indexOf("export type LivyErrorCode"));
+    const inType = [...union.slice(0, union.indexOf(";")).matchAll(/"([A-Z_]+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(inType).toEqual(DOCUMENTED);
 
-  it("marks transient failures as retryable", () => {
-    for (const code of [
-      "NETWORK",
-      "TIMEOUT",
-      "SERVER_ERROR",
-      "RATE_LIMITED",
-      "INVALID_RESPONSE",
-    ] as const) {
-      expect(new LivyError(code, "x").retryable).toBe(true);
-    }
-    for (const code of ["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "BAD_REQUEST"] as const) {
-      expect(new LivyError(code, "x").retryable).toBe(false);
-    }
-  });
-
-  it("narrows with isLivyError", () => {
-    const error = new LivyError("NOT_FOUND", "gone");
+    const cause = new Error("reset");
+    const error = new LivyError("NETWORK", "x", { method: "GET", path: "/batches/1", cause });
     expect(isLivyError(error)).toBe(true);
-    expect(isLivyError(error, "NOT_FOUND")).toBe(true);
+    expect(isLivyError(error, "NETWORK", "TIMEOUT")).toBe(true);
     expect(isLivyError(error, "TIMEOUT")).toBe(false);
     expect(isLivyError(new Error("x"))).toBe(false);
+    expect(isLivyError({ code: "NETWORK" })).toBe(false);
+    expect(error.cause).toBe(cause);
+
+    const retryable = (code: LivyErrorCode, method?: string, path = "/batches/1", body?: string) =>
+      new LivyError(code, "x", {
+        ...(method ? { method } : {}),
+        path,
+        ...(body ? { body } : {}),
+      }).retryable;
+    // Transient failures of requests that cannot start work twice are retryable…
+    expect(retryable("SERVER_ERROR", "GET")).toBe(true);
+    expect(retryable("NETWORK", "DELETE")).toBe(true);
+    expect(retryable("TIMEOUT", "GET")).toBe(true);
+    expect(retryable("RATE_LIMITED", "POST", "/sessions/1/statements/0/cancel")).toBe(true);
+    // …but never a POST that may have started a job, an HTML page, a wait's deadline or a 4xx.
+    expect(retryable("NETWORK", "POST", "/batches")).toBe(false);
+    expect(retryable("SERVER_ERROR", "POST", "/sessions")).toBe(false);
+    expect(retryable("TIMEOUT", "POST", "/sessions/3/statements")).toBe(false);
+    expect(retryable("INVALID_RESPONSE", "GET", "/batches/1", "HTML page: Sign in")).toBe(false);
+    expect(retryable("INVALID_RESPONSE", "GET", "/batches/1", '{"id": 1, "sta')).toBe(true);
+    expect(retryable("TIMEOUT")).toBe(false);
+    expect(retryable("NOT_FOUND", "GET")).toBe(false);
+    expect(retryable("BAD_REQUEST", "GET")).toBe(false);
   });
 });

@@ -222,9 +222,14 @@ describe("faults", () => {
 
   it("never retries a POST, even on a 5xx or a reset", async () => {
     script = [json(503, { msg: "busy" })];
-    expect((await rejection(client().submitBatch({ file: "x.py" }))).code).toBe("SERVER_ERROR");
+    const busy = await rejection(client().submitBatch({ file: "x.py" }));
+    expect(busy.code).toBe("SERVER_ERROR");
+    // The job may have started before the answer was lost: not retryable, reattach instead.
+    expect(busy.retryable).toBe(false);
     script = [reset];
-    expect((await rejection(client().submitBatch({ file: "x.py" }))).code).toBe("NETWORK");
+    const lost = await rejection(client().submitBatch({ file: "x.py" }));
+    expect(lost.code).toBe("NETWORK");
+    expect(lost.retryable).toBe(false);
     expect(seen.filter((s) => s.method === "POST")).toHaveLength(2);
     expect(JSON.parse(seen[0]!.body)).toEqual({ file: "x.py" });
   });
@@ -335,7 +340,8 @@ describe("faults", () => {
   });
 
   it("explains a batch forgotten while its log is read, and aborts waits on request", async () => {
-    script = [json(200, batch), json(404, { msg: "Session '7' not found." })];
+    const finished = { ...batch, state: "success" };
+    script = [json(200, finished), json(404, { msg: "Session '7' not found." })];
     const forgotten = await rejection(client().waitForBatch(7, { onLog: () => {} }));
     expect(forgotten).toMatchObject({ code: "NOT_FOUND", batchId: 7 });
     expect(forgotten.message).toContain("state-retain-sec");
@@ -384,10 +390,214 @@ describe("faults", () => {
     const lines: string[] = [];
     script = [json(503, {}), json(200, batch)];
     await client({
-      logger: { debug: (l) => lines.push(String(l)), warn: (l) => lines.push(String(l)) },
+      logger: {
+        debug: (l) => lines.push(String(l)),
+        info: () => {},
+        warn: (l) => lines.push(String(l)),
+        error: () => {},
+      },
     }).getBatch(7);
     expect(lines[0]).toMatch(/GET \/batches\/7 → 503/);
     expect(lines[1]).toMatch(/retry 1\/4 in 188 ms/);
     expect(lines[2]).toMatch(/GET \/batches\/7 → 200/);
+  });
+});
+
+const hang: Fault = () => {};
+const running = { ...batch, appId: "application_1700000000000_0007" };
+
+/** A client whose clock only moves when it sleeps: a wait's hours pass in milliseconds. */
+function clocked(options: Partial<LivyClientOptions> = {}) {
+  let now = 1_000_000;
+  delays.length = 0;
+  const c = new LivyClient({
+    url,
+    retry: false,
+    random: () => 0.5,
+    now: () => now,
+    sleep: async (ms) => {
+      delays.push(ms);
+      now += ms;
+    },
+    ...options,
+  });
+  return { client: c, elapsed: () => now - 1_000_000 };
+}
+
+describe("waits keep their promises", () => {
+  it("rides out a proxy outage of 10 s within a long wait, reporting each failure", async () => {
+    const outage: Fault[] = [
+      json(503, {}),
+      reset,
+      html(502, "502 Bad Gateway"),
+      json(504, {}),
+      truncated,
+      json(429, {}),
+    ];
+    script = [json(200, running), ...outage, json(200, { ...running, state: "success" })];
+    const { client: c, elapsed } = clocked();
+    const events: Array<{ code: string; attempt: number; retryInMs: number }> = [];
+    const done = await c.waitForBatch(7, {
+      timeoutMs: 3 * 3_600_000,
+      onTransientError: ({ error, attempt, retryInMs }) =>
+        events.push({ code: error.code, attempt, retryInMs }),
+    });
+    expect(done.state).toBe("success");
+    expect(events.map((e) => e.code)).toEqual([
+      "SERVER_ERROR",
+      "NETWORK",
+      "SERVER_ERROR",
+      "SERVER_ERROR",
+      "NETWORK",
+      "RATE_LIMITED",
+    ]);
+    expect(events.map((e) => e.attempt)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Backoff from the 1 s poll interval by 1.5, as for quiet polls.
+    expect(events.map((e) => e.retryInMs)).toEqual([1500, 2250, 3375, 5063, 7594, 10000]);
+    expect(elapsed()).toBeGreaterThan(10_000);
+  });
+
+  it("rides out transient failures of log reads and of watchBatches' list too", async () => {
+    const list = (state: string) =>
+      json(200, { from: 0, total: 1, sessions: [{ ...running, state }] });
+    script = [list("running"), json(503, {}), reset, list("success")];
+    const { client: c } = clocked();
+    let failures = 0;
+    const watched = await c.watchBatches([7], { onTransientError: () => failures++ });
+    expect(watched.succeeded).toEqual([7]);
+    expect(failures).toBe(2);
+
+    const log = (lines: string[], total: number) =>
+      json(200, { id: 7, from: 0, total, log: lines });
+    script = [
+      json(200, running),
+      log(["a"], 1),
+      json(200, running),
+      json(502, {}),
+      json(200, { ...running, state: "success" }),
+      json(200, { id: 7, from: 0, total: 2, log: ["a", "b"] }),
+    ];
+    const lines: string[] = [];
+    const { client: d } = clocked();
+    await d.waitForBatch(7, { onLog: (l) => lines.push(...l) });
+    expect(lines).toEqual(["a", "b"]);
+  });
+
+  it("bounds every request by the deadline: a hanging Livy ends the wait at its timeout", async () => {
+    script = [json(200, running), hang];
+    const c = new LivyClient({ url, retry: false }); // its own request timeout is 30 s
+    const started = Date.now();
+    const error = await rejection(c.waitForBatch(7, { pollIntervalMs: 50, timeoutMs: 400 }));
+    expect(error).toMatchObject({ code: "TIMEOUT", batchId: 7 });
+    expect(error.batch?.state).toBe("running");
+    expect(error.retryable).toBe(false);
+    // Cut at the deadline, not after the 30 s request timeout (generous bound for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("ends with TIMEOUT carrying the last transient failure when the outage outlasts the deadline", async () => {
+    script = [json(200, running), ...Array(20).fill(json(503, { msg: "down" }))];
+    const { client: c, elapsed } = clocked();
+    const error = await rejection(c.waitForBatch(7, { timeoutMs: 30_000 }));
+    expect(error.code).toBe("TIMEOUT");
+    expect((error.cause as { code?: string }).code).toBe("SERVER_ERROR");
+    expect(elapsed()).toBe(30_000);
+  });
+
+  it("always attempts the DELETE of killOnTimeout and says whether it worked", async () => {
+    script = [json(200, running), json(200, running), json(500, { msg: "kill failed" })];
+    const { client: c } = clocked();
+    const failed = await rejection(c.waitForBatch(7, { timeoutMs: 1500, killOnTimeout: true }));
+    expect(failed).toMatchObject({ code: "TIMEOUT", killed: false });
+    expect((failed.cause as { code?: string }).code).toBe("SERVER_ERROR");
+    expect(failed.message).toContain("killing it failed");
+    expect(seen.at(-1)).toMatchObject({ method: "DELETE", url: "/batches/7" });
+
+    script = [json(200, running), json(200, running), json(200, { msg: "deleted" })];
+    const { client: d } = clocked();
+    const killed = await rejection(d.waitForBatch(7, { timeoutMs: 1500, killOnTimeout: true }));
+    expect(killed).toMatchObject({ code: "TIMEOUT", killed: true });
+    expect(killed.message).toContain("it was killed");
+  });
+
+  it("fails with BATCH_REPLACED when the id now names another job", async () => {
+    const cases: Array<[object, object, string]> = [
+      [running, { ...running, name: "other", appId: null, state: "starting" }, "name changed"],
+      [running, { ...running, appId: "application_1700000000000_0001" }, "application id changed"],
+      [
+        { ...running, name: null, appId: null },
+        { ...running, name: null, appId: null, state: "starting" },
+        "state went back from running to starting",
+      ],
+    ];
+    for (const [before, after, why] of cases) {
+      script = [json(200, before), json(200, after)];
+      const { client: c } = clocked();
+      const error = await rejection(c.waitForBatch(7));
+      expect(error.code).toBe("BATCH_REPLACED");
+      expect(error.message).toContain(why);
+      expect(error.message).toContain("restarted without session recovery");
+    }
+  });
+
+  it("says a batch that vanished while running was lost to a restart, not to retention", async () => {
+    script = [
+      json(200, running),
+      json(404, { msg: "Session '7' not found." }),
+      json(200, { from: 0, total: 1, sessions: [{ ...running, id: 0, name: "fresh" }] }),
+    ];
+    const { client: c } = clocked();
+    const error = await rejection(c.waitForBatch(7));
+    expect(error).toMatchObject({ code: "NOT_FOUND", batchId: 7 });
+    expect(error.message).toContain("vanished while running");
+    expect(error.message).toContain("newest batch id is now 0, below 7");
+    expect(error.message).not.toContain("state-retain-sec");
+  });
+
+  it("warns once about an unknown state when no timeoutMs was given", async () => {
+    const warnings: string[] = [];
+    const silent = () => {};
+    const logger = {
+      debug: silent,
+      info: silent,
+      warn: (m: unknown) => void warnings.push(String(m)),
+      error: silent,
+    };
+    const suspended = json(200, { ...running, state: "suspended" });
+    script = [suspended, suspended, suspended, json(200, { ...running, state: "success" })];
+    await clocked({ logger }).client.waitForBatch(7);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('state "suspended"');
+    expect(warnings[0]).toContain("86400000 ms");
+    script = [suspended, json(200, { ...running, state: "success" })];
+    await clocked({ logger }).client.waitForBatch(7, { timeoutMs: Number.POSITIVE_INFINITY });
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("reattaches through GET /batches/{name}, and to the batch a racing submitter created", async () => {
+    script = [
+      json(404, { msg: "Session 'etl' not found." }),
+      json(400, { msg: "Rejected, Reason: Duplicate session name: Some(etl) for session 8" }),
+      json(200, running),
+    ];
+    const raced = await client().submitBatch({ file: "x.py", name: "etl" }, { reattach: true });
+    expect(raced.id).toBe(7);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      "GET /batches/etl",
+      "POST /batches",
+      "GET /batches/etl",
+    ]);
+    // An all-digit name would be read as an id: it is found by paging instead.
+    seen.length = 0;
+    script = [json(200, { from: 0, total: 1, sessions: [{ ...running, id: 3, name: "2024" }] })];
+    expect((await client().findBatchByName("2024"))?.id).toBe(3);
+    expect(seen.map((s) => s.url)).toEqual(["/batches?from=0&size=1000"]);
+    // A Livy that cannot resolve names in paths (400) is paged too.
+    seen.length = 0;
+    script = [
+      json(400, { msg: 'For input string: "etl"' }),
+      json(200, { from: 0, total: 1, sessions: [running] }),
+    ];
+    expect((await client().findBatchByName("etl"))?.id).toBe(7);
   });
 });

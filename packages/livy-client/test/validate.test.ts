@@ -68,15 +68,19 @@ describe("request validation", () => {
     expect(fieldOf(() => validateBatchRequest(null as unknown as CreateBatchRequest))).toBe(
       "batch",
     );
-    expect(fieldOf(() => validateSessionRequest({ kind: "scala" as "spark" }))).toBe("kind");
+    expect(fieldOf(() => validateSessionRequest({ kind: "cobol" as "spark" }))).toBe("kind");
     expect(fieldOf(() => validateSessionRequest({ heartbeatTimeoutInSecond: -1 }))).toBe(
       "heartbeatTimeoutInSecond",
     );
     expect(fieldOf(() => validateSessionRequest({ ttl: "soon" }))).toBe("ttl");
     expect(fieldOf(() => validateStatementRequest({ code: "  " }))).toBe("code");
-    expect(fieldOf(() => validateStatementRequest({ code: "1", kind: "scala" as "spark" }))).toBe(
+    expect(fieldOf(() => validateStatementRequest({ code: "1", kind: "cobol" as "spark" }))).toBe(
       "kind",
     );
+    // Livy's Kind aliases pass the validator as Livy accepts them.
+    expect(validateSessionRequest({ kind: "python" }).kind).toBe("python");
+    expect(validateStatementRequest({ code: "1", kind: "scala" }).kind).toBe("scala");
+    expect(validateStatementRequest({ code: "1", kind: "r" }).kind).toBe("r");
     expect(fieldOf(() => validateCompletionRequest({ code: "ab", kind: "spark", cursor: 3 }))).toBe(
       "cursor",
     );

@@ -115,6 +115,19 @@ describe("waitForBatch", () => {
     expect((await rejection(client.getBatch(kept.id))).code).toBe("NOT_FOUND");
   });
 
+  it("reattaches to a finished batch of the same name instead of running it again", async () => {
+    const { client, requests } = await start();
+    const first = await client.submitBatch({ file: "count.mjs", args: ["1"], name: "nightly" });
+    await client.waitForBatch(first.id, { pollIntervalMs: 20 });
+    const retried = await client.submitBatch(
+      { file: "count.mjs", args: ["1"], name: "nightly" },
+      { reattach: true },
+    );
+    expect(retried).toMatchObject({ id: first.id, state: "success" });
+    expect(requests.filter((r) => r === "POST /batches")).toHaveLength(1);
+    expect(requests).toContain("GET /batches/nightly");
+  });
+
   it("stops waiting on abort and leaves the batch running", async () => {
     const { client } = await start();
     const batch = await client.submitBatch({ file: "sleep.mjs" });

@@ -7,14 +7,7 @@ import {
   resolveRetry,
 } from "../core/retry.js";
 import { LivyError, type LivyErrorCode } from "../errors.js";
-
-/** A logger in the shape of the AWS SDK v3 `Logger` (every method optional; `console` fits). */
-export interface LivyLogger {
-  debug?(...content: unknown[]): void;
-  info?(...content: unknown[]): void;
-  warn?(...content: unknown[]): void;
-  error?(...content: unknown[]): void;
-}
+import type { Logger } from "../logger.js";
 
 /** What an {@link AuthProvider} learns about the request it signs. */
 export interface AuthRequest {
@@ -37,18 +30,21 @@ export type AuthProvider = (
 export interface LivyHttpOptions {
   /** Base URL of Livy, e.g. `http://emr-master:8998` or a Knox path `https://knox:8443/gateway/default/livy/v1`. */
   url: string | URL;
-  /** Headers sent with every request. */
+  /** Headers sent with every request. @defaultValue {} */
   headers?: Record<string, string>;
-  /** Per-request headers (auth tokens), called before every attempt. */
+  /** Per-request headers (auth tokens), called before every attempt. @defaultValue none */
   auth?: AuthProvider;
   /** The fetch implementation. @defaultValue globalThis.fetch */
   fetch?: typeof globalThis.fetch;
   /** Time limit of one attempt, including reading the body. @defaultValue 30000 */
   timeoutMs?: number;
-  /** Retry policy for GET and DELETE; `false` disables retries. POST is never retried. */
+  /**
+   * Retry policy for GET and DELETE; `false` disables retries. POST is never retried.
+   * @defaultValue 4 retries, 250 ms doubling to 8 s, equal jitter
+   */
   retry?: RetryOptions | false;
-  /** Receives one debug line per request and a warning per retry. */
-  logger?: LivyLogger;
+  /** Receives one debug line per request and a warning per retry. @defaultValue none (silent) */
+  logger?: Logger;
   /**
    * Send `X-Requested-By` (required by Livy when `livy.server.csrf-protection.enabled`). `true`
    * sends `X-Requested-By: livy-client`; a string is sent as the header value. @defaultValue true
@@ -56,14 +52,14 @@ export interface LivyHttpOptions {
   csrf?: boolean | string;
   /**
    * Act as this user: sent as Livy's `doAs` query parameter on every request (needs the caller
-   * to be a Livy superuser; takes precedence over a request's `proxyUser`).
+   * to be a Livy superuser; takes precedence over a request's `proxyUser`). @defaultValue none
    */
   doAs?: string;
   /** Random source for retry jitter, `[0, 1)`. @defaultValue Math.random */
   random?: () => number;
   /** Waits between retries; injectable for tests. @defaultValue timers/promises setTimeout */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Clock used to interpret HTTP-date `Retry-After` values. @defaultValue Date.now */
+  /** Clock (epoch milliseconds) for `Retry-After` dates and wait deadlines. @defaultValue Date.now */
   now?: () => number;
 }
 
@@ -101,6 +97,15 @@ function statusCode(status: number): LivyErrorCode {
 /** The readable part of an error body: Livy's `{"msg"}`, an HTML page's title/text, or plain text. */
 export function summarizeBody(text: string): string {
   const trimmed = text.trim();
+  // Jackson's and Scalatra's error answers are a bare JSON string.
+  if (trimmed.startsWith('"')) {
+    try {
+      const message = JSON.parse(trimmed) as unknown;
+      if (typeof message === "string") return message;
+    } catch {
+      // not JSON after all: fall through to text
+    }
+  }
   if (trimmed.startsWith("{")) {
     try {
       const json = JSON.parse(trimmed) as { msg?: unknown; message?: unknown };
@@ -139,7 +144,7 @@ export class LivyHttp {
   readonly #fetch: typeof globalThis.fetch;
   readonly #timeoutMs: number;
   readonly #retry: ResolvedRetryOptions;
-  readonly #logger: LivyLogger | undefined;
+  readonly #logger: Logger | undefined;
   readonly #random: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
@@ -229,10 +234,9 @@ export class LivyHttp {
         return { ...response, attempts: attempt };
       } catch (error) {
         if (!(error instanceof LivyError)) throw error;
-        // An HTML page where JSON was expected is a login or error page of a proxy: asking
-        // again gets the same page, so it is not retried.
-        const loginPage = error.code === "INVALID_RESPONSE" && error.body?.startsWith("HTML page");
-        if (!idempotent || !error.retryable || loginPage || attempt >= maxAttempts) {
+        // `retryable` excludes an HTML page where JSON was expected (a login or proxy page
+        // answers the same again) and POSTs that may have started a job.
+        if (!idempotent || !error.retryable || attempt >= maxAttempts) {
           if (attempt > 1) (error as { attempts?: number }).attempts = attempt;
           throw error;
         }
@@ -244,7 +248,7 @@ export class LivyHttp {
             wait = Math.max(wait, retryAfter);
           }
         }
-        this.#logger?.warn?.(
+        this.#logger?.warn(
           `livy: ${request.method} ${request.path} failed (${error.message}); retry ${attempt}/${maxAttempts - 1} in ${wait} ms`,
         );
         try {
@@ -334,7 +338,7 @@ export class LivyHttp {
     } catch (cause) {
       throw failed(cause);
     }
-    this.#logger?.debug?.(
+    this.#logger?.debug(
       `livy: ${request.method} ${request.path} → ${response.status} in ${Math.round(performance.now() - started)} ms`,
     );
     if (response.status < 200 || response.status > 299) {

@@ -11,6 +11,13 @@ export interface LogCursorState {
   readonly offset: number;
   /** The last lines emitted (at most {@link LOG_TAIL_KEEP}), used to verify and realign. */
   readonly tail: readonly string[];
+  /**
+   * Set once the server's buffer was seen rotating (full): from then on the log may change
+   * without growing, so each poll verifies the whole remembered tail, not just a few lines.
+   */
+  readonly full?: boolean;
+  /** Set while a self-repeating window cannot tell how many repeats were dropped. */
+  readonly ambiguous?: boolean;
 }
 
 /** A window of log lines as the server returns it. */
@@ -33,7 +40,11 @@ export function nextLogRequest(
   state: LogCursorState,
   pageSize: number,
 ): { from: number; size: number } {
-  const overlap = Math.min(LOG_OVERLAP, state.tail.length, state.offset);
+  const overlap = Math.min(
+    state.full ? LOG_TAIL_KEEP : LOG_OVERLAP,
+    state.tail.length,
+    state.offset,
+  );
   return { from: state.offset - overlap, size: pageSize + overlap };
 }
 
@@ -49,7 +60,7 @@ function remember(tail: readonly string[], lines: readonly string[]): string[] {
 export function applyLogPage(
   state: LogCursorState,
   page: LogPage,
-): { state: LogCursorState; lines: string[]; more: boolean } | undefined {
+): { state: LogCursorState; lines: string[]; more: boolean; gap: boolean } | undefined {
   const overlap = state.offset - page.from;
   if (overlap < 0 || overlap > state.tail.length || page.total < state.offset) return undefined;
   if (page.log.length < overlap) return undefined;
@@ -58,11 +69,38 @@ export function applyLogPage(
   }
   const lines = page.log.slice(overlap);
   const offset = page.from + page.log.length;
+  // Lines are addressed by index, and a bounded buffer shifts indexes as it rotates: when the
+  // verified window repeats one pattern (a job printing the same line again and again) and the
+  // new lines only continue it, any number of repeats may have been dropped unseen. That cannot
+  // be excluded, so it is reported as a gap, once per such stretch.
+  const ambiguous = overlap > 1 && continuesPeriod(page.log.slice(0, overlap), lines);
   return {
-    state: { offset, tail: remember(state.tail, lines) },
+    state: {
+      offset,
+      tail: remember(state.tail, lines),
+      ...(state.full ? { full: true } : {}),
+      ...(ambiguous ? { ambiguous: true } : {}),
+    },
     lines,
     more: lines.length > 0 && offset < page.total,
+    gap: ambiguous && !state.ambiguous,
   };
+}
+
+/**
+ * Whether `window` repeats with a period shorter than itself and `next` only continues that
+ * repetition.
+ */
+function continuesPeriod(window: readonly string[], next: readonly string[]): boolean {
+  for (let period = 1; period < window.length; period++) {
+    const sequence = [...window, ...next];
+    let repeats = true;
+    for (let i = period; i < sequence.length && repeats; i++) {
+      repeats = sequence[i] === sequence[i - period];
+    }
+    if (repeats) return true;
+  }
+  return false;
 }
 
 /**
@@ -94,7 +132,7 @@ export function realignLog(
   }
   const lines = bestEnd >= 0 ? window.slice(bestEnd) : [...window];
   return {
-    state: { offset: page.from + window.length, tail: remember(state.tail, lines) },
+    state: { offset: page.from + window.length, tail: remember(state.tail, lines), full: true },
     lines,
     gap: bestEnd < 0 && state.tail.length > 0,
   };
@@ -106,6 +144,8 @@ export function realignLog(
 // log is followed with one cursor per section over the whole (bounded) log instead.
 
 const SECTION_HEADER = /^\n?(stdout|stderr|YARN Diagnostics): ?$/;
+/** The section YARN replaces instead of appending to. */
+const REPLACED_SECTION = "YARN Diagnostics";
 
 /** One section of a Livy batch log. */
 export interface LogSection {
@@ -141,11 +181,22 @@ export function applySectionedLog(
   let gap = false;
   for (const section of sections) {
     const current = state[section.name] ?? initialLogCursor;
+    if (section.name === REPLACED_SECTION) {
+      // YARN rewrites its diagnostics as a whole on each report: a new text is delivered whole
+      // when it changes, and a replaced text is not a gap.
+      const same =
+        current.tail.length === section.lines.length &&
+        current.tail.every((line, i) => line === section.lines[i]);
+      if (!same) lines.push(...section.lines);
+      next[section.name] = { offset: section.lines.length, tail: [...section.lines] };
+      continue;
+    }
     const { from } = nextLogRequest(current, 0);
     const page = { from, total: section.lines.length, log: section.lines.slice(from) };
     const applied = applyLogPage(current, page);
     if (applied) {
       next[section.name] = applied.state;
+      gap ||= applied.gap;
       lines.push(...applied.lines);
       continue;
     }

@@ -38,10 +38,27 @@ export type StatementState = KnownStatementState | (string & {});
  * Interactive session kinds. `"javascript"` is understood only by this package's dev server
  * (a dev-only extension that runs statements in a Node worker); real Livy rejects it.
  */
-export type SessionKind = "spark" | "pyspark" | "sparkr" | "sql" | "shared" | "javascript";
+export type SessionKind =
+  | "spark"
+  | "pyspark"
+  | "sparkr"
+  | "sql"
+  | "shared"
+  | "javascript"
+  | "scala"
+  | "python"
+  | "r";
 
 /** Statement kinds (a `shared` session accepts any of them per statement). */
-export type StatementKind = "spark" | "pyspark" | "sparkr" | "sql" | "javascript";
+export type StatementKind =
+  | "spark"
+  | "pyspark"
+  | "sparkr"
+  | "sql"
+  | "javascript"
+  | "scala"
+  | "python"
+  | "r";
 
 /** Fields common to batch and interactive session creation. */
 export interface SparkResourceRequest {
@@ -128,6 +145,19 @@ export interface Session {
   log: string[];
   /** Idle TTL (Livy 0.8+). */
   ttl?: string | null;
+  /** The remaining fields of Livy 0.8's session view (from the create request; 0 or null when not set). */
+  driverMemory?: string | null;
+  driverCores?: number;
+  executorMemory?: string | null;
+  executorCores?: number;
+  conf?: Record<string, string> | null;
+  archives?: string[] | null;
+  files?: string[] | null;
+  heartbeatTimeoutInSecond?: number;
+  jars?: string[] | null;
+  numExecutors?: number;
+  pyFiles?: string[] | null;
+  queue?: string | null;
   [key: string]: unknown;
 }
 
@@ -232,7 +262,8 @@ export interface CompletionResponse {
 /** `GET /version`. */
 export interface VersionResponse {
   version: string;
-  commit?: string;
+  /** The git revision Livy was built from. */
+  revision?: string;
   user?: string;
   date?: string;
   url?: string;

@@ -11,8 +11,9 @@ import type {
 // string fails here with the field named, instead of as an opaque 400 (or worse, a job that runs
 // with a default) on the cluster.
 
-const SESSION_KINDS = ["spark", "pyspark", "sparkr", "sql", "shared", "javascript"];
-const STATEMENT_KINDS = ["spark", "pyspark", "sparkr", "sql", "javascript"];
+// Livy's Kind accepts the aliases `scala`, `python` and `r` (org.apache.livy.sessions.Kind).
+const STATEMENT_KINDS = ["spark", "scala", "pyspark", "python", "sparkr", "r", "sql", "javascript"];
+const SESSION_KINDS = [...STATEMENT_KINDS, "shared"];
 
 const RESOURCE_FIELDS = {
   proxyUser: "string",

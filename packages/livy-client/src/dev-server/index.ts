@@ -1,3 +1,5 @@
+export type { Logger } from "../logger.js";
+export type { RequestGuardOptions } from "./guard.js";
 export type { LogLayout } from "./log-buffer.js";
 export {
   createLivyDevServer,
