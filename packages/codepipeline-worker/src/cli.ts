@@ -4,12 +4,15 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
-import type { ActionDefinition } from "./core/action.js";
-import { isActionDefinition } from "./core/action.js";
-import type { Logger } from "./core/context.js";
 import { startEmulator } from "./emulator/index.js";
-import { CodepipelineWorkerError } from "./errors.js";
-import { createWorker, registerActionType } from "./index.js";
+import {
+  type ActionDefinition,
+  CodepipelineWorkerError,
+  createWorker,
+  isActionDefinition,
+  type Logger,
+  registerActionType,
+} from "./index.js";
 
 const USAGE = `Usage: codepipeline-worker <command> [options]
 
@@ -209,11 +212,7 @@ async function main(argv: string[]): Promise<number> {
         shutdownSignals: ["SIGTERM", "SIGINT"],
         ...(s3Endpoint
           ? {
-              s3: {
-                endpoint: s3Endpoint,
-                forcePathStyle: true,
-                requestChecksumCalculation: "WHEN_REQUIRED",
-              },
+              s3: { endpoint: s3Endpoint, forcePathStyle: true },
             }
           : {}),
         ...(queryParam ? { queryParam } : {}),

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { truncate } from "../src/core/results.js";
 import {
   CodepipelineWorkerError,
   JOB_API_LIMITS,
@@ -8,7 +9,6 @@ import {
   redactingLogger,
   toFailureDetails,
   toSuccessResult,
-  truncate,
 } from "../src/index.js";
 
 describe("toFailureDetails", () => {

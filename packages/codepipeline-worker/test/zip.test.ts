@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { zipFiles } from "../src/emulator/index.js";
+import { zipFiles } from "../src/emulator/enqueue.js";
 import {
   CodepipelineWorkerError,
   extractZip,

@@ -11,12 +11,19 @@ export type FailureType =
   | "RevisionUnavailable"
   | "SystemUnavailable";
 
-/** Limits of the CodePipeline job APIs (API Reference: ExecutionDetails, FailureDetails, PutJobSuccessResult). */
+/**
+ * Limits of the CodePipeline job APIs the worker keeps to (API Reference: ExecutionDetails,
+ * FailureDetails, CurrentRevision, PutJobSuccessResult). Lengths count Unicode code points, as the
+ * Smithy `@length` trait does. A test compares them with the service's model.
+ */
 export const JOB_API_LIMITS = {
   summaryLength: 2048,
   externalExecutionIdLength: 1500,
   failureMessageLength: 5000,
   continuationTokenLength: 2048,
+  revisionLength: 1500,
+  changeIdentifierLength: 100,
+  revisionSummaryLength: 2048,
   outputVariablesBytes: 122_880,
   outputVariableKey: /^[A-Za-z0-9@\-_]+$/,
 } as const;

@@ -1,9 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { CodepipelineWorkerError } from "../errors.js";
+import { AwsChunkedDecoder, AwsChunkedError, isAwsChunked } from "./aws-chunked.js";
 import type { IssuedCredentials } from "./state.js";
 
 /** The fixed key pair of the emulator's own (admin) S3 access. */
@@ -149,14 +152,63 @@ export async function startS3Server(options: {
         req.url = `${url.pathname}${url.search}`;
       }
     }
-    handle(req, res);
+    if (isAwsChunked(req.headers)) void decodeThenHandle(req, res);
+    else handle(req, res);
   });
+  const spool = await mkdtemp(join(tmpdir(), "codepipeline-emulator-chunked-"));
+  let spooled = 0;
+  /**
+   * s3rver does not understand `aws-chunked` (what the SDK sends by default for streamed bodies
+   * with flexible checksums): decode the framing into a spool file, verify the trailing checksum,
+   * and hand s3rver the plain bytes with the headers a non-chunked upload would have.
+   */
+  async function decodeThenHandle(req: IncomingMessage, res: ServerResponse) {
+    const file = join(spool, `${++spooled}.body`);
+    try {
+      await pipeline(req, new AwsChunkedDecoder(req.headers), createWriteStream(file));
+    } catch (error) {
+      await rm(file, { force: true });
+      if (error instanceof AwsChunkedError)
+        s3Error(res, 400, error.code, error.message.replace(/[<&>]/g, ""));
+      else s3Error(res, 400, "IncompleteBody", "The request body could not be read.");
+      return;
+    }
+    const { size } = await stat(file);
+    const headers = { ...req.headers };
+    const encodings = String(headers["content-encoding"] ?? "")
+      .split(",")
+      .map((e) => e.trim())
+      .filter((e) => e !== "" && e.toLowerCase() !== "aws-chunked");
+    if (encodings.length > 0) headers["content-encoding"] = encodings.join(", ");
+    else delete headers["content-encoding"];
+    delete headers["x-amz-decoded-content-length"];
+    delete headers["x-amz-trailer"];
+    delete headers["transfer-encoding"];
+    headers["content-length"] = String(size);
+    headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+    const body = createReadStream(file);
+    const replay = Object.assign(body, {
+      headers,
+      method: req.method,
+      url: req.url,
+      socket: req.socket,
+      connection: req.socket,
+      httpVersion: req.httpVersion,
+      httpVersionMajor: req.httpVersionMajor,
+      httpVersionMinor: req.httpVersionMinor,
+      rawHeaders: req.rawHeaders,
+      complete: false,
+    }) as unknown as IncomingMessage;
+    res.on("close", () => void rm(file, { force: true }));
+    handle(replay, res);
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
     });
   } catch (cause) {
+    await rm(spool, { recursive: true, force: true });
     s3rver.logger?.exceptions?.unhandle();
     s3rver.logger?.close();
     if (ownDirectory) await rm(directory, { recursive: true, force: true });
@@ -180,6 +232,7 @@ export async function startS3Server(options: {
       s3rver.logger?.exceptions?.unhandle();
       s3rver.logger?.close();
       if (ownDirectory) await rm(directory, { recursive: true, force: true });
+      await rm(spool, { recursive: true, force: true });
     },
   };
 }

@@ -6,28 +6,49 @@ import { pipeline } from "node:stream/promises";
 import type { CodePipelineClient, Job, JobData } from "@aws-sdk/client-codepipeline";
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
+  type ArtifactS3Config,
   artifactS3Client,
   downloadObject,
   isExpiredCredentials,
   mapS3Error,
   uploadObject,
 } from "../adapters/s3.js";
-import { extractZip, zipDirectory } from "../adapters/zip.js";
+import { extractZip, type ZipLimits, zipDirectory } from "../adapters/zip.js";
 import type { ActionDefinition } from "../core/action.js";
 import { parseConfiguration } from "../core/config.js";
 import type { InputArtifact, JobContext, Logger, OutputArtifact } from "../core/context.js";
 import { type SuccessResult, toSuccessResult } from "../core/results.js";
 import { CodepipelineWorkerError } from "../errors.js";
 import { JobCredentials } from "./job-credentials.js";
-import type { WorkerOptions } from "./worker.js";
 
-/** What one job run needs from its worker. */
-export interface RunJobDeps {
+/** A progress report of one job (`ctx.progress`), passed to the worker's `onProgress`. */
+export interface JobProgressEvent {
+  jobId: string;
+  /** 0–100 as the handler reported it. */
+  percent: number;
+  summary: string | undefined;
+}
+
+/** Everything one job run needs; the worker fills it in. */
+export interface RunJobOptions<Config> {
+  action: ActionDefinition<Config>;
+  /** An acknowledged job. */
+  job: Job & { id: string; data: JobData };
   client: CodePipelineClient;
   credentialsRefreshMs: number;
   now: () => number;
+  /** Parent of the job's private temp folder. */
   workRoot: string;
-  options: Pick<WorkerOptions, "s3" | "zipLimits" | "onProgress">;
+  s3?: ArtifactS3Config | undefined;
+  zipLimits?: ZipLimits | undefined;
+  onProgress?: ((event: JobProgressEvent) => void) | undefined;
+  /** Aborts on job timeout or shutdown. */
+  signal: AbortSignal;
+  /** The job's (redacting) logger. */
+  logger: Logger;
+  secrets: readonly string[];
+  /** Receives the job folder as soon as it exists, so the caller can remove it if it abandons the run. */
+  folder: { workDir?: string };
 }
 
 /**
@@ -36,16 +57,10 @@ export interface RunJobDeps {
  * zips and uploads every output; resolves with the `PutJobSuccessResult` body only once all
  * outputs are stored. The folder is removed when it settles.
  */
-export async function runJob<Config>(
-  action: ActionDefinition<Config>,
-  job: Job & { id: string; data: JobData },
-  deps: RunJobDeps,
-  signal: AbortSignal,
-  log: Logger,
-  secrets: string[],
-  folder: { workDir?: string },
-): Promise<SuccessResult> {
-  const { client, credentialsRefreshMs, now, workRoot, options } = deps;
+export async function runJob<Config>(options: RunJobOptions<Config>): Promise<SuccessResult> {
+  const { action, job, client, credentialsRefreshMs, now, workRoot, signal, secrets, folder } =
+    options;
+  const log = options.logger;
   const data = job.data;
   const rawConfig = data.actionConfiguration?.configuration ?? {};
   const configuration = parseConfiguration(action.configurationProperties, rawConfig) as Config;

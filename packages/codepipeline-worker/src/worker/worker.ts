@@ -18,7 +18,7 @@ import type { Logger } from "../core/context.js";
 import { redactingLogger, silentLogger } from "../core/redact.js";
 import { type FailureDetails, type SuccessResult, toFailureDetails } from "../core/results.js";
 import { CodepipelineWorkerError } from "../errors.js";
-import { type RunJobDeps, runJob } from "./run-job.js";
+import { type JobProgressEvent, runJob } from "./run-job.js";
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
@@ -55,7 +55,7 @@ export interface WorkerOptions {
   /** Called as jobs move through their life cycle. */
   onJob?: (event: JobEvent) => void;
   /** Called on every `ctx.progress`. */
-  onProgress?: (event: { jobId: string; percent: number; summary: string | undefined }) => void;
+  onProgress?: (event: JobProgressEvent) => void;
   /** @defaultValue `Date.now` */
   now?: () => number;
   /** Jitter source for backoff. @defaultValue `Math.random` */
@@ -182,7 +182,6 @@ export function createWorker<Config>(
   let shutdownTimeout = shutdownTimeoutMs;
 
   const actionTypeId = { ...action.actionTypeId };
-  const runDeps: RunJobDeps = { client, credentialsRefreshMs, now, workRoot, options };
 
   async function reportWithRetry(
     what: string,
@@ -284,15 +283,21 @@ export function createWorker<Config>(
     let outcome: JobOutcome;
     const folder: { workDir?: string } = {};
     try {
-      const work = runJob(
+      const work = runJob({
         action,
-        job as Job & { id: string; data: JobData },
-        runDeps,
-        abort.signal,
-        log,
+        job: job as Job & { id: string; data: JobData },
+        client,
+        credentialsRefreshMs,
+        now,
+        workRoot,
+        s3: options.s3,
+        zipLimits: options.zipLimits,
+        onProgress: options.onProgress,
+        signal: abort.signal,
+        logger: log,
         secrets,
         folder,
-      );
+      });
       work.catch(() => {});
       const result = await Promise.race([work, aborted]);
       try {
