@@ -1,3 +1,4 @@
+import { get } from "node:http";
 import { Readable } from "node:stream";
 import {
   AcknowledgeJobCommand,
@@ -167,6 +168,25 @@ describe("emulator: AWS JSON 1.1 wire protocol", () => {
         ),
       ),
     ).toBe("ValidationException");
+  });
+
+  it("listens only on loopback unless told otherwise, and its control API refuses what a web page could forge", async () => {
+    const refused = await startEmulator({ host: "0.0.0.0" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((refused as Error).message).toContain("unsafeExpose");
+    const fromPage = await fetch(`${s.emulator.url}/_emulator/calls`, {
+      headers: { origin: "https://evil.example" },
+    });
+    expect(fromPage.status).toBe(403);
+    // fetch will not send a foreign Host header; node:http will (as after DNS rebinding).
+    const rebound = await new Promise<number>((resolve, reject) => {
+      get(`${s.emulator.url}/_emulator/calls`, { headers: { host: "evil.example" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on("error", reject);
+    });
+    expect(rebound).toBe(403);
+    expect((await fetch(`${s.emulator.url}/_emulator/calls`)).status).toBe(200);
   });
 
   it("pages ListActionTypes with nextToken", async () => {

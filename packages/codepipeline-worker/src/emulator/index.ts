@@ -43,6 +43,12 @@ export interface EmulatorOptions {
   s3Port?: number;
   /** Loopback address to listen on. @defaultValue `"127.0.0.1"` */
   host?: string;
+  /**
+   * Allow a `host` that is not a loopback address. The control API hands out job data with
+   * secret values and takes jobs from anyone who reaches it, so this is refused unless set.
+   * @defaultValue false
+   */
+  unsafeExpose?: boolean;
   /** @defaultValue `"us-east-1"` */
   region?: string;
   /** @defaultValue `"111111111111"` */
@@ -53,13 +59,13 @@ export interface EmulatorOptions {
   jobTimeoutMs?: number;
   /** Lifetime of the artifact credentials handed out with jobs. @defaultValue 900 000 (15 minutes) */
   credentialsTtlMs?: number;
-  /** Folder for s3rver's store; a private temp folder (removed on close) by default. */
+  /** Folder for s3rver's store. @defaultValue a private temp folder, removed on close */
   s3Directory?: string;
   /** Seed for job ids, nonces and credentials. @defaultValue random */
   seed?: number;
-  /** @defaultValue `Date.now` */
+  /** Clock for timeouts and credential expiry, in epoch milliseconds. @defaultValue `Date.now` */
   now?: () => number;
-  /** @defaultValue silent */
+  /** Where the emulator logs requests (debug) and its own failures (error). @defaultValue silent (no output) */
   logger?: Logger;
 }
 
@@ -112,7 +118,17 @@ export interface Emulator {
   readonly requests: readonly ApiRequestRecord[];
   /** The action types registered. */
   listActionTypes(): StoredActionType[];
+  /** Every set of artifact credentials issued for a job (with PollForJobs and GetJobDetails). */
+  issuedCredentials(
+    jobId: string,
+  ): Array<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }>;
   close(): Promise<void>;
+}
+
+/** Whether `host` is a loopback address or name (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /**
@@ -125,6 +141,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const region = options.region ?? "us-east-1";
   const accountId = options.accountId ?? "111111111111";
   const host = options.host ?? "127.0.0.1";
+  if (!isLoopback(host) && options.unsafeExpose !== true) {
+    throw new CodepipelineWorkerError(
+      "INVALID_ARGUMENT",
+      `host ${host} is not a loopback address; the emulator serves secret values to anyone who reaches it, so pass unsafeExpose: true to listen there anyway.`,
+    );
+  }
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const bucket = `codepipeline-${region}-${accountId}`;
@@ -322,6 +344,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         status: fault.status ?? 500,
         code: fault.code ?? "InternalError",
         count: fault.count ?? 1,
+        delayMs: fault.delayMs ?? 0,
       });
     },
     get s3Requests() {
@@ -334,6 +357,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return wire.requests;
     },
     listActionTypes: () => [...state.actionTypes.values()].map((t) => structuredClone(t)),
+    issuedCredentials: (jobId) =>
+      [...state.credentials.values()]
+        .filter((c) => c.jobId === jobId)
+        .map(({ accessKeyId, secretAccessKey, sessionToken }) => ({
+          accessKeyId,
+          secretAccessKey,
+          sessionToken,
+        })),
     async close() {
       clearInterval(sweeper);
       server.closeAllConnections();

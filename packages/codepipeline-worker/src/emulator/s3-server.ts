@@ -38,6 +38,8 @@ export interface S3Fault {
   code?: string;
   /** How many requests fail. @defaultValue 1 */
   count?: number;
+  /** Instead of failing, hold each matching request this long, then serve it (a slow S3). @defaultValue 0 */
+  delayMs?: number;
 }
 
 /** A running S3-compatible server (s3rver) behind a credentials gate. */
@@ -112,6 +114,7 @@ export async function startS3Server(options: {
       req.on("end", () => s3Error(res, status, code, message));
     };
     if (!accessKeyId) return reject(403, "AccessDenied", "Anonymous access is not allowed.");
+    let fault: Required<S3Fault> | undefined;
     if (accessKeyId !== S3_ADMIN_CREDENTIALS.accessKeyId) {
       const issued = options.lookup(accessKeyId);
       if (!issued)
@@ -128,12 +131,10 @@ export async function startS3Server(options: {
         return reject(400, "ExpiredToken", "The provided token has expired.");
       const bucket = url.pathname.split("/")[1];
       if (bucket !== issued.bucket) return reject(403, "AccessDenied", "Access Denied");
-      const fault = faults.find(
-        (f) => f.count > 0 && (f.method === "*" || f.method === req.method),
-      );
+      fault = faults.find((f) => f.count > 0 && (f.method === "*" || f.method === req.method));
       if (fault) {
         fault.count--;
-        return reject(fault.status, fault.code, "Injected fault");
+        if (fault.delayMs <= 0) return reject(fault.status, fault.code, "Injected fault");
       }
       // s3rver only knows its own key pair; the request was authorised above.
       if (fromHeader)
@@ -152,8 +153,12 @@ export async function startS3Server(options: {
         req.url = `${url.pathname}${url.search}`;
       }
     }
-    if (isAwsChunked(req.headers)) void decodeThenHandle(req, res);
-    else handle(req, res);
+    const serve = () => {
+      if (isAwsChunked(req.headers)) void decodeThenHandle(req, res);
+      else handle(req, res);
+    };
+    if (fault && fault.delayMs > 0) setTimeout(serve, fault.delayMs);
+    else serve();
   });
   const spool = await mkdtemp(join(tmpdir(), "codepipeline-emulator-chunked-"));
   let spooled = 0;

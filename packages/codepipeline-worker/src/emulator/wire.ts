@@ -10,8 +10,17 @@ import { validateInput } from "./validate.js";
 export interface EmulatorFault {
   /** Operation name (`PollForJobs`, …) or `"*"`. */
   operation: string;
-  /** `ThrottlingException` (400), `InternalFailure` (500) or `ServiceUnavailable` (503). */
-  error: "ThrottlingException" | "InternalFailure" | "ServiceUnavailable";
+  /**
+   * `ThrottlingException`, `AccessDeniedException`, `ValidationException`,
+   * `OutputVariablesSizeExceededException` (400), `InternalFailure` (500) or `ServiceUnavailable` (503).
+   */
+  error:
+    | "ThrottlingException"
+    | "AccessDeniedException"
+    | "ValidationException"
+    | "OutputVariablesSizeExceededException"
+    | "InternalFailure"
+    | "ServiceUnavailable";
   /** How many calls fail. @defaultValue 1 */
   count?: number;
 }
@@ -29,6 +38,9 @@ export type Operations = Record<string, (input: Record<string, unknown>) => unkn
 const TARGET_PREFIX = "CodePipeline_20150709.";
 export const FAULT_STATUS: Record<EmulatorFault["error"], number> = {
   ThrottlingException: 400,
+  AccessDeniedException: 400,
+  ValidationException: 400,
+  OutputVariablesSizeExceededException: 400,
   InternalFailure: 500,
   ServiceUnavailable: 503,
 };

@@ -46,9 +46,19 @@ export interface RunJobOptions<Config> {
   signal: AbortSignal;
   /** The job's (redacting) logger. */
   logger: Logger;
-  secrets: readonly string[];
-  /** Receives the job folder as soon as it exists, so the caller can remove it if it abandons the run. */
-  folder: { workDir?: string };
+  /** Values to redact; refreshed artifact credentials are appended. */
+  secrets: string[];
+  /** Where the run is, for the caller's messages when it abandons the run. */
+  state: RunJobState;
+}
+
+/** What a job run is doing now. */
+export interface RunJobState {
+  phase: "starting" | "downloading" | "running" | "uploading" | "done";
+  /** The artifact being downloaded or uploaded. */
+  artifact?: string;
+  /** The job's private folder, once it exists (removed when the run settles). */
+  workDir?: string;
 }
 
 /**
@@ -58,7 +68,7 @@ export interface RunJobOptions<Config> {
  * outputs are stored. The folder is removed when it settles.
  */
 export async function runJob<Config>(options: RunJobOptions<Config>): Promise<SuccessResult> {
-  const { action, job, client, credentialsRefreshMs, now, workRoot, signal, secrets, folder } =
+  const { action, job, client, credentialsRefreshMs, now, workRoot, signal, secrets, state } =
     options;
   const log = options.logger;
   const data = job.data;
@@ -68,7 +78,13 @@ export async function runJob<Config>(options: RunJobOptions<Config>): Promise<Su
     data.artifactCredentials as
       | { accessKeyId: string; secretAccessKey: string; sessionToken: string }
       | undefined,
-    { client, jobId: job.id, refreshMs: credentialsRefreshMs, now },
+    {
+      client,
+      jobId: job.id,
+      refreshMs: credentialsRefreshMs,
+      now,
+      onRefresh: (c) => secrets.push(c.secretAccessKey, c.sessionToken),
+    },
   );
   const region = options.s3?.region ?? (await client.config.region());
   let s3: S3Client | undefined;
@@ -101,7 +117,7 @@ export async function runJob<Config>(options: RunJobOptions<Config>): Promise<Su
   }
 
   const workDir = await mkdtemp(join(workRoot, "codepipeline-job-"));
-  folder.workDir = workDir;
+  state.workDir = workDir;
   try {
     const inputs: InputArtifact[] = [];
     for (const [i, artifact] of (data.inputArtifacts ?? []).entries()) {
@@ -115,6 +131,8 @@ export async function runJob<Config>(options: RunJobOptions<Config>): Promise<Su
         );
       }
       const zipFile = join(workDir, `input-${i}.zip`);
+      state.phase = "downloading";
+      state.artifact = name;
       await withFreshCredentials("downloading", name, (c) =>
         downloadObject(
           c,
@@ -213,6 +231,8 @@ export async function runJob<Config>(options: RunJobOptions<Config>): Promise<Su
       logger: log,
     };
     signal.throwIfAborted();
+    state.phase = "running";
+    state.artifact = undefined;
     const handlerResult = await action.handler(ctx);
     signal.throwIfAborted();
     const result = toSuccessResult(handlerResult ?? undefined, progress, secrets);
@@ -228,6 +248,8 @@ export async function runJob<Config>(options: RunJobOptions<Config>): Promise<Su
             { jobId: job.id, artifact: out.name },
           );
         }
+        state.phase = "uploading";
+        state.artifact = out.name;
         await withFreshCredentials("uploading", out.name, async (c) => {
           const { stream } = await zipDirectory(out.dir);
           await uploadObject(
@@ -243,6 +265,7 @@ export async function runJob<Config>(options: RunJobOptions<Config>): Promise<Su
         signal.throwIfAborted();
       }
     }
+    state.phase = "done";
     return result;
   } finally {
     s3?.destroy();
