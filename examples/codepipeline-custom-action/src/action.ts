@@ -13,11 +13,20 @@ export default defineAction({
   },
   configurationProperties: [
     {
-      name: "RepositoryPath",
+      // Queryable: each worker fleet serves one repository. A pipeline may give it at most 20
+      // characters of A-Z a-z 0-9 _ - (the emulator checks this as the service does).
+      name: "Repository",
       required: true,
       key: true,
       secret: false,
       queryable: true,
+      description: "Repository key, e.g. web-releases",
+    },
+    {
+      name: "RepositoryPath",
+      required: true,
+      key: false,
+      secret: false,
       description: "Where releases are published",
     },
     {

@@ -21,7 +21,12 @@ try {
     good: await emulator.enqueueJob({
       actionTypeId: artifactory.actionTypeId,
       pipelineName: "web-app",
-      configuration: { RepositoryPath: repository, ApiKey: "AKCp8demo-secret", KeepReleases: "5" },
+      configuration: {
+        Repository: "web-releases",
+        RepositoryPath: repository,
+        ApiKey: "AKCp8demo-secret",
+        KeepReleases: "5",
+      },
       inputArtifacts: [
         {
           name: "BuildOutput",
@@ -33,13 +38,21 @@ try {
     badKey: await emulator.enqueueJob({
       actionTypeId: artifactory.actionTypeId,
       pipelineName: "web-app",
-      configuration: { RepositoryPath: repository, ApiKey: "not-a-key-hunter2" },
+      configuration: {
+        Repository: "web-releases",
+        RepositoryPath: repository,
+        ApiKey: "not-a-key-hunter2",
+      },
       inputArtifacts: [{ name: "BuildOutput", files: { "index.html": "v2" } }],
     }),
     missingArtifact: await emulator.enqueueJob({
       actionTypeId: artifactory.actionTypeId,
       pipelineName: "web-app",
-      configuration: { RepositoryPath: repository, ApiKey: "AKCp8demo-secret" },
+      configuration: {
+        Repository: "web-releases",
+        RepositoryPath: repository,
+        ApiKey: "AKCp8demo-secret",
+      },
       inputArtifacts: [{ name: "BuildOutput", objectKey: "web-app/BuildOutpu/deleted" }],
     }),
   };
@@ -47,8 +60,8 @@ try {
   const worker = createWorker(artifactory, {
     client,
     s3: emulator.workerS3Config,
-    // RepositoryPath is queryable: this worker serves the jobs for this repository only.
-    queryParam: { RepositoryPath: repository },
+    // Repository is queryable: this worker serves the jobs for this repository only.
+    queryParam: { Repository: "web-releases" },
     concurrency: 2,
     pollIntervalMs: 50,
     logger: console,

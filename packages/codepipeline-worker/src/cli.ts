@@ -4,12 +4,15 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
-import type { ActionDefinition } from "./core/action.js";
-import { isActionDefinition } from "./core/action.js";
-import type { Logger } from "./core/context.js";
-import { startEmulator } from "./emulator/index.js";
-import { CodepipelineWorkerError } from "./errors.js";
-import { createWorker, registerActionType } from "./index.js";
+import { isLoopback, startEmulator } from "./emulator/index.js";
+import {
+  type ActionDefinition,
+  CodepipelineWorkerError,
+  createWorker,
+  isActionDefinition,
+  type Logger,
+  registerActionType,
+} from "./index.js";
 
 const USAGE = `Usage: codepipeline-worker <command> [options]
 
@@ -44,6 +47,7 @@ Options for emulate:
   --port <n>                 CodePipeline port (default 0: any free port)
   --s3-port <n>              S3 port (default 0)
   --host <addr>              loopback address to listen on (default 127.0.0.1)
+  --unsafe-expose            allow a non-loopback --host (the control API returns secret values)
   --region <region>          (default us-east-1)
   --account-id <id>          (default 111111111111)
   --job-timeout <ms>         acknowledged jobs without a result time out after this (default 3600000)
@@ -69,11 +73,18 @@ function usageError(message: string): never {
   throw new CodepipelineWorkerError("INVALID_ARGUMENT", `${message}\n\n${USAGE}`);
 }
 
-function int(value: string | undefined, name: string): number | undefined {
+function int(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    usageError(`--${name} must be a whole number ≥ 0 (got ${JSON.stringify(value)})`);
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    usageError(
+      `--${name} must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`} (got ${JSON.stringify(value)})`,
+    );
   return n;
 }
 
@@ -160,6 +171,7 @@ function parse(argv: string[]) {
       host: { type: "string" },
       "account-id": { type: "string" },
       "ack-timeout": { type: "string" },
+      "unsafe-expose": { type: "boolean" },
     },
   });
 }
@@ -209,22 +221,18 @@ async function main(argv: string[]): Promise<number> {
         shutdownSignals: ["SIGTERM", "SIGINT"],
         ...(s3Endpoint
           ? {
-              s3: {
-                endpoint: s3Endpoint,
-                forcePathStyle: true,
-                requestChecksumCalculation: "WHEN_REQUIRED",
-              },
+              s3: { endpoint: s3Endpoint, forcePathStyle: true },
             }
           : {}),
         ...(queryParam ? { queryParam } : {}),
         ...(values["work-root"] ? { workRoot: values["work-root"] } : {}),
         ...definedNumbers({
-          concurrency: int(values.concurrency, "concurrency"),
-          maxBatchSize: int(values["max-batch-size"], "max-batch-size"),
-          pollIntervalMs: int(values["poll-interval"], "poll-interval"),
-          maxPollIntervalMs: int(values["max-poll-interval"], "max-poll-interval"),
-          jobTimeoutMs: int(values["job-timeout"], "job-timeout"),
-          shutdownTimeoutMs: int(values["shutdown-timeout"], "shutdown-timeout"),
+          concurrency: int(values.concurrency, "concurrency", 1),
+          maxBatchSize: int(values["max-batch-size"], "max-batch-size", 1),
+          pollIntervalMs: int(values["poll-interval"], "poll-interval", 1),
+          maxPollIntervalMs: int(values["max-poll-interval"], "max-poll-interval", 1),
+          jobTimeoutMs: int(values["job-timeout"], "job-timeout", 1),
+          shutdownTimeoutMs: int(values["shutdown-timeout"], "shutdown-timeout", 0),
         }),
       });
       const { category, provider, version } = action.actionTypeId;
@@ -239,14 +247,20 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === "emulate") {
     if (modulePath) usageError(`emulate takes no module (got ${JSON.stringify(modulePath)})`);
+    if (values.host !== undefined && !isLoopback(values.host) && !values["unsafe-expose"]) {
+      usageError(
+        `--host ${values.host} is not a loopback address. The emulator's control API hands out job data with secret configuration values and takes jobs from anyone who can reach it; add --unsafe-expose if you really mean to serve it beyond this machine.`,
+      );
+    }
     const emulator = await startEmulator({
       ...definedNumbers({
-        port: int(values.port, "port"),
-        s3Port: int(values["s3-port"], "s3-port"),
-        jobTimeoutMs: int(values["job-timeout"], "job-timeout"),
-        ackTimeoutMs: int(values["ack-timeout"], "ack-timeout"),
+        port: int(values.port, "port", 0, 65_535),
+        s3Port: int(values["s3-port"], "s3-port", 0, 65_535),
+        jobTimeoutMs: int(values["job-timeout"], "job-timeout", 1),
+        ackTimeoutMs: int(values["ack-timeout"], "ack-timeout", 1),
       }),
       ...(values.host ? { host: values.host } : {}),
+      ...(values["unsafe-expose"] ? { unsafeExpose: true } : {}),
       ...(values.region ? { region: values.region } : {}),
       ...(values["account-id"] ? { accountId: values["account-id"] } : {}),
       logger,

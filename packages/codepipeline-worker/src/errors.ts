@@ -7,9 +7,10 @@
  * | `INVALID_ACTION_DEFINITION` | `defineAction` input breaks a CodePipeline rule | — |
  * | `ACTION_TYPE_CONFLICT` | a different definition is already registered under that id | — |
  * | `SERVICE_ERROR` | a CodePipeline API call failed | — |
+ * | `POLL_REFUSED` | PollForJobs was refused for good (unknown action type, invalid query, access denied): `run()` rejects | — |
  * | `INVALID_ZIP` | an input artifact is not a readable zip | `JobFailed` |
  * | `UNSAFE_ZIP_ENTRY` | a zip entry would escape its folder (`../`, absolute, symlink) | `JobFailed` |
- * | `ZIP_LIMIT_EXCEEDED` | a zip exceeds the entry-count or size limits (zip bomb) | `JobFailed` |
+ * | `ZIP_LIMIT_EXCEEDED` | a zip exceeds the entry-count, size or compression-ratio limits (zip bomb) | `JobFailed` |
  * | `ARTIFACT_NOT_FOUND` | an input artifact is missing from S3 | `RevisionUnavailable` |
  * | `ARTIFACT_ACCESS_DENIED` | S3 refused the job's credentials | `PermissionError` |
  * | `CREDENTIALS_EXPIRED` | the job's artifact credentials expired and could not be refreshed | `SystemUnavailable` |
@@ -29,6 +30,7 @@ export type CodepipelineWorkerErrorCode =
   | "INVALID_ACTION_DEFINITION"
   | "ACTION_TYPE_CONFLICT"
   | "SERVICE_ERROR"
+  | "POLL_REFUSED"
   | "INVALID_ZIP"
   | "UNSAFE_ZIP_ENTRY"
   | "ZIP_LIMIT_EXCEEDED"

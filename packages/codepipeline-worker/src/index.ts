@@ -47,7 +47,6 @@ export {
   type SuccessResult,
   toFailureDetails,
   toSuccessResult,
-  truncate,
 } from "./core/results.js";
 export {
   CodepipelineWorkerError,
@@ -60,6 +59,7 @@ export {
   type RegisterActionTypeResult,
   registerActionType,
 } from "./register.js";
+export type { JobProgressEvent } from "./worker/run-job.js";
 export {
   createWorker,
   type JobEvent,

@@ -4,7 +4,7 @@ import {
   CreateCustomActionTypeCommand,
   paginateListActionTypes,
 } from "@aws-sdk/client-codepipeline";
-import type { ActionDefinition } from "./core/action.js";
+import { ACTION_TYPE_LIMITS, type ActionDefinition } from "./core/action.js";
 import { diffActionType, toCreateCustomActionTypeBody } from "./core/action-type.js";
 import { CodepipelineWorkerError } from "./errors.js";
 
@@ -12,8 +12,9 @@ import { CodepipelineWorkerError } from "./errors.js";
 export interface RegisterActionTypeOptions {
   /** A CodePipeline client for the account and region to register in. */
   client: CodePipelineClient;
-  /** Tags for a newly created action type. */
+  /** Tags for a newly created action type (keys 1–128 characters, values up to 256, at most 50). @defaultValue none */
   tags?: Record<string, string>;
+  /** Cancels the registration. @defaultValue none */
   signal?: AbortSignal;
 }
 
@@ -65,6 +66,13 @@ export async function registerActionType(
   options: RegisterActionTypeOptions,
 ): Promise<RegisterActionTypeResult> {
   const { client, signal } = options;
+  const tagProblems = checkTags(options.tags);
+  if (tagProblems.length > 0) {
+    throw new CodepipelineWorkerError(
+      "INVALID_ARGUMENT",
+      `Tags for ${idText(action)} break CodePipeline's rules: ${tagProblems.join("; ")}`,
+    );
+  }
   let existing: ActionType | undefined;
   try {
     existing = await findRegistered(action, client, signal);
@@ -100,8 +108,36 @@ export async function registerActionType(
       if (differences.length > 0) throw conflict(action, differences);
       return { status: "unchanged", actionType: raced };
     }
-    throw serviceError(`creating custom action type ${idText(action)}`, error);
+    const wrapped = serviceError(`creating custom action type ${idText(action)}`, error);
+    if ((error as Error).name === "ValidationException") {
+      // Not listed, yet refused: most likely a deleted id, which takes back only the identical definition.
+      wrapped.message += ` If ${idText(action)} was deleted, CodePipeline restores it only from the identical definition it had; otherwise bump actionTypeId.version.`;
+    }
+    throw wrapped;
   }
+}
+
+/** CodePipeline's tag rules (model: key 1–128, value 0–256; at most 50; `aws:` reserved). */
+function checkTags(tags: Record<string, string> | undefined): string[] {
+  if (!tags) return [];
+  const problems: string[] = [];
+  const entries = Object.entries(tags);
+  if (entries.length > ACTION_TYPE_LIMITS.maxTags)
+    problems.push(`at most ${ACTION_TYPE_LIMITS.maxTags} tags (got ${entries.length})`);
+  for (const [key, value] of entries) {
+    const k = [...key].length;
+    if (k < 1 || k > ACTION_TYPE_LIMITS.tagKeyLength)
+      problems.push(
+        `tag key ${JSON.stringify(key)} must be 1–${ACTION_TYPE_LIMITS.tagKeyLength} characters`,
+      );
+    if (key.toLowerCase().startsWith("aws:"))
+      problems.push(`tag key ${JSON.stringify(key)} uses the reserved prefix aws:`);
+    if ([...value].length > ACTION_TYPE_LIMITS.tagValueLength)
+      problems.push(
+        `tag ${key}'s value is longer than ${ACTION_TYPE_LIMITS.tagValueLength} characters`,
+      );
+  }
+  return problems;
 }
 
 /** Wraps an AWS SDK error as `SERVICE_ERROR`, keeping its name. */

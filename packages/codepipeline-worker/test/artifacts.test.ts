@@ -53,7 +53,7 @@ describe("zip round trip (property)", () => {
   });
 });
 
-describe("large output artifact (multipart upload to s3rver)", () => {
+describe("large output artifact (multipart upload to s3rver)", { tags: ["slow"] }, () => {
   let s: Setup;
   afterEach(async () => s.close());
 

@@ -21,14 +21,31 @@ describe("backoffDelay", () => {
       ),
     );
   });
-  it("is reproducible with a seed", () => {
-    const a = seededRandom(42);
-    const b = seededRandom(42);
-    expect(Array.from({ length: 5 }, a)).toEqual(Array.from({ length: 5 }, b));
+  it("is mulberry32: the reference sequence for seed 42, uniform in [0, 1), different per seed", () => {
+    // First outputs of mulberry32(42), from the published reference algorithm (Tommy Ettinger).
+    expect(Array.from({ length: 4 }, seededRandom(42))).toEqual([
+      0.6011037519201636, 0.44829055899754167, 0.8524657934904099, 0.6697340414393693,
+    ]);
+    const values = Array.from({ length: 10_000 }, seededRandom(7));
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeLessThan(1);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.02);
+    expect(new Set(values).size).toBeGreaterThan(9_990);
+    expect(Array.from({ length: 3 }, seededRandom(1))).not.toEqual(
+      Array.from({ length: 3 }, seededRandom(2)),
+    );
+  });
+  it("spreads delays with the jitter source: full jitter between base and the ceiling", () => {
+    const delays = [0, 0.5, 0.999].map((r) =>
+      backoffDelay(3, { baseMs: 100, maxMs: 10_000, random: () => r }),
+    );
+    // attempt 3: ceiling min(10 000, 100·2³) = 800; delay = 100 + 700·r
+    expect(delays).toEqual([100, 450, 799]);
   });
 });
 
-describe("idle polling", () => {
+describe("idle polling", { tags: ["slow"] }, () => {
   it("backs off while there is no work instead of polling at the base interval", async () => {
     const s = await setup();
     try {

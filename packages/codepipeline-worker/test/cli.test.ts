@@ -47,7 +47,8 @@ afterEach(async () => {
   s = undefined;
 });
 
-describe("codepipeline-worker CLI", () => {
+// Each test spawns CLI processes under tsx: seconds each.
+describe("codepipeline-worker CLI", { tags: ["slow"] }, () => {
   it("prints help, and refuses unknown commands, flags and modules without an action", async () => {
     const help = await cli(["--help"]).exited;
     expect(help.code).toBe(0);
@@ -84,6 +85,38 @@ describe("codepipeline-worker CLI", () => {
     ).exited;
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain("The CodePipeline call for listing custom action types");
+  }, 60_000);
+
+  it("refuses nonsensical numbers and a non-loopback emulate --host without --unsafe-expose", async () => {
+    const slow = "test/fixtures/actions/slow.ts";
+    const results = await Promise.all([
+      cli(["run", slow, "--poll-interval", "0"]).exited,
+      cli(["run", slow, "--job-timeout", "0"]).exited,
+      cli(["run", slow, "--concurrency", "0"]).exited,
+      cli(["run", slow, "--max-batch-size", "1.5"]).exited,
+      cli(["emulate", "--port", "70000"]).exited,
+      cli(["emulate", "--host", "0.0.0.0"]).exited,
+    ]);
+    expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(results[0]?.stderr).toContain("--poll-interval must be a whole number from 1 up");
+    expect(results[1]?.stderr).toContain("--job-timeout must be a whole number from 1 up");
+    expect(results[2]?.stderr).toContain("--concurrency must be a whole number from 1 up");
+    expect(results[3]?.stderr).toContain(
+      '--max-batch-size must be a whole number from 1 up (got "1.5")',
+    );
+    expect(results[4]?.stderr).toContain("--port must be a whole number from 0 to 65535");
+    expect(results[5]?.stderr).toContain("--host 0.0.0.0 is not a loopback address");
+    expect(results[5]?.stderr).toContain("--unsafe-expose");
+  }, 60_000);
+
+  it("run exits 1 saying what to fix when the action type is not registered", async () => {
+    s = await setup();
+    const result = await cli(["run", "test/fixtures/actions/slow.ts"], {
+      CODEPIPELINE_ENDPOINT: s.emulator.url,
+    }).exited;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("ActionTypeNotFoundException");
+    expect(result.stderr).toContain("register the action type first");
   }, 60_000);
 
   it("registers idempotently and explains a conflicting definition", async () => {

@@ -1,3 +1,4 @@
+import { get } from "node:http";
 import { Readable } from "node:stream";
 import {
   AcknowledgeJobCommand,
@@ -56,7 +57,10 @@ describe("emulator: AWS JSON 1.1 wire protocol", () => {
     });
 
   it("answers errors with __type and x-amzn-ErrorType", async () => {
-    const res = await raw("CodePipeline_20150709.GetJobDetails", JSON.stringify({ jobId: "nope" }));
+    const res = await raw(
+      "CodePipeline_20150709.GetJobDetails",
+      JSON.stringify({ jobId: "00000000-0000-4000-8000-000000000000" }),
+    );
     expect(res.status).toBe(400);
     expect(res.headers.get("x-amzn-errortype")).toBe("JobNotFoundException");
     expect(await res.json()).toMatchObject({ __type: "JobNotFoundException" });
@@ -139,8 +143,23 @@ describe("emulator: AWS JSON 1.1 wire protocol", () => {
     await s.client.send(
       new DeleteCustomActionTypeCommand({ category: "Deploy", provider: "X", version: "1" }),
     );
-    expect(await errorName(s.client.send(new CreateCustomActionTypeCommand(input)))).toBe(
-      "ValidationException",
+    expect(s.emulator.listActionTypes()).toEqual([]);
+    // A deleted id takes back only the identical definition (API reference, DeleteCustomActionType).
+    expect(
+      await errorName(
+        s.client.send(
+          new CreateCustomActionTypeCommand({
+            ...input,
+            outputArtifactDetails: { minimumCount: 0, maximumCount: 1 },
+          }),
+        ),
+      ),
+    ).toBe("ValidationException");
+    const restored = await s.client.send(new CreateCustomActionTypeCommand(input));
+    expect(restored.actionType?.inputArtifactDetails).toEqual({ minimumCount: 0, maximumCount: 1 });
+    expect(s.emulator.listActionTypes().map((t) => t.id.provider)).toEqual(["X"]);
+    await s.client.send(
+      new DeleteCustomActionTypeCommand({ category: "Deploy", provider: "X", version: "1" }),
     );
     expect(
       await errorName(
@@ -148,7 +167,26 @@ describe("emulator: AWS JSON 1.1 wire protocol", () => {
           new DeleteCustomActionTypeCommand({ category: "Deploy", provider: "X", version: "1" }),
         ),
       ),
-    ).toBe("ActionTypeNotFoundException");
+    ).toBe("ValidationException");
+  });
+
+  it("listens only on loopback unless told otherwise, and its control API refuses what a web page could forge", async () => {
+    const refused = await startEmulator({ host: "0.0.0.0" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((refused as Error).message).toContain("unsafeExpose");
+    const fromPage = await fetch(`${s.emulator.url}/_emulator/calls`, {
+      headers: { origin: "https://evil.example" },
+    });
+    expect(fromPage.status).toBe(403);
+    // fetch will not send a foreign Host header; node:http will (as after DNS rebinding).
+    const rebound = await new Promise<number>((resolve, reject) => {
+      get(`${s.emulator.url}/_emulator/calls`, { headers: { host: "evil.example" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on("error", reject);
+    });
+    expect(rebound).toBe(403);
+    expect((await fetch(`${s.emulator.url}/_emulator/calls`)).status).toBe(200);
   });
 
   it("pages ListActionTypes with nextToken", async () => {
@@ -552,7 +590,11 @@ describe("emulator: S3 artifact store (s3rver)", () => {
   }
 
   it("stores stream uploads byte for byte with requestChecksumCalculation WHEN_REQUIRED", async () => {
-    const s3 = new S3Client({ ...s.emulator.workerS3Config, credentials: await jobCredentials() });
+    const s3 = new S3Client({
+      ...s.emulator.workerS3Config,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      credentials: await jobCredentials(),
+    });
     const bytes = Buffer.alloc(300_000);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31) % 251;
     await s3.send(
@@ -564,15 +606,15 @@ describe("emulator: S3 artifact store (s3rver)", () => {
       }),
     );
     const stored = await s.emulator.getObject(s.emulator.bucket, "stream.bin");
-    expect(stored.length).toBe(bytes.length);
+    expect(stored.length).toBe(300_000);
     expect(stored.equals(bytes)).toBe(true);
     s3.destroy();
   });
 
-  it("without WHEN_REQUIRED the SDK's aws-chunked framing ends up in the object (why the worker config sets it)", async () => {
-    const { requestChecksumCalculation: _omit, ...config } = s.emulator.workerS3Config;
-    const s3 = new S3Client({ ...config, credentials: await jobCredentials() });
-    const bytes = Buffer.alloc(100_000, 7);
+  it("decodes the SDK's default aws-chunked uploads (flexible checksums) byte for byte", async () => {
+    const s3 = new S3Client({ ...s.emulator.workerS3Config, credentials: await jobCredentials() });
+    const bytes = Buffer.alloc(100_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) % 253;
     await s3.send(
       new PutObjectCommand({
         Bucket: s.emulator.bucket,
@@ -582,8 +624,45 @@ describe("emulator: S3 artifact store (s3rver)", () => {
       }),
     );
     const stored = await s.emulator.getObject(s.emulator.bucket, "framed.bin");
-    expect(stored.equals(bytes)).toBe(false);
+    expect(stored.length).toBe(100_000);
+    expect(stored.equals(bytes)).toBe(true);
     s3.destroy();
+  });
+
+  it("answers a wrong trailing checksum with BadDigest and a truncated chunked body with IncompleteBody", async () => {
+    const creds = await jobCredentials();
+    const send = (body: string, trailer: string) =>
+      fetch(`${s.emulator.s3Url}/${s.emulator.bucket}/tampered.bin`, {
+        method: "PUT",
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0`,
+          "x-amz-security-token": creds.sessionToken,
+          "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+          "content-encoding": "aws-chunked",
+          "x-amz-decoded-content-length": "5",
+          "x-amz-trailer": trailer,
+          "x-amz-date": new Date().toISOString().replace(/[-:]|\.\d+/g, ""),
+        },
+        body,
+      });
+    // CRC32 of "hello" is 0x3610a686 → NhCmhg==; the trailer below claims something else.
+    const bad = await send(
+      "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n",
+      "x-amz-checksum-crc32",
+    );
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("<Code>BadDigest</Code>");
+    const cut = await send("5\r\nhel", "x-amz-checksum-crc32");
+    expect(cut.status).toBe(400);
+    expect(await cut.text()).toContain("<Code>IncompleteBody</Code>");
+    const good = await send(
+      "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n",
+      "x-amz-checksum-crc32",
+    );
+    expect(good.status).toBe(200);
+    expect((await s.emulator.getObject(s.emulator.bucket, "tampered.bin")).toString()).toBe(
+      "hello",
+    );
   });
 
   it("refuses expired, unknown, tokenless and out-of-bucket credentials", async () => {

@@ -1,5 +1,5 @@
-import yauzl from "yauzl";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../src/emulator/index.js";
+import { readRawZip } from "./raw-zip.js";
 
 /** Starts an emulator and a CodePipeline client for it; `close()` stops both. */
 export async function setup(options: EmulatorOptions = {}) {
@@ -17,29 +17,11 @@ export async function setup(options: EmulatorOptions = {}) {
 
 export type Setup = Awaited<ReturnType<typeof setup>> & { emulator: Emulator };
 
-/** Reads every file of a zip buffer (independent of the package's own unzip code). */
-export function unzipToMap(buffer: Buffer): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out: Record<string, string> = {};
-      zip.on("entry", (entry: yauzl.Entry) => {
-        if (entry.fileName.endsWith("/")) return zip.readEntry();
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on("data", (c: Buffer) => chunks.push(c));
-          stream.on("end", () => {
-            out[entry.fileName] = Buffer.concat(chunks).toString("utf8");
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on("end", () => resolve(out));
-      zip.on("error", reject);
-      zip.readEntry();
-    });
-  });
+/** Reads every file of a zip buffer with the hand-written reader (not the package's yauzl/yazl). */
+export async function unzipToMap(buffer: Buffer): Promise<Record<string, string>> {
+  return Object.fromEntries(
+    Object.entries(readRawZip(buffer)).map(([name, data]) => [name, data.toString("utf8")]),
+  );
 }
 
 /** Resolves when `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */

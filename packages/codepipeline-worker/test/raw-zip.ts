@@ -1,4 +1,4 @@
-import { crc32 } from "node:zlib";
+import { crc32, inflateRawSync } from "node:zlib";
 
 /** An entry of {@link rawZip}: stored (uncompressed), with any name and unix mode. */
 export interface RawEntry {
@@ -52,4 +52,41 @@ export function rawZip(entries: RawEntry[]): Buffer {
   end.writeUInt32LE(cd.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, end]);
+}
+
+/**
+ * Reads every file of a zip by hand (central directory, local headers, stored or DEFLATE via
+ * zlib), independent of yauzl and yazl, so tests of the package's zip code do not check it
+ * against itself. Supports what the artifacts here use: no ZIP64, no encryption.
+ */
+export function readRawZip(zip: Buffer): Record<string, Buffer> {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error("no end of central directory record");
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  if (count === 0xffff || at === 0xffffffff) throw new Error("ZIP64 is not supported here");
+  const out: Record<string, Buffer> = {};
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central header at ${at}`);
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const compressed = zip.readUInt32LE(at + 20);
+    const size = zip.readUInt32LE(at + 24);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString("utf8");
+    at += 46 + nameLength + extraLength + commentLength;
+    if (zip.readUInt32LE(local) !== 0x04034b50) throw new Error(`bad local header for ${name}`);
+    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(dataStart, dataStart + compressed);
+    if (name.endsWith("/")) continue;
+    const data = method === 0 ? Buffer.from(raw) : method === 8 ? inflateRawSync(raw) : undefined;
+    if (!data) throw new Error(`${name}: compression method ${method} not supported`);
+    if (data.length !== size) throw new Error(`${name}: ${data.length} bytes, header says ${size}`);
+    if (crc32(data) !== crc) throw new Error(`${name}: CRC mismatch`);
+    out[name] = data;
+  }
+  return out;
 }

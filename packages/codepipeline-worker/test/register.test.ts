@@ -1,6 +1,7 @@
 import {
   type CodePipelineClient,
   CreateCustomActionTypeCommand,
+  DeleteCustomActionTypeCommand,
 } from "@aws-sdk/client-codepipeline";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -52,6 +53,45 @@ describe("registerActionType", () => {
     const again = await registerActionType(make(true), { client: s.client });
     expect(again.status).toBe("unchanged");
     expect(s.emulator.calls.CreateCustomActionType).toBe(1);
+  });
+
+  it("restores a deleted type from its identical definition, and explains a different one", async () => {
+    await registerActionType(make(true), { client: s.client });
+    await s.client.send(
+      new DeleteCustomActionTypeCommand({
+        category: "Deploy",
+        provider: "Artifactory",
+        version: "1",
+      }),
+    );
+    expect(s.emulator.listActionTypes()).toEqual([]);
+    const restored = await registerActionType(make(true), { client: s.client });
+    expect(restored.status).toBe("created");
+    expect(s.emulator.listActionTypes().map((t) => t.id.version)).toEqual(["1"]);
+    await s.client.send(
+      new DeleteCustomActionTypeCommand({
+        category: "Deploy",
+        provider: "Artifactory",
+        version: "1",
+      }),
+    );
+    const error = await registerActionType(make(false), { client: s.client }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "SERVICE_ERROR", awsErrorName: "ValidationException" });
+    expect((error as Error).message).toContain("restores it only from the identical definition");
+  });
+
+  it("refuses tags CodePipeline would refuse, before calling it", async () => {
+    const error = await registerActionType(make(true), {
+      client: s.client,
+      tags: { "aws:owner": "me", "": "x", long: "v".repeat(257) },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((error as Error).message).toContain('tag key "aws:owner" uses the reserved prefix aws:');
+    expect((error as Error).message).toContain('tag key "" must be 1–128 characters');
+    expect((error as Error).message).toContain("tag long's value is longer than 256 characters");
+    expect(s.emulator.calls.ListActionTypes).toBeUndefined();
   });
 
   it("reports exactly what differs and says to bump the version", async () => {

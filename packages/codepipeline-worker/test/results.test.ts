@@ -1,14 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { truncate } from "../src/core/results.js";
 import {
   CodepipelineWorkerError,
-  JOB_API_LIMITS,
   jobFailure,
   redact,
   redactingLogger,
   toFailureDetails,
   toSuccessResult,
-  truncate,
 } from "../src/index.js";
 
 describe("toFailureDetails", () => {
@@ -47,7 +46,7 @@ describe("toFailureDetails", () => {
       "hunter2",
     ]);
     expect(d.message.startsWith("token *** ")).toBe(true);
-    expect(d.message).toHaveLength(JOB_API_LIMITS.failureMessageLength);
+    expect(d.message).toHaveLength(5000);
   });
 });
 
@@ -100,6 +99,11 @@ describe("redaction", () => {
     );
     log.info("using", { password: "pw123" });
     expect(lines[0]).toEqual(["[job 1]", "using", "{ password: '***' }"]);
+  });
+  it("truncate counts code points and never splits a surrogate pair", () => {
+    expect(truncate("ab😀😀", 3)).toBe("ab…");
+    expect(truncate("a😀😀😀", 3)).toBe("a😀…");
+    expect(truncate("😀😀", 2)).toBe("😀😀");
   });
   it("truncate marks the cut", () => {
     expect(truncate("abcdef", 4)).toBe("abc…");

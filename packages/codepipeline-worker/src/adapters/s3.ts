@@ -1,7 +1,12 @@
 import { createWriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import {
+  AbortMultipartUploadCommand,
+  GetObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { CodepipelineWorkerError } from "../errors.js";
 
@@ -135,8 +140,49 @@ export async function uploadObject(
   };
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
+    if (options.signal?.aborted) onAbort();
     await upload.done();
+  } catch (error) {
+    if (options.signal?.aborted) await abortMultipart(s3, location, upload);
+    throw error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** lib-storage internals read after an abort (it exposes no promise for its background work). */
+interface UploadInternals {
+  uploadId?: string;
+  concurrentUploaders?: Promise<unknown>[];
+  createMultiPartPromise?: Promise<{ UploadId?: string }>;
+}
+
+/**
+ * After an abort, lib-storage rejects `done()` at once, but part uploads already sent go on and
+ * CreateMultipartUpload may still be in flight; it sends AbortMultipartUpload itself only if its
+ * client is still usable then. Wait (at most 30 s) for those requests to end, then abort the
+ * multipart upload here, so no parts are left behind and no later Complete can store the object.
+ */
+async function abortMultipart(s3: S3Client, location: S3Location, upload: Upload): Promise<void> {
+  const internals = upload as unknown as UploadInternals;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(internals.concurrentUploaders ?? []),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 30_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  const created = await internals.createMultiPartPromise?.catch(() => undefined);
+  const uploadId = created?.UploadId ?? internals.uploadId;
+  if (!uploadId) return;
+  await s3
+    .send(
+      new AbortMultipartUploadCommand({
+        Bucket: location.bucketName,
+        Key: location.objectKey,
+        UploadId: uploadId,
+      }),
+    )
+    .catch(() => {});
 }

@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, stat, statfs } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -7,12 +7,33 @@ import yauzl from "yauzl";
 import yazl from "yazl";
 import { CodepipelineWorkerError } from "../errors.js";
 
-/** Limits applied while unzipping an input artifact, against zip bombs. */
+/**
+ * Limits applied while unzipping an input artifact, against zip bombs. Declared sizes are
+ * checked before an entry is written, actual bytes while it is written.
+ */
 export interface ZipLimits {
-  /** @defaultValue 100 000 */
+  /** Most entries (files and folders). @defaultValue 100 000 */
   maxEntries?: number;
-  /** Total uncompressed bytes. @defaultValue 8 GiB */
+  /**
+   * Most uncompressed bytes in total.
+   * @defaultValue 8 GiB, or less when the target file system has less free space (all of it minus 256 MiB, so unzipping never fills the disk)
+   */
   maxBytes?: number;
+  /**
+   * Largest compression ratio (uncompressed ÷ compressed) of one entry, for entries that unpack
+   * to more than `ratioThresholdBytes`. DEFLATE reaches at most about 1032:1; text and JSON
+   * usually compress 5–20:1, so a ratio above this is what a bomb looks like.
+   * @defaultValue 200
+   */
+  maxEntryRatio?: number;
+  /**
+   * Largest compression ratio of the whole archive (total uncompressed ÷ zip file size), once
+   * it unpacks to more than `ratioThresholdBytes`.
+   * @defaultValue 100
+   */
+  maxArchiveRatio?: number;
+  /** Ratios are checked only above this many uncompressed bytes (small files compress freely). @defaultValue 1 MiB */
+  ratioThresholdBytes?: number;
 }
 
 /** What {@link extractZip} wrote. */
@@ -23,6 +44,20 @@ export interface ExtractResult {
 
 const DEFAULT_MAX_ENTRIES = 100_000;
 const DEFAULT_MAX_BYTES = 8 * 1024 ** 3;
+const DISK_RESERVE = 256 * 1024 ** 2;
+const DEFAULT_MAX_ENTRY_RATIO = 200;
+const DEFAULT_MAX_ARCHIVE_RATIO = 100;
+const DEFAULT_RATIO_THRESHOLD = 1024 ** 2;
+
+/** The default `maxBytes` for unzipping into `dir`: 8 GiB, or the free space there less 256 MiB. */
+export async function defaultMaxBytes(dir: string): Promise<number> {
+  try {
+    const fs = await statfs(dir);
+    return Math.max(0, Math.min(DEFAULT_MAX_BYTES, fs.bavail * fs.bsize - DISK_RESERVE));
+  } catch {
+    return DEFAULT_MAX_BYTES;
+  }
+}
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
@@ -59,8 +94,14 @@ export async function extractZip(
   options: { limits?: ZipLimits; artifact: string; signal?: AbortSignal },
 ): Promise<ExtractResult> {
   const maxEntries = options.limits?.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  const maxBytes = options.limits?.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxEntryRatio = options.limits?.maxEntryRatio ?? DEFAULT_MAX_ENTRY_RATIO;
+  const maxArchiveRatio = options.limits?.maxArchiveRatio ?? DEFAULT_MAX_ARCHIVE_RATIO;
+  const ratioThreshold = options.limits?.ratioThresholdBytes ?? DEFAULT_RATIO_THRESHOLD;
   const artifact = options.artifact;
+  const root = resolve(dest);
+  await mkdir(root, { recursive: true });
+  const maxBytes = options.limits?.maxBytes ?? (await defaultMaxBytes(root));
+  const zipSize = (await stat(zipPath).catch(() => undefined))?.size ?? 0;
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(zipPath);
@@ -79,8 +120,6 @@ export async function extractZip(
       { artifact },
     );
   }
-  const root = resolve(dest);
-  await mkdir(root, { recursive: true });
   const files: string[] = [];
   let declared = 0;
   let written = 0;
@@ -92,11 +131,13 @@ export async function extractZip(
       zip.close();
       if (error instanceof CodepipelineWorkerError) reject(error);
       else if (error instanceof Error && UNSAFE_YAUZL.test(error.message)) {
+        // yauzl refuses these names before it hands out the entry: take the name from its message.
+        const named = entry ?? /^[^:]*: (.*)$/s.exec(error.message)?.[1];
         reject(
           new CodepipelineWorkerError(
             "UNSAFE_ZIP_ENTRY",
             `Input artifact ${artifact} contains an entry that would escape its folder (${error.message}); nothing outside the job folder was written.`,
-            { cause: error, artifact, ...(entry ? { entry } : {}) },
+            { cause: error, artifact, ...(named !== undefined ? { entry: named } : {}) },
           ),
         );
       } else {
@@ -153,6 +194,29 @@ export async function extractZip(
           new CodepipelineWorkerError(
             "ZIP_LIMIT_EXCEEDED",
             `Input artifact ${artifact} unpacks to more than ${maxBytes} bytes (at entry ${name}); raise zipLimits.maxBytes if this is expected.`,
+            { artifact, entry: name },
+          ),
+          name,
+        );
+        return;
+      }
+      const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+      if (entry.uncompressedSize > ratioThreshold && ratio > maxEntryRatio) {
+        fail(
+          new CodepipelineWorkerError(
+            "ZIP_LIMIT_EXCEEDED",
+            `Input artifact ${artifact}: entry ${name} unpacks ${Math.round(ratio)}:1 (${entry.compressedSize} → ${entry.uncompressedSize} bytes), over the limit of ${maxEntryRatio}:1 (zip bomb?); raise zipLimits.maxEntryRatio if this is expected.`,
+            { artifact, entry: name },
+          ),
+          name,
+        );
+        return;
+      }
+      if (declared > ratioThreshold && declared / Math.max(1, zipSize) > maxArchiveRatio) {
+        fail(
+          new CodepipelineWorkerError(
+            "ZIP_LIMIT_EXCEEDED",
+            `Input artifact ${artifact} unpacks more than ${maxArchiveRatio}× its size of ${zipSize} bytes (at entry ${name}, zip bomb?); raise zipLimits.maxArchiveRatio if this is expected.`,
             { artifact, entry: name },
           ),
           name,

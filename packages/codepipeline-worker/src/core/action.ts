@@ -132,6 +132,9 @@ export const ACTION_TYPE_LIMITS = {
   propertyNameLength: 50,
   descriptionLength: 160,
   urlLength: 2048,
+  maxTags: 50,
+  tagKeyLength: 128,
+  tagValueLength: 256,
 } as const;
 
 /** Returns every rule `input` breaks, one readable line each; empty when valid. */

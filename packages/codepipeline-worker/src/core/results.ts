@@ -1,6 +1,6 @@
 import { CodepipelineWorkerError, type CodepipelineWorkerErrorCode } from "../errors.js";
 import type { HandlerResult } from "./action.js";
-import { redact } from "./redact.js";
+import { redact, redactDeep } from "./redact.js";
 
 /** The failure types of `PutJobFailureResult`. */
 export type FailureType =
@@ -11,12 +11,19 @@ export type FailureType =
   | "RevisionUnavailable"
   | "SystemUnavailable";
 
-/** Limits of the CodePipeline job APIs (API Reference: ExecutionDetails, FailureDetails, PutJobSuccessResult). */
+/**
+ * Limits of the CodePipeline job APIs the worker keeps to (API Reference: ExecutionDetails,
+ * FailureDetails, CurrentRevision, PutJobSuccessResult). Lengths count Unicode code points, as the
+ * Smithy `@length` trait does. A test compares them with the service's model.
+ */
 export const JOB_API_LIMITS = {
   summaryLength: 2048,
   externalExecutionIdLength: 1500,
   failureMessageLength: 5000,
   continuationTokenLength: 2048,
+  revisionLength: 1500,
+  changeIdentifierLength: 100,
+  revisionSummaryLength: 2048,
   outputVariablesBytes: 122_880,
   outputVariableKey: /^[A-Za-z0-9@\-_]+$/,
 } as const;
@@ -63,10 +70,22 @@ export function jobFailure(
   return new CodepipelineWorkerError(CODE_BY_FAILURE_TYPE[type], message, options);
 }
 
-/** Cuts `text` to `max` characters, marking the cut with an ellipsis. */
+/**
+ * Cuts `text` to `max` characters as the API counts them (Unicode code points, so a surrogate
+ * pair is never split), marking the cut with an ellipsis.
+ */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max - 1)}…`;
+  const points = [...text];
+  if (points.length <= max) return text;
+  return `${points.slice(0, max - 1).join("")}…`;
+}
+
+/** Redacted and cut to `max`; `undefined` when nothing is left (the API refuses empty texts). */
+function apiText(text: string | undefined, max: number, secrets: readonly string[]) {
+  if (text === undefined) return undefined;
+  const out = truncate(redact(text, secrets), max);
+  return out.length > 0 ? out : undefined;
 }
 
 /** `FailureDetails` as sent to `PutJobFailureResult`. */
@@ -86,14 +105,16 @@ export function toFailureDetails(error: unknown, secrets: readonly string[]): Fa
     const type = FAILURE_TYPE_BY_CODE[error.code] ?? "JobFailed";
     const details: FailureDetails = {
       type,
-      message: truncate(redact(error.message, secrets), JOB_API_LIMITS.failureMessageLength),
+      message:
+        apiText(error.message, JOB_API_LIMITS.failureMessageLength, secrets) ??
+        `The action failed (${type}) without a message.`,
     };
-    if (error.externalExecutionId) {
-      details.externalExecutionId = truncate(
-        redact(error.externalExecutionId, secrets),
-        JOB_API_LIMITS.externalExecutionIdLength,
-      );
-    }
+    const external = apiText(
+      error.externalExecutionId,
+      JOB_API_LIMITS.externalExecutionIdLength,
+      secrets,
+    );
+    if (external !== undefined) details.externalExecutionId = external;
     return details;
   }
   const kind = error instanceof Error ? error.name : typeof error;
@@ -101,6 +122,32 @@ export function toFailureDetails(error: unknown, secrets: readonly string[]): Fa
     type: "JobFailed",
     message: `The action failed with an unexpected ${kind}; the worker's log has the details.`,
   };
+}
+
+function toCurrentRevision(
+  revision: NonNullable<HandlerResult["currentRevision"]>,
+  secrets: readonly string[],
+): NonNullable<SuccessResult["currentRevision"]> {
+  for (const [field, value, max] of [
+    ["revision", revision.revision, JOB_API_LIMITS.revisionLength],
+    ["changeIdentifier", revision.changeIdentifier, JOB_API_LIMITS.changeIdentifierLength],
+  ] as const) {
+    const length = typeof value === "string" ? [...value].length : -1;
+    if (length < 1 || length > max) {
+      throw new CodepipelineWorkerError(
+        "JOB_FAILED",
+        `The handler's currentRevision.${field} must be 1–${max} characters (got ${length < 0 ? typeof value : length}).`,
+      );
+    }
+  }
+  const out: NonNullable<SuccessResult["currentRevision"]> = {
+    revision: revision.revision,
+    changeIdentifier: revision.changeIdentifier,
+  };
+  if (revision.created !== undefined) out.created = revision.created;
+  const summary = apiText(revision.revisionSummary, JOB_API_LIMITS.revisionSummaryLength, secrets);
+  if (summary !== undefined) out.revisionSummary = summary;
+  return out;
 }
 
 /** The body of `PutJobSuccessResult`, without `jobId`. */
@@ -131,18 +178,18 @@ export function toSuccessResult(
   const summary = r.summary ?? progress.summary;
   const percent = r.percentComplete ?? (r.continuationToken ? progress.percent : 100);
   const details: NonNullable<SuccessResult["executionDetails"]> = {};
-  if (summary !== undefined)
-    details.summary = truncate(redact(summary, secrets), JOB_API_LIMITS.summaryLength);
-  if (r.externalExecutionId !== undefined) {
-    details.externalExecutionId = truncate(
-      r.externalExecutionId,
-      JOB_API_LIMITS.externalExecutionIdLength,
-    );
-  }
-  if (percent !== undefined)
+  const summaryText = apiText(summary, JOB_API_LIMITS.summaryLength, secrets);
+  if (summaryText !== undefined) details.summary = summaryText;
+  const external = apiText(
+    r.externalExecutionId,
+    JOB_API_LIMITS.externalExecutionIdLength,
+    secrets,
+  );
+  if (external !== undefined) details.externalExecutionId = external;
+  if (percent !== undefined && Number.isFinite(percent))
     details.percentComplete = Math.max(0, Math.min(100, Math.round(percent)));
   if (Object.keys(details).length > 0) out.executionDetails = details;
-  if (r.currentRevision) out.currentRevision = r.currentRevision;
+  if (r.currentRevision) out.currentRevision = toCurrentRevision(r.currentRevision, secrets);
   if (r.continuationToken !== undefined) {
     if (r.outputVariables && Object.keys(r.outputVariables).length > 0) {
       throw new CodepipelineWorkerError(
@@ -150,13 +197,11 @@ export function toSuccessResult(
         "The handler returned both outputVariables and a continuationToken; CodePipeline accepts output variables only on the final result.",
       );
     }
-    if (
-      r.continuationToken.length < 1 ||
-      r.continuationToken.length > JOB_API_LIMITS.continuationTokenLength
-    ) {
+    const tokenLength = [...r.continuationToken].length;
+    if (tokenLength < 1 || tokenLength > JOB_API_LIMITS.continuationTokenLength) {
       throw new CodepipelineWorkerError(
         "JOB_FAILED",
-        `The handler's continuationToken must be 1–${JOB_API_LIMITS.continuationTokenLength} characters (got ${r.continuationToken.length}).`,
+        `The handler's continuationToken must be 1–${JOB_API_LIMITS.continuationTokenLength} characters (got ${tokenLength}).`,
       );
     }
     out.continuationToken = r.continuationToken;
@@ -181,9 +226,7 @@ export function toSuccessResult(
         `Output variables total ${bytes} bytes; CodePipeline allows ${JOB_API_LIMITS.outputVariablesBytes}.`,
       );
     }
-    out.outputVariables = Object.fromEntries(
-      Object.entries(r.outputVariables).map(([k, v]) => [k, redact(v, secrets)]),
-    );
+    out.outputVariables = redactDeep(r.outputVariables, secrets);
   }
   return out;
 }

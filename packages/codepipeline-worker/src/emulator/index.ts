@@ -1,18 +1,13 @@
-import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CodePipelineClient, type CodePipelineClientConfig } from "@aws-sdk/client-codepipeline";
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import yazl from "yazl";
+import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { seededRandom } from "../core/backoff.js";
 import type { Logger } from "../core/context.js";
 import { silentLogger } from "../core/redact.js";
 import { CodepipelineWorkerError } from "../errors.js";
+import { handleControl } from "./control.js";
+import { createEnqueuer, type EnqueueJobInput } from "./enqueue.js";
 import {
   S3_ADMIN_CREDENTIALS,
   type S3Fault,
@@ -23,11 +18,12 @@ import {
   type EmulatedExecution,
   type EmulatedJob,
   EmulatorState,
-  ServiceException,
   type StoredActionType,
-  type WireArtifact,
 } from "./state.js";
+import { type ApiRequestRecord, createWireLayer, type EmulatorFault } from "./wire.js";
 
+export type { EnqueueArtifact, EnqueueJobInput } from "./enqueue.js";
+export { MODEL_SOURCE } from "./model.generated.js";
 export type { S3Fault, S3RequestRecord } from "./s3-server.js";
 export type {
   ActionTypeIdWire,
@@ -37,6 +33,7 @@ export type {
   StoredActionType,
   WireArtifact,
 } from "./state.js";
+export type { ApiRequestRecord, EmulatorFault } from "./wire.js";
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -46,6 +43,12 @@ export interface EmulatorOptions {
   s3Port?: number;
   /** Loopback address to listen on. @defaultValue `"127.0.0.1"` */
   host?: string;
+  /**
+   * Allow a `host` that is not a loopback address. The control API hands out job data with
+   * secret values and takes jobs from anyone who reaches it, so this is refused unless set.
+   * @defaultValue false
+   */
+  unsafeExpose?: boolean;
   /** @defaultValue `"us-east-1"` */
   region?: string;
   /** @defaultValue `"111111111111"` */
@@ -56,47 +59,14 @@ export interface EmulatorOptions {
   jobTimeoutMs?: number;
   /** Lifetime of the artifact credentials handed out with jobs. @defaultValue 900 000 (15 minutes) */
   credentialsTtlMs?: number;
-  /** Folder for s3rver's store; a private temp folder (removed on close) by default. */
+  /** Folder for s3rver's store. @defaultValue a private temp folder, removed on close */
   s3Directory?: string;
   /** Seed for job ids, nonces and credentials. @defaultValue random */
   seed?: number;
-  /** @defaultValue `Date.now` */
+  /** Clock for timeouts and credential expiry, in epoch milliseconds. @defaultValue `Date.now` */
   now?: () => number;
-  /** @defaultValue silent */
+  /** Where the emulator logs requests (debug) and its own failures (error). @defaultValue silent (no output) */
   logger?: Logger;
-}
-
-/** An input artifact for {@link Emulator.enqueueJob}: files to zip, a ready zip, or an object key (which may be missing on purpose). */
-export interface EnqueueArtifact {
-  name: string;
-  revision?: string;
-  files?: Record<string, string | Uint8Array>;
-  zip?: Uint8Array;
-  objectKey?: string;
-}
-
-/** A job to queue, as a pipeline would produce it. */
-export interface EnqueueJobInput {
-  actionTypeId: { category: string; provider: string; version: string };
-  configuration?: Record<string, string>;
-  inputArtifacts?: EnqueueArtifact[];
-  /** Names of the output artifacts the action must produce. */
-  outputArtifacts?: string[];
-  pipelineName?: string;
-  stageName?: string;
-  actionName?: string;
-  /** Tells the worker to encrypt outputs with this KMS key (SSE-KMS). */
-  encryptionKey?: { id: string; type: "KMS" };
-}
-
-/** A fault to inject into the next matching CodePipeline calls. */
-export interface EmulatorFault {
-  /** Operation name (`PollForJobs`, …) or `"*"`. */
-  operation: string;
-  /** `ThrottlingException` (400), `InternalFailure` (500) or `ServiceUnavailable` (503). */
-  error: "ThrottlingException" | "InternalFailure" | "ServiceUnavailable";
-  /** How many calls fail. @defaultValue 1 */
-  count?: number;
 }
 
 /** A running emulator. */
@@ -118,12 +88,11 @@ export interface Emulator {
   };
   /** A CodePipeline client for this emulator (`clientConfig` plus `overrides`); destroy it when done. */
   createClient(overrides?: CodePipelineClientConfig): CodePipelineClient;
-  /** Settings for the worker's `s3` option. */
+  /** Settings for the worker's `s3` option (the SDK's default checksums: the S3 endpoint decodes `aws-chunked`). */
   workerS3Config: {
     endpoint: string;
     region: string;
     forcePathStyle: true;
-    requestChecksumCalculation: "WHEN_REQUIRED";
   };
   /** Queues a job (uploading its input artifacts to S3). */
   enqueueJob(input: EnqueueJobInput): Promise<{ jobId: string; actionExecutionId: string }>;
@@ -145,51 +114,21 @@ export interface Emulator {
   readonly s3Requests: readonly S3RequestRecord[];
   /** How many times each operation was called. */
   readonly calls: Readonly<Record<string, number>>;
+  /** Every CodePipeline request received (latest 10 000), body as sent: search them for leaked secrets. */
+  readonly requests: readonly ApiRequestRecord[];
   /** The action types registered. */
   listActionTypes(): StoredActionType[];
+  /** Every set of artifact credentials issued for a job (with PollForJobs and GetJobDetails). */
+  issuedCredentials(
+    jobId: string,
+  ): Array<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }>;
   close(): Promise<void>;
 }
 
-const TARGET_PREFIX = "CodePipeline_20150709.";
-const FAULT_STATUS: Record<EmulatorFault["error"], number> = {
-  ThrottlingException: 400,
-  InternalFailure: 500,
-  ServiceUnavailable: 503,
-};
-
-/** Zips `files` into a buffer (deterministic order and timestamps). */
-export function zipFiles(files: Record<string, string | Uint8Array>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const name of Object.keys(files).sort()) {
-    const value = files[name] as string | Uint8Array;
-    zip.addBuffer(Buffer.from(value), name, { mtime: new Date(Date.UTC(2020, 0, 1)) });
-  }
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on("data", (c: Buffer) => chunks.push(c));
-    zip.outputStream.on("end", () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on("error", reject);
-  });
-}
-
-async function readBody(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new ServiceException("ValidationException", "Request body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** Serialises a JSON 1.1 body: timestamps become epoch seconds, as the protocol requires. */
-function toJson(value: unknown): string {
-  return JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
-    const raw = this[key];
-    return raw instanceof Date ? raw.getTime() / 1000 : v;
-  });
+/** Whether `host` is a loopback address or name (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /**
@@ -202,6 +141,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const region = options.region ?? "us-east-1";
   const accountId = options.accountId ?? "111111111111";
   const host = options.host ?? "127.0.0.1";
+  if (!isLoopback(host) && options.unsafeExpose !== true) {
+    throw new CodepipelineWorkerError(
+      "INVALID_ARGUMENT",
+      `host ${host} is not a loopback address; the emulator serves secret values to anyone who reaches it, so pass unsafeExpose: true to listen there anyway.`,
+    );
+  }
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const bucket = `codepipeline-${region}-${accountId}`;
@@ -240,103 +185,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       throw error;
     }
   }
-  const faults: Array<Required<EmulatorFault>> = [];
-  const calls: Record<string, number> = {};
-
-  const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
-    CreateCustomActionType: (i) => state.createCustomActionType(i),
-    ListActionTypes: (i) => state.listActionTypes(i),
-    DeleteCustomActionType: (i) => state.deleteCustomActionType(i),
-    PollForJobs: (i) => state.pollForJobs(i),
-    AcknowledgeJob: (i) => state.acknowledgeJob(i),
-    GetJobDetails: (i) => state.getJobDetails(i),
-    PutJobSuccessResult: (i) => state.putJobSuccessResult(i),
-    PutJobFailureResult: (i) => state.putJobFailureResult(i),
-  };
-
-  async function enqueueJob(
-    input: EnqueueJobInput,
-  ): Promise<{ jobId: string; actionExecutionId: string }> {
-    const key = `${input.actionTypeId?.category}/Custom/${input.actionTypeId?.provider}/${input.actionTypeId?.version}`;
-    const actionType = state.actionTypes.get(key);
-    if (!actionType) {
-      throw new CodepipelineWorkerError(
-        "EMULATOR_ERROR",
-        `Action type ${key} is not registered in the emulator; register it first (registerActionType).`,
-      );
-    }
-    const configuration = input.configuration ?? {};
-    for (const p of actionType.actionConfigurationProperties) {
-      if (p.required && !configuration[p.name]) {
-        throw new CodepipelineWorkerError(
-          "EMULATOR_ERROR",
-          `The pipeline must set required property ${p.name} of ${key}.`,
-        );
-      }
-    }
-    for (const name of Object.keys(configuration)) {
-      if (!actionType.actionConfigurationProperties.some((p) => p.name === name)) {
-        throw new CodepipelineWorkerError(
-          "EMULATOR_ERROR",
-          `${name} is not a configuration property of ${key}.`,
-        );
-      }
-    }
-    const inputs = input.inputArtifacts ?? [];
-    const outputs = input.outputArtifacts ?? [];
-    for (const [side, count, details] of [
-      ["input", inputs.length, actionType.inputArtifactDetails],
-      ["output", outputs.length, actionType.outputArtifactDetails],
-    ] as const) {
-      if (count < details.minimumCount || count > details.maximumCount) {
-        throw new CodepipelineWorkerError(
-          "EMULATOR_ERROR",
-          `${key} takes ${details.minimumCount}–${details.maximumCount} ${side} artifacts; got ${count}.`,
-        );
-      }
-    }
-    const pipelineName = input.pipelineName ?? "emulated-pipeline";
-    const objectKey = (name: string) =>
-      `${pipelineName.slice(0, 20)}/${name.slice(0, 10)}/${state.shortId()}`;
-    const inputArtifacts: WireArtifact[] = [];
-    for (const artifact of inputs) {
-      const key = artifact.objectKey ?? objectKey(artifact.name);
-      if (artifact.objectKey === undefined) {
-        const body = artifact.zip
-          ? Buffer.from(artifact.zip)
-          : await zipFiles(artifact.files ?? {});
-        await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-      }
-      inputArtifacts.push({
-        name: artifact.name,
-        ...(artifact.revision ? { revision: artifact.revision } : {}),
-        location: { type: "S3", s3Location: { bucketName: bucket, objectKey: key } },
-      });
-    }
-    const outputArtifacts: WireArtifact[] = outputs.map((name) => ({
-      name,
-      location: { type: "S3", s3Location: { bucketName: bucket, objectKey: objectKey(name) } },
-    }));
-    return state.enqueue({
-      actionTypeId: {
-        category: actionType.id.category,
-        owner: "Custom",
-        provider: actionType.id.provider,
-        version: actionType.id.version,
-      },
-      actionConfiguration: { configuration },
-      pipelineContext: {
-        pipelineName,
-        pipelineArn: `arn:aws:codepipeline:${region}:${accountId}:${pipelineName}`,
-        pipelineExecutionId: randomUUID(),
-        stage: { name: input.stageName ?? "Deploy" },
-        action: { name: input.actionName ?? actionType.id.provider },
-      },
-      inputArtifacts,
-      outputArtifacts,
-      ...(input.encryptionKey ? { encryptionKey: input.encryptionKey } : {}),
-    });
-  }
+  const wire = createWireLayer(
+    {
+      CreateCustomActionType: (i) => state.createCustomActionType(i),
+      ListActionTypes: (i) => state.listActionTypes(i),
+      DeleteCustomActionType: (i) => state.deleteCustomActionType(i),
+      PollForJobs: (i) => state.pollForJobs(i),
+      AcknowledgeJob: (i) => state.acknowledgeJob(i),
+      GetJobDetails: (i) => state.getJobDetails(i),
+      PutJobSuccessResult: (i) => state.putJobSuccessResult(i),
+      PutJobFailureResult: (i) => state.putJobFailureResult(i),
+    },
+    logger,
+  );
+  const enqueueJob = createEnqueuer({ state, admin, bucket, region, accountId });
 
   async function getObject(b: string, key: string): Promise<Buffer> {
     const out = await admin.send(new GetObjectCommand({ Bucket: b, Key: key }));
@@ -389,136 +251,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   }
 
-  function send(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ) {
-    const text = toJson(body);
-    res.writeHead(status, {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amzn-requestid": randomUUID(),
-      "content-length": Buffer.byteLength(text),
-      ...headers,
-    });
-    res.end(text);
-  }
-  function sendError(res: ServerResponse, error: ServiceException) {
-    send(
-      res,
-      error.status,
-      { __type: error.type, message: error.message },
-      { "x-amzn-errortype": error.type },
-    );
-  }
-
-  async function handleControl(req: IncomingMessage, res: ServerResponse, path: string) {
-    const parts = path.split("/").filter(Boolean).slice(1);
-    try {
-      if (req.method === "POST" && parts[0] === "jobs" && parts.length === 1) {
-        const body = JSON.parse(await readBody(req)) as EnqueueJobInput & {
-          inputArtifacts?: Array<EnqueueArtifact & { zipBase64?: string }>;
-        };
-        for (const a of body.inputArtifacts ?? [])
-          if (a.zipBase64) a.zip = Buffer.from(a.zipBase64, "base64");
-        send(res, 201, await enqueueJob(body));
-      } else if (req.method === "GET" && parts[0] === "jobs" && parts[1]) {
-        const job = state.jobs.get(parts[1]);
-        if (job) send(res, 200, job);
-        else send(res, 404, { message: `no job ${parts[1]}` });
-      } else if (req.method === "GET" && parts[0] === "executions" && parts[1]) {
-        const execution = state.executions.get(parts[1]);
-        if (!execution) send(res, 404, { message: `no execution ${parts[1]}` });
-        else if (parts[2] === "wait")
-          send(res, 200, await waitForExecution(parts[1], { timeoutMs: 60_000 }));
-        else send(res, 200, execution);
-      } else if (req.method === "POST" && parts[0] === "faults") {
-        emulator.injectFault(JSON.parse(await readBody(req)) as EmulatorFault);
-        res.writeHead(204).end();
-      } else if (req.method === "GET" && parts[0] === "calls") {
-        send(res, 200, calls);
-      } else {
-        send(res, 404, { message: `unknown control route ${req.method} ${path}` });
-      }
-    } catch (error) {
-      send(res, 400, { message: (error as Error).message });
-    }
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  const allowedHosts = new Set<string>();
+  const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (path.startsWith("/_emulator/")) return handleControl(req, res, path);
-    try {
-      if (req.method !== "POST" || path !== "/") {
-        throw new ServiceException(
-          "UnknownOperationException",
-          `${req.method} ${path} is not an operation; send POST / with X-Amz-Target`,
-          404,
-        );
-      }
-      const target = String(req.headers["x-amz-target"] ?? "");
-      const body = await readBody(req);
-      if (!req.headers.authorization?.startsWith("AWS4-HMAC-SHA256 ")) {
-        throw new ServiceException(
-          "MissingAuthenticationTokenException",
-          "Request is missing Authentication Token",
-          403,
-        );
-      }
-      if (!String(req.headers["content-type"] ?? "").startsWith("application/x-amz-json-1.1")) {
-        throw new ServiceException(
-          "SerializationException",
-          "Content-Type must be application/x-amz-json-1.1",
-        );
-      }
-      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
-      const run = operations[operation];
-      if (!run)
-        throw new ServiceException(
-          "UnknownOperationException",
-          `Unknown operation ${target || "(no X-Amz-Target)"}`,
-        );
-      calls[operation] = (calls[operation] ?? 0) + 1;
-      const fault = faults.find(
-        (f) => f.count > 0 && (f.operation === "*" || f.operation === operation),
-      );
-      if (fault) {
-        fault.count--;
-        throw new ServiceException(
-          fault.error,
-          `Injected ${fault.error}`,
-          FAULT_STATUS[fault.error],
-        );
-      }
-      let input: Record<string, unknown>;
-      try {
-        input = body.trim() === "" ? {} : (JSON.parse(body) as Record<string, unknown>);
-      } catch {
-        throw new ServiceException("SerializationException", "The request body is not valid JSON");
-      }
-      const out = run(input);
-      logger.debug(`${operation} → 200`);
-      send(res, 200, out);
-    } catch (error) {
-      if (error instanceof ServiceException) {
-        logger.debug(`→ ${error.type}`);
-        sendError(res, error);
-      } else {
-        logger.error("emulator error", error);
-        sendError(
-          res,
-          new ServiceException(
-            "InternalFailure",
-            "The emulator failed to process the request",
-            500,
-          ),
-        );
-      }
-    }
-  }
-
-  const server = createServer((req, res) => void handle(req, res));
+    if (path.startsWith("/_emulator/")) {
+      void handleControl(req, res, path, {
+        state,
+        enqueueJob,
+        waitForExecution,
+        injectFault: (f) => wire.injectFault(f),
+        calls: wire.calls,
+        allowedHosts,
+      });
+    } else void wire.handle(req, res, path);
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -536,6 +282,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const { port } = server.address() as AddressInfo;
   const hostPart = host.includes(":") ? `[${host}]` : host;
   const url = `http://${hostPart}:${port}`;
+  for (const name of [hostPart, "localhost", "127.0.0.1", "[::1]"])
+    allowedHosts.add(`${name}:${port}`.toLowerCase());
   const sweeper = setInterval(() => state.sweep(), 100);
   sweeper.unref();
 
@@ -562,7 +310,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       endpoint: s3.url,
       region,
       forcePathStyle: true,
-      requestChecksumCalculation: "WHEN_REQUIRED",
     },
     enqueueJob,
     getJob: (id) => {
@@ -590,30 +337,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       );
     },
     getObject,
-    injectFault(fault) {
-      if (!(fault.error in FAULT_STATUS)) {
-        throw new CodepipelineWorkerError(
-          "EMULATOR_ERROR",
-          `Unknown fault ${String(fault.error)}; use ${Object.keys(FAULT_STATUS).join(", ")}.`,
-        );
-      }
-      faults.push({ operation: fault.operation, error: fault.error, count: fault.count ?? 1 });
-    },
+    injectFault: (fault) => wire.injectFault(fault),
     injectS3Fault(fault) {
       s3.faults.push({
         method: fault.method.toUpperCase(),
         status: fault.status ?? 500,
         code: fault.code ?? "InternalError",
         count: fault.count ?? 1,
+        delayMs: fault.delayMs ?? 0,
       });
     },
     get s3Requests() {
       return s3.requests;
     },
     get calls() {
-      return { ...calls };
+      return { ...wire.calls };
+    },
+    get requests() {
+      return wire.requests;
     },
     listActionTypes: () => [...state.actionTypes.values()].map((t) => structuredClone(t)),
+    issuedCredentials: (jobId) =>
+      [...state.credentials.values()]
+        .filter((c) => c.jobId === jobId)
+        .map(({ accessKeyId, secretAccessKey, sessionToken }) => ({
+          accessKeyId,
+          secretAccessKey,
+          sessionToken,
+        })),
     async close() {
       clearInterval(sweeper);
       server.closeAllConnections();

@@ -1,9 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { CodepipelineWorkerError } from "../errors.js";
+import { AwsChunkedDecoder, AwsChunkedError, isAwsChunked } from "./aws-chunked.js";
 import type { IssuedCredentials } from "./state.js";
 
 /** The fixed key pair of the emulator's own (admin) S3 access. */
@@ -35,6 +38,8 @@ export interface S3Fault {
   code?: string;
   /** How many requests fail. @defaultValue 1 */
   count?: number;
+  /** Instead of failing, hold each matching request this long, then serve it (a slow S3). @defaultValue 0 */
+  delayMs?: number;
 }
 
 /** A running S3-compatible server (s3rver) behind a credentials gate. */
@@ -109,6 +114,7 @@ export async function startS3Server(options: {
       req.on("end", () => s3Error(res, status, code, message));
     };
     if (!accessKeyId) return reject(403, "AccessDenied", "Anonymous access is not allowed.");
+    let fault: Required<S3Fault> | undefined;
     if (accessKeyId !== S3_ADMIN_CREDENTIALS.accessKeyId) {
       const issued = options.lookup(accessKeyId);
       if (!issued)
@@ -125,12 +131,10 @@ export async function startS3Server(options: {
         return reject(400, "ExpiredToken", "The provided token has expired.");
       const bucket = url.pathname.split("/")[1];
       if (bucket !== issued.bucket) return reject(403, "AccessDenied", "Access Denied");
-      const fault = faults.find(
-        (f) => f.count > 0 && (f.method === "*" || f.method === req.method),
-      );
+      fault = faults.find((f) => f.count > 0 && (f.method === "*" || f.method === req.method));
       if (fault) {
         fault.count--;
-        return reject(fault.status, fault.code, "Injected fault");
+        if (fault.delayMs <= 0) return reject(fault.status, fault.code, "Injected fault");
       }
       // s3rver only knows its own key pair; the request was authorised above.
       if (fromHeader)
@@ -149,14 +153,67 @@ export async function startS3Server(options: {
         req.url = `${url.pathname}${url.search}`;
       }
     }
-    handle(req, res);
+    const serve = () => {
+      if (isAwsChunked(req.headers)) void decodeThenHandle(req, res);
+      else handle(req, res);
+    };
+    if (fault && fault.delayMs > 0) setTimeout(serve, fault.delayMs);
+    else serve();
   });
+  const spool = await mkdtemp(join(tmpdir(), "codepipeline-emulator-chunked-"));
+  let spooled = 0;
+  /**
+   * s3rver does not understand `aws-chunked` (what the SDK sends by default for streamed bodies
+   * with flexible checksums): decode the framing into a spool file, verify the trailing checksum,
+   * and hand s3rver the plain bytes with the headers a non-chunked upload would have.
+   */
+  async function decodeThenHandle(req: IncomingMessage, res: ServerResponse) {
+    const file = join(spool, `${++spooled}.body`);
+    try {
+      await pipeline(req, new AwsChunkedDecoder(req.headers), createWriteStream(file));
+    } catch (error) {
+      await rm(file, { force: true });
+      if (error instanceof AwsChunkedError)
+        s3Error(res, 400, error.code, error.message.replace(/[<&>]/g, ""));
+      else s3Error(res, 400, "IncompleteBody", "The request body could not be read.");
+      return;
+    }
+    const { size } = await stat(file);
+    const headers = { ...req.headers };
+    const encodings = String(headers["content-encoding"] ?? "")
+      .split(",")
+      .map((e) => e.trim())
+      .filter((e) => e !== "" && e.toLowerCase() !== "aws-chunked");
+    if (encodings.length > 0) headers["content-encoding"] = encodings.join(", ");
+    else delete headers["content-encoding"];
+    delete headers["x-amz-decoded-content-length"];
+    delete headers["x-amz-trailer"];
+    delete headers["transfer-encoding"];
+    headers["content-length"] = String(size);
+    headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+    const body = createReadStream(file);
+    const replay = Object.assign(body, {
+      headers,
+      method: req.method,
+      url: req.url,
+      socket: req.socket,
+      connection: req.socket,
+      httpVersion: req.httpVersion,
+      httpVersionMajor: req.httpVersionMajor,
+      httpVersionMinor: req.httpVersionMinor,
+      rawHeaders: req.rawHeaders,
+      complete: false,
+    }) as unknown as IncomingMessage;
+    res.on("close", () => void rm(file, { force: true }));
+    handle(replay, res);
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
     });
   } catch (cause) {
+    await rm(spool, { recursive: true, force: true });
     s3rver.logger?.exceptions?.unhandle();
     s3rver.logger?.close();
     if (ownDirectory) await rm(directory, { recursive: true, force: true });
@@ -180,6 +237,7 @@ export async function startS3Server(options: {
       s3rver.logger?.exceptions?.unhandle();
       s3rver.logger?.close();
       if (ownDirectory) await rm(directory, { recursive: true, force: true });
+      await rm(spool, { recursive: true, force: true });
     },
   };
 }

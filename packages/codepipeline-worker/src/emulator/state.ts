@@ -1,16 +1,7 @@
-import { JOB_API_LIMITS } from "../core/results.js";
+import { ServiceException } from "./service-exception.js";
+import { SERVICE_QUOTAS } from "./service-quotas.js";
 
-/** An error the emulated service answers with (`__type` on the wire). */
-export class ServiceException extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
+export { ServiceException };
 
 /** The life-cycle states of a job, as CodePipeline names them. */
 export type EmulatedJobStatus =
@@ -110,16 +101,6 @@ export interface EmulatorStateOptions {
   bucket: string;
 }
 
-const CATEGORIES = ["Source", "Build", "Deploy", "Test", "Invoke", "Approval"];
-const FAILURE_TYPES = [
-  "JobFailed",
-  "ConfigurationError",
-  "PermissionError",
-  "RevisionOutOfSync",
-  "RevisionUnavailable",
-  "SystemUnavailable",
-];
-
 const keyOf = (id: {
   category?: unknown;
   owner?: unknown;
@@ -127,15 +108,29 @@ const keyOf = (id: {
   version?: unknown;
 }) => `${id.category}/${id.owner ?? "Custom"}/${id.provider}/${id.version}`;
 
-function str(input: Record<string, unknown>, field: string, max = 1000): string {
-  const value = input[field];
-  if (typeof value !== "string" || value.length < 1 || value.length > max) {
-    throw new ServiceException(
-      "ValidationException",
-      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length between 1 and ${max}`,
-    );
-  }
-  return value;
+const invalid = (message: string) => new ServiceException("ValidationException", message);
+
+/** The stored form of a definition, with the model's defaults filled in, for "identical" checks. */
+function canonical(t: StoredActionType): string {
+  return JSON.stringify({
+    id: t.id,
+    settings: Object.fromEntries(
+      Object.entries(t.settings ?? {})
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
+    props: t.actionConfigurationProperties.map((p) => [
+      p.name,
+      p.required,
+      p.key,
+      p.secret,
+      p.queryable ?? false,
+      p.description ?? null,
+      p.type ?? null,
+    ]),
+    in: t.inputArtifactDetails,
+    out: t.outputArtifactDetails,
+  });
 }
 
 /**
@@ -144,7 +139,9 @@ function str(input: Record<string, unknown>, field: string, max = 1000): string 
  */
 export class EmulatorState {
   readonly actionTypes = new Map<string, StoredActionType>();
-  readonly deletedActionTypes = new Set<string>();
+  /** Deleted types keep their definition: creating the identical one again restores it. */
+  readonly deletedActionTypes = new Map<string, StoredActionType>();
+  readonly actionTypeTags = new Map<string, Array<{ key: string; value: string }>>();
   readonly jobs = new Map<string, EmulatedJob>();
   readonly executions = new Map<string, EmulatedExecution>();
   readonly credentials = new Map<string, IssuedCredentials>();
@@ -210,85 +207,107 @@ export class EmulatorState {
     if (changed) this.#changed();
   }
 
-  createCustomActionType(input: Record<string, unknown>): { actionType: StoredActionType } {
-    const category = str(input, "category", 20);
-    if (!CATEGORIES.includes(category)) {
-      throw new ServiceException(
-        "ValidationException",
-        `Value '${category}' at 'category' failed to satisfy constraint: Member must satisfy enum value set: [${CATEGORIES.join(", ")}]`,
-      );
-    }
-    const provider = str(input, "provider", 35);
-    const version = str(input, "version", 9);
-    for (const [field, value] of [
-      ["provider", provider],
-      ["version", version],
-    ] as const) {
-      if (!/^[0-9A-Za-z_-]+$/.test(value)) {
-        throw new ServiceException(
-          "ValidationException",
-          `Value '${value}' at '${field}' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9A-Za-z_-]+`,
-        );
-      }
-    }
+  /**
+   * CreateCustomActionType after the model's constraints passed (the wire layer checks those):
+   * the rules the model cannot express — unique property names, at most one queryable property
+   * (required, not secret), min ≤ max artifacts, `{Config:x}` naming a required non-secret
+   * property, tag rules — then create, answer an identical definition idempotently, or restore a
+   * deleted type from its identical definition (as the API reference says).
+   */
+  createCustomActionType(input: Record<string, unknown>): {
+    actionType: StoredActionType;
+    tags?: Array<{ key: string; value: string }>;
+  } {
+    const category = input.category as string;
+    const provider = input.provider as string;
+    const version = input.version as string;
     const props = (input.configurationProperties ??
       []) as StoredActionType["actionConfigurationProperties"];
-    if (!Array.isArray(props) || props.length > 10) {
-      throw new ServiceException(
-        "ValidationException",
-        "Value at 'configurationProperties' failed to satisfy constraint: Member must have length less than or equal to 10",
-      );
-    }
-    if (props.filter((p) => p.queryable).length > 1) {
-      throw new ServiceException(
-        "ValidationException",
-        "Only one configuration property can be queryable",
-      );
-    }
+    const names = new Set<string>();
     for (const p of props) {
-      if (p.queryable && (!p.required || p.secret)) {
-        throw new ServiceException(
-          "ValidationException",
-          `Queryable property ${p.name} must be required and not secret`,
+      if (names.has(p.name))
+        throw invalid(`Configuration property name ${p.name} is used more than once`);
+      names.add(p.name);
+    }
+    const queryable = props.filter((p) => p.queryable);
+    if (queryable.length > SERVICE_QUOTAS.maxQueryableProperties)
+      throw invalid("Only one configuration property can be queryable");
+    for (const p of queryable) {
+      if (!p.required || p.secret)
+        throw invalid(`Queryable property ${p.name} must be required and not secret`);
+    }
+    const details = (field: "inputArtifactDetails" | "outputArtifactDetails") => {
+      const d = input[field] as { minimumCount: number; maximumCount: number };
+      if (d.minimumCount > d.maximumCount) {
+        throw invalid(
+          `${field}: minimumCount (${d.minimumCount}) must not be greater than maximumCount (${d.maximumCount})`,
         );
+      }
+      return { minimumCount: d.minimumCount, maximumCount: d.maximumCount };
+    };
+    const settings = input.settings as Record<string, string> | undefined;
+    for (const [field, template] of Object.entries(settings ?? {})) {
+      for (const match of String(template).matchAll(/\{Config:([^}]*)\}/g)) {
+        const prop = props.find((p) => p.name === match[1]);
+        if (!prop?.required || prop.secret) {
+          throw invalid(
+            `settings.${field} refers to {Config:${match[1]}}, which is not a required, non-secret configuration property`,
+          );
+        }
       }
     }
-    const details = (field: string) => {
-      const d = input[field] as { minimumCount?: unknown; maximumCount?: unknown } | undefined;
-      const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 5;
-      if (!d || !ok(d.minimumCount) || !ok(d.maximumCount)) {
+    const tags = input.tags as Array<{ key: string; value: string }> | undefined;
+    if (tags !== undefined) {
+      if (tags.length > SERVICE_QUOTAS.maxTags)
         throw new ServiceException(
-          "ValidationException",
-          `Value at '${field}' failed to satisfy constraint: minimumCount and maximumCount must be between 0 and 5`,
+          "TooManyTagsException",
+          `At most ${SERVICE_QUOTAS.maxTags} tags are allowed`,
         );
+      const keys = new Set<string>();
+      for (const tag of tags) {
+        if (tag.key.toLowerCase().startsWith("aws:"))
+          throw new ServiceException(
+            "InvalidTagsException",
+            `Tag key ${tag.key} uses the reserved prefix aws:`,
+          );
+        if (keys.has(tag.key))
+          throw new ServiceException("InvalidTagsException", `Tag key ${tag.key} is duplicated`);
+        keys.add(tag.key);
       }
-      return { minimumCount: d.minimumCount as number, maximumCount: d.maximumCount as number };
-    };
+    }
     const actionType: StoredActionType = {
       id: { category, owner: "Custom", provider, version },
-      ...(input.settings ? { settings: input.settings as Record<string, string> } : {}),
+      ...(settings ? { settings: { ...settings } } : {}),
       actionConfigurationProperties: props.map((p) => ({ ...p })),
       inputArtifactDetails: details("inputArtifactDetails"),
       outputArtifactDetails: details("outputArtifactDetails"),
     };
     const key = keyOf(actionType.id);
-    if (this.deletedActionTypes.has(key)) {
-      throw new ServiceException(
-        "ValidationException",
-        `Action type ${key} was deleted and cannot be created again; use a new version`,
-      );
+    const echo =
+      tags !== undefined ? { tags: tags.map((t) => ({ key: t.key, value: t.value })) } : {};
+    const deleted = this.deletedActionTypes.get(key);
+    if (deleted) {
+      if (canonical(deleted) !== canonical(actionType)) {
+        throw invalid(
+          `Action type ${key} was deleted; to restore it, send the identical definition, or create it under a version never used before`,
+        );
+      }
+      this.deletedActionTypes.delete(key);
+      this.actionTypes.set(key, deleted);
+      this.actionTypeTags.set(key, echo.tags ?? this.actionTypeTags.get(key) ?? []);
+      this.#changed();
+      return { actionType: structuredClone(deleted), ...echo };
     }
     const existing = this.actionTypes.get(key);
     if (existing) {
-      if (JSON.stringify(existing) === JSON.stringify(actionType)) return { actionType: existing };
-      throw new ServiceException(
-        "ValidationException",
-        `Action type ${key} already exists with a different definition`,
-      );
+      if (canonical(existing) === canonical(actionType))
+        return { actionType: structuredClone(existing), ...echo };
+      throw invalid(`Action type ${key} already exists with a different definition`);
     }
     this.actionTypes.set(key, actionType);
+    this.actionTypeTags.set(key, echo.tags ?? []);
     this.#changed();
-    return { actionType };
+    return { actionType: structuredClone(actionType), ...echo };
   }
 
   listActionTypes(input: Record<string, unknown>): {
@@ -319,19 +338,12 @@ export class EmulatorState {
   }
 
   deleteCustomActionType(input: Record<string, unknown>): Record<string, never> {
-    const key = keyOf({
-      category: str(input, "category", 20),
-      owner: "Custom",
-      provider: str(input, "provider", 35),
-      version: str(input, "version", 9),
-    });
-    if (!this.actionTypes.delete(key)) {
-      throw new ServiceException(
-        "ActionTypeNotFoundException",
-        `Action type ${key} does not exist`,
-      );
-    }
-    this.deletedActionTypes.add(key);
+    const key = keyOf({ ...input, owner: "Custom" });
+    const existing = this.actionTypes.get(key);
+    // The model declares no ActionTypeNotFoundException for DeleteCustomActionType.
+    if (!existing) throw invalid(`Custom action type ${key} does not exist`);
+    this.actionTypes.delete(key);
+    this.deletedActionTypes.set(key, existing);
     this.#changed();
     return {};
   }
@@ -367,13 +379,7 @@ export class EmulatorState {
 
   pollForJobs(input: Record<string, unknown>) {
     this.sweep();
-    const id = input.actionTypeId as Partial<ActionTypeIdWire> | undefined;
-    if (!id || typeof id !== "object") {
-      throw new ServiceException(
-        "ValidationException",
-        "Value null at 'actionTypeId' failed to satisfy constraint: Member must not be null",
-      );
-    }
+    const id = input.actionTypeId as ActionTypeIdWire;
     if (id.owner !== "Custom") {
       throw new ServiceException(
         "ValidationException",
@@ -386,20 +392,8 @@ export class EmulatorState {
         "ActionTypeNotFoundException",
         `Action type ${key} does not exist`,
       );
-    const max = input.maxBatchSize === undefined ? 1 : Number(input.maxBatchSize);
-    if (!Number.isInteger(max) || max < 1) {
-      throw new ServiceException(
-        "ValidationException",
-        "Value at 'maxBatchSize' failed to satisfy constraint: Member must have value greater than or equal to 1",
-      );
-    }
+    const max = (input.maxBatchSize as number | undefined) ?? 1;
     const query = (input.queryParam ?? {}) as Record<string, string>;
-    if (Object.keys(query).length > 1) {
-      throw new ServiceException(
-        "ValidationException",
-        "Value at 'queryParam' failed to satisfy constraint: Member must have length less than or equal to 1",
-      );
-    }
     const actionType = this.actionTypes.get(key) as StoredActionType;
     for (const name of Object.keys(query)) {
       if (!actionType.actionConfigurationProperties.some((p) => p.name === name && p.queryable)) {
@@ -443,7 +437,7 @@ export class EmulatorState {
   }
 
   #job(input: Record<string, unknown>): EmulatedJob {
-    const jobId = str(input, "jobId", 64);
+    const jobId = input.jobId as string;
     const job = this.jobs.get(jobId);
     if (!job)
       throw new ServiceException(
@@ -456,7 +450,7 @@ export class EmulatorState {
   acknowledgeJob(input: Record<string, unknown>): { status: string } {
     this.sweep();
     const job = this.#job(input);
-    const nonce = str(input, "nonce", 50);
+    const nonce = input.nonce as string;
     if (job.nonce === undefined || job.nonce !== nonce) {
       throw new ServiceException(
         "InvalidNonceException",
@@ -491,39 +485,13 @@ export class EmulatorState {
     const job = this.#job(input);
     this.#inProgress(job);
     const details = input.executionDetails as EmulatedExecution["executionDetails"] | undefined;
-    if (details?.summary !== undefined && details.summary.length > JOB_API_LIMITS.summaryLength) {
-      throw new ServiceException(
-        "ValidationException",
-        `Value at 'executionDetails.summary' failed to satisfy constraint: Member must have length less than or equal to ${JOB_API_LIMITS.summaryLength}`,
-      );
-    }
-    if (
-      details?.percentComplete !== undefined &&
-      (details.percentComplete < 0 || details.percentComplete > 100)
-    ) {
-      throw new ServiceException(
-        "ValidationException",
-        "Value at 'executionDetails.percentComplete' failed to satisfy constraint: Member must be between 0 and 100",
-      );
-    }
     const revision = input.currentRevision as Record<string, unknown> | undefined;
-    if (revision !== undefined) {
-      if (typeof revision.revision !== "string" || typeof revision.changeIdentifier !== "string") {
-        throw new ServiceException(
-          "ValidationException",
-          "currentRevision needs revision and changeIdentifier",
-        );
-      }
-      if (revision.created !== undefined) {
-        // AWS JSON 1.1 sends timestamps as epoch seconds.
-        if (typeof revision.created !== "number" || !Number.isFinite(revision.created)) {
-          throw new ServiceException(
-            "SerializationException",
-            "currentRevision.created must be a timestamp in epoch seconds",
-          );
-        }
-        input.currentRevision = { ...revision, created: new Date(revision.created * 1000) };
-      }
+    if (revision?.created !== undefined) {
+      // AWS JSON 1.1 sends timestamps as epoch seconds.
+      input.currentRevision = {
+        ...revision,
+        created: new Date((revision.created as number) * 1000),
+      };
     }
     const token = input.continuationToken as string | undefined;
     const variables = input.outputVariables as Record<string, string> | undefined;
@@ -537,7 +505,7 @@ export class EmulatorState {
       let bytes = 0;
       for (const [k, v] of Object.entries(variables))
         bytes += Buffer.byteLength(k) + Buffer.byteLength(String(v));
-      if (bytes > JOB_API_LIMITS.outputVariablesBytes) {
+      if (bytes > SERVICE_QUOTAS.outputVariablesBytes) {
         throw new ServiceException(
           "OutputVariablesSizeExceededException",
           "Exceeded the total size limit for all variables in the pipeline",
@@ -569,23 +537,7 @@ export class EmulatorState {
   putJobFailureResult(input: Record<string, unknown>): Record<string, never> {
     this.sweep();
     const job = this.#job(input);
-    const failure = input.failureDetails as EmulatedJob["failureDetails"] | undefined;
-    if (!failure || !FAILURE_TYPES.includes(String(failure.type))) {
-      throw new ServiceException(
-        "ValidationException",
-        `Value at 'failureDetails.type' failed to satisfy constraint: Member must satisfy enum value set: [${FAILURE_TYPES.join(", ")}]`,
-      );
-    }
-    if (
-      typeof failure.message !== "string" ||
-      failure.message.length < 1 ||
-      failure.message.length > JOB_API_LIMITS.failureMessageLength
-    ) {
-      throw new ServiceException(
-        "ValidationException",
-        `Value at 'failureDetails.message' failed to satisfy constraint: Member must have length between 1 and ${JOB_API_LIMITS.failureMessageLength}`,
-      );
-    }
+    const failure = input.failureDetails as NonNullable<EmulatedJob["failureDetails"]>;
     this.#inProgress(job);
     job.status = "Failed";
     job.finishedAt = this.options.now();

@@ -20,6 +20,8 @@ export class JobCredentials {
       jobId: string;
       refreshMs: number;
       now: () => number;
+      /** Called with each set of fresh credentials (so their values are redacted too). */
+      onRefresh?: (credentials: ArtifactCredentials) => void;
     },
   ) {
     this.#current = initial ?? { accessKeyId: "", secretAccessKey: "", sessionToken: "" };
@@ -54,6 +56,7 @@ export class JobCredentials {
         };
         this.#fetchedAt = this.options.now();
         this.refreshes++;
+        this.options.onRefresh?.(this.#current);
         return this.#current;
       } catch (cause) {
         if (cause instanceof CodepipelineWorkerError) throw cause;

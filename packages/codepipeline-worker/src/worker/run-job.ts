@@ -6,28 +6,59 @@ import { pipeline } from "node:stream/promises";
 import type { CodePipelineClient, Job, JobData } from "@aws-sdk/client-codepipeline";
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
+  type ArtifactS3Config,
   artifactS3Client,
   downloadObject,
   isExpiredCredentials,
   mapS3Error,
   uploadObject,
 } from "../adapters/s3.js";
-import { extractZip, zipDirectory } from "../adapters/zip.js";
+import { extractZip, type ZipLimits, zipDirectory } from "../adapters/zip.js";
 import type { ActionDefinition } from "../core/action.js";
 import { parseConfiguration } from "../core/config.js";
 import type { InputArtifact, JobContext, Logger, OutputArtifact } from "../core/context.js";
 import { type SuccessResult, toSuccessResult } from "../core/results.js";
 import { CodepipelineWorkerError } from "../errors.js";
 import { JobCredentials } from "./job-credentials.js";
-import type { WorkerOptions } from "./worker.js";
 
-/** What one job run needs from its worker. */
-export interface RunJobDeps {
+/** A progress report of one job (`ctx.progress`), passed to the worker's `onProgress`. */
+export interface JobProgressEvent {
+  jobId: string;
+  /** 0–100 as the handler reported it. */
+  percent: number;
+  summary: string | undefined;
+}
+
+/** Everything one job run needs; the worker fills it in. */
+export interface RunJobOptions<Config> {
+  action: ActionDefinition<Config>;
+  /** An acknowledged job. */
+  job: Job & { id: string; data: JobData };
   client: CodePipelineClient;
   credentialsRefreshMs: number;
   now: () => number;
+  /** Parent of the job's private temp folder. */
   workRoot: string;
-  options: Pick<WorkerOptions, "s3" | "zipLimits" | "onProgress">;
+  s3?: ArtifactS3Config | undefined;
+  zipLimits?: ZipLimits | undefined;
+  onProgress?: ((event: JobProgressEvent) => void) | undefined;
+  /** Aborts on job timeout or shutdown. */
+  signal: AbortSignal;
+  /** The job's (redacting) logger. */
+  logger: Logger;
+  /** Values to redact; refreshed artifact credentials are appended. */
+  secrets: string[];
+  /** Where the run is, for the caller's messages when it abandons the run. */
+  state: RunJobState;
+}
+
+/** What a job run is doing now. */
+export interface RunJobState {
+  phase: "starting" | "downloading" | "running" | "uploading" | "done";
+  /** The artifact being downloaded or uploaded. */
+  artifact?: string;
+  /** The job's private folder, once it exists (removed when the run settles). */
+  workDir?: string;
 }
 
 /**
@@ -36,16 +67,10 @@ export interface RunJobDeps {
  * zips and uploads every output; resolves with the `PutJobSuccessResult` body only once all
  * outputs are stored. The folder is removed when it settles.
  */
-export async function runJob<Config>(
-  action: ActionDefinition<Config>,
-  job: Job & { id: string; data: JobData },
-  deps: RunJobDeps,
-  signal: AbortSignal,
-  log: Logger,
-  secrets: string[],
-  folder: { workDir?: string },
-): Promise<SuccessResult> {
-  const { client, credentialsRefreshMs, now, workRoot, options } = deps;
+export async function runJob<Config>(options: RunJobOptions<Config>): Promise<SuccessResult> {
+  const { action, job, client, credentialsRefreshMs, now, workRoot, signal, secrets, state } =
+    options;
+  const log = options.logger;
   const data = job.data;
   const rawConfig = data.actionConfiguration?.configuration ?? {};
   const configuration = parseConfiguration(action.configurationProperties, rawConfig) as Config;
@@ -53,7 +78,13 @@ export async function runJob<Config>(
     data.artifactCredentials as
       | { accessKeyId: string; secretAccessKey: string; sessionToken: string }
       | undefined,
-    { client, jobId: job.id, refreshMs: credentialsRefreshMs, now },
+    {
+      client,
+      jobId: job.id,
+      refreshMs: credentialsRefreshMs,
+      now,
+      onRefresh: (c) => secrets.push(c.secretAccessKey, c.sessionToken),
+    },
   );
   const region = options.s3?.region ?? (await client.config.region());
   let s3: S3Client | undefined;
@@ -86,7 +117,7 @@ export async function runJob<Config>(
   }
 
   const workDir = await mkdtemp(join(workRoot, "codepipeline-job-"));
-  folder.workDir = workDir;
+  state.workDir = workDir;
   try {
     const inputs: InputArtifact[] = [];
     for (const [i, artifact] of (data.inputArtifacts ?? []).entries()) {
@@ -100,6 +131,8 @@ export async function runJob<Config>(
         );
       }
       const zipFile = join(workDir, `input-${i}.zip`);
+      state.phase = "downloading";
+      state.artifact = name;
       await withFreshCredentials("downloading", name, (c) =>
         downloadObject(
           c,
@@ -198,6 +231,8 @@ export async function runJob<Config>(
       logger: log,
     };
     signal.throwIfAborted();
+    state.phase = "running";
+    state.artifact = undefined;
     const handlerResult = await action.handler(ctx);
     signal.throwIfAborted();
     const result = toSuccessResult(handlerResult ?? undefined, progress, secrets);
@@ -213,6 +248,8 @@ export async function runJob<Config>(
             { jobId: job.id, artifact: out.name },
           );
         }
+        state.phase = "uploading";
+        state.artifact = out.name;
         await withFreshCredentials("uploading", out.name, async (c) => {
           const { stream } = await zipDirectory(out.dir);
           await uploadObject(
@@ -228,6 +265,7 @@ export async function runJob<Config>(
         signal.throwIfAborted();
       }
     }
+    state.phase = "done";
     return result;
   } finally {
     s3?.destroy();

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import {
   AcknowledgeJobCommand,
@@ -15,10 +14,10 @@ import type { ActionDefinition } from "../core/action.js";
 import { backoffDelay } from "../core/backoff.js";
 import { secretValues } from "../core/config.js";
 import type { Logger } from "../core/context.js";
-import { redactingLogger, silentLogger } from "../core/redact.js";
+import { redact, redactingLogger, silentLogger } from "../core/redact.js";
 import { type FailureDetails, type SuccessResult, toFailureDetails } from "../core/results.js";
 import { CodepipelineWorkerError } from "../errors.js";
-import { type RunJobDeps, runJob } from "./run-job.js";
+import { type JobProgressEvent, type RunJobState, runJob } from "./run-job.js";
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
@@ -32,11 +31,11 @@ export interface WorkerOptions {
   maxPollIntervalMs?: number;
   /** Most jobs asked for in one PollForJobs (never more than free slots). @defaultValue `concurrency` */
   maxBatchSize?: number;
-  /** Only jobs whose queryable property has this value (PollForJobs `queryParam`). */
+  /** Only jobs whose queryable property has this value (PollForJobs `queryParam`); required when the action has a queryable property. @defaultValue none */
   queryParam?: Record<string, string>;
-  /** @defaultValue silent */
+  /** Where the worker writes what it does; secret values are redacted in job messages. @defaultValue silent (no output) */
   logger?: Logger;
-  /** Aborting it shuts the worker down gracefully, like {@link Worker.stop}. */
+  /** Aborting it shuts the worker down gracefully, like {@link Worker.stop}. @defaultValue none */
   signal?: AbortSignal;
   /** A handler running longer is aborted and its job failed. @defaultValue 50 minutes */
   jobTimeoutMs?: number;
@@ -46,17 +45,17 @@ export interface WorkerOptions {
   shutdownSignals?: NodeJS.Signals[];
   /** Artifact credentials older than this are fetched again through GetJobDetails. @defaultValue 10 minutes */
   credentialsRefreshMs?: number;
-  /** S3 client settings for artifacts (endpoint, region, …); the region defaults to the CodePipeline client's. */
+  /** S3 client settings for artifacts (endpoint, region, …); the region defaults to the CodePipeline client's. @defaultValue AWS S3 in the client's region */
   s3?: ArtifactS3Config;
-  /** Unzip limits for input artifacts. */
+  /** Unzip limits for input artifacts (zip bombs). @defaultValue see {@link ZipLimits} */
   zipLimits?: ZipLimits;
   /** Parent of each job's private temp folder. @defaultValue `os.tmpdir()` */
   workRoot?: string;
-  /** Called as jobs move through their life cycle. */
+  /** Called as jobs move through their life cycle. @defaultValue none */
   onJob?: (event: JobEvent) => void;
-  /** Called on every `ctx.progress`. */
-  onProgress?: (event: { jobId: string; percent: number; summary: string | undefined }) => void;
-  /** @defaultValue `Date.now` */
+  /** Called on every `ctx.progress`. @defaultValue none */
+  onProgress?: (event: JobProgressEvent) => void;
+  /** Clock for artifact-credential ages, in epoch milliseconds. @defaultValue `Date.now` */
   now?: () => number;
   /** Jitter source for backoff. @defaultValue `Math.random` */
   random?: () => number;
@@ -81,12 +80,19 @@ export interface WorkerStats {
   continued: number;
   failed: number;
   skipped: number;
+  /** Jobs whose result CodePipeline refused both as success and as failure (logged as errors). */
   unreported: number;
+  /** Jobs failed because CodePipeline refused their success report (counted in `failed` too). */
+  successRefused: number;
 }
 
 /** A running (or runnable) job worker. */
 export interface Worker {
-  /** Polls and processes jobs until stopped; resolves with the counters once every job has its result. */
+  /**
+   * Polls and processes jobs until stopped; resolves with the counters once every job has its
+   * result. Rejects with `POLL_REFUSED` (after running jobs finished) when CodePipeline refuses
+   * the poll in a way waiting cannot fix: unknown action type, invalid query, access denied.
+   */
   run(): Promise<WorkerStats>;
   /** Stops polling, lets running jobs finish within `timeoutMs`, fails the rest with `SystemUnavailable`. */
   stop(options?: { timeoutMs?: number }): Promise<WorkerStats>;
@@ -108,6 +114,27 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }
     signal.addEventListener("abort", done, { once: true });
   });
+
+/** Poll errors that retrying cannot fix, with what to do about each. */
+const PERMANENT_POLL_ERRORS: Record<string, string> = {
+  ActionTypeNotFoundException:
+    "register the action type first (codepipeline-worker register <module>, or registerActionType), or check the region, account and version",
+  ValidationException:
+    "fix the query: queryParam (--query) must name the action's queryable property with a value of 1–50 characters of A-Z a-z 0-9 _ -",
+  AccessDeniedException:
+    "give the worker's identity codepipeline:PollForJobs, AcknowledgeJob, GetJobDetails, PutJobSuccessResult and PutJobFailureResult (the managed policy AWSCodePipelineCustomActionAccess)",
+  UnrecognizedClientException: "give the worker valid AWS credentials for this account",
+  InvalidClientTokenId: "give the worker valid AWS credentials for this account",
+  InvalidSignatureException: "check the worker's secret key and that its clock is right",
+  MissingAuthenticationTokenException: "give the worker AWS credentials",
+};
+
+/** Refusals of PutJobSuccessResult that a failure report can still answer. */
+const SUCCESS_REFUSALS = new Set([
+  "ValidationException",
+  "OutputVariablesSizeExceededException",
+  "InvalidJobStateException",
+]);
 
 const SKIP_ON_ACK = new Set([
   "InvalidNonceException",
@@ -157,11 +184,27 @@ export function createWorker<Config>(
       );
     }
   }
-  const pollIntervalMs = options.pollIntervalMs ?? 1000;
-  const maxPollIntervalMs = Math.max(pollIntervalMs, options.maxPollIntervalMs ?? 30_000);
-  const jobTimeoutMs = options.jobTimeoutMs ?? 50 * 60_000;
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
-  const credentialsRefreshMs = options.credentialsRefreshMs ?? 10 * 60_000;
+  const duration = (name: keyof WorkerOptions, value: number, min: number) => {
+    if (!Number.isFinite(value) || value < min) {
+      throw new CodepipelineWorkerError(
+        "INVALID_ARGUMENT",
+        `${name} must be a number of milliseconds ≥ ${min} (got ${value})`,
+      );
+    }
+    return value;
+  };
+  const pollIntervalMs = duration("pollIntervalMs", options.pollIntervalMs ?? 1000, 1);
+  const maxPollIntervalMs = Math.max(
+    pollIntervalMs,
+    duration("maxPollIntervalMs", options.maxPollIntervalMs ?? 30_000, 1),
+  );
+  const jobTimeoutMs = duration("jobTimeoutMs", options.jobTimeoutMs ?? 50 * 60_000, 1);
+  const shutdownTimeoutMs = duration("shutdownTimeoutMs", options.shutdownTimeoutMs ?? 30_000, 0);
+  const credentialsRefreshMs = duration(
+    "credentialsRefreshMs",
+    options.credentialsRefreshMs ?? 10 * 60_000,
+    0,
+  );
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -174,6 +217,7 @@ export function createWorker<Config>(
     failed: 0,
     skipped: 0,
     unreported: 0,
+    successRefused: 0,
   };
   const active = new Map<string, { abort: AbortController; done: Promise<JobOutcome> }>();
   const stopController = new AbortController();
@@ -182,7 +226,6 @@ export function createWorker<Config>(
   let shutdownTimeout = shutdownTimeoutMs;
 
   const actionTypeId = { ...action.actionTypeId };
-  const runDeps: RunJobDeps = { client, credentialsRefreshMs, now, workRoot, options };
 
   async function reportWithRetry(
     what: string,
@@ -199,6 +242,7 @@ export function createWorker<Config>(
           name === "InvalidJobStateException" ||
           name === "JobNotFoundException" ||
           name === "ValidationException" ||
+          name === "OutputVariablesSizeExceededException" ||
           attempt >= 4
         ) {
           throw error;
@@ -251,23 +295,31 @@ export function createWorker<Config>(
       return skipped(jobId, name);
     }
     emit({ phase: "acknowledged", jobId });
-    const secrets = secretValues(
-      action.configurationProperties,
-      job.data.actionConfiguration?.configuration,
-    );
+    const credentials = job.data.artifactCredentials;
+    const secrets = [
+      ...secretValues(action.configurationProperties, job.data.actionConfiguration?.configuration),
+      ...[credentials?.secretAccessKey, credentials?.sessionToken].filter(
+        (v): v is string => typeof v === "string" && v.length > 0,
+      ),
+    ];
     const log = redactingLogger(logger, secrets, `[job ${jobId}]`);
+    const state: RunJobState = { phase: "starting" };
     const abort = new AbortController();
-    const timer = setTimeout(
-      () =>
-        abort.abort(
-          new CodepipelineWorkerError(
-            "HANDLER_TIMEOUT",
-            `The job ran longer than ${jobTimeoutMs} ms and was stopped.`,
-            { jobId },
-          ),
+    const timer = setTimeout(() => {
+      const during =
+        state.phase === "uploading"
+          ? ` while uploading output artifact ${state.artifact}; the upload was aborted (AbortMultipartUpload) and nothing was stored`
+          : state.phase === "downloading"
+            ? ` while downloading input artifact ${state.artifact}`
+            : "";
+      abort.abort(
+        new CodepipelineWorkerError(
+          "HANDLER_TIMEOUT",
+          `The job ran longer than ${jobTimeoutMs} ms${during}, so it was stopped.`,
+          { jobId, ...(state.artifact !== undefined ? { artifact: state.artifact } : {}) },
         ),
-      jobTimeoutMs,
-    );
+      );
+    }, jobTimeoutMs);
     const onShutdown = () =>
       abort.abort(
         new CodepipelineWorkerError(
@@ -281,18 +333,49 @@ export function createWorker<Config>(
       abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true });
     });
     aborted.catch(() => {});
+
+    /** Reports a failure; a refused report is logged as an error and leaves the job unreported. */
+    async function reportFailure(failure: FailureDetails, error: unknown): Promise<JobOutcome> {
+      try {
+        await reportWithRetry("PutJobFailureResult", jobId, () =>
+          client.send(new PutJobFailureResultCommand({ jobId, failureDetails: failure })),
+        );
+        return { status: "failed", jobId, failure, error };
+      } catch (reportError) {
+        log.error(
+          `PutJobFailureResult was refused too (${(reportError as Error).name}: ${(reportError as Error).message}); the job stays in progress until CodePipeline times it out`,
+        );
+        return { status: "unreported", jobId, error: reportError };
+      }
+    }
+
+    /** Whether the job already has a final status (then a failure report would only be refused). */
+    async function alreadyFinal(): Promise<boolean> {
+      try {
+        const ack = await client.send(new AcknowledgeJobCommand({ jobId, nonce: job.nonce }));
+        return ack.status !== undefined && ack.status !== "InProgress";
+      } catch {
+        return false;
+      }
+    }
+
     let outcome: JobOutcome;
-    const folder: { workDir?: string } = {};
     try {
-      const work = runJob(
+      const work = runJob({
         action,
-        job as Job & { id: string; data: JobData },
-        runDeps,
-        abort.signal,
-        log,
+        job: job as Job & { id: string; data: JobData },
+        client,
+        credentialsRefreshMs,
+        now,
+        workRoot,
+        s3: options.s3,
+        zipLimits: options.zipLimits,
+        onProgress: options.onProgress,
+        signal: abort.signal,
+        logger: log,
         secrets,
-        folder,
-      );
+        state,
+      });
       work.catch(() => {});
       const result = await Promise.race([work, aborted]);
       try {
@@ -304,32 +387,39 @@ export function createWorker<Config>(
             ? { status: "continued", jobId, result }
             : { status: "succeeded", jobId, result };
       } catch (error) {
-        log.error(
-          `PutJobSuccessResult failed: ${(error as Error).name}: ${(error as Error).message}`,
-        );
-        outcome = { status: "unreported", jobId, error };
+        const name = (error as Error).name;
+        const message = redact((error as Error).message ?? "", secrets);
+        log.error(`PutJobSuccessResult was refused: ${name}: ${message}`);
+        if (
+          !SUCCESS_REFUSALS.has(name) ||
+          (name === "InvalidJobStateException" && (await alreadyFinal()))
+        ) {
+          outcome = { status: "unreported", jobId, error };
+        } else {
+          // Never leave an acknowledged job without a result: report the refusal as a failure.
+          stats.successRefused++;
+          const failure = toFailureDetails(
+            new CodepipelineWorkerError(
+              "JOB_FAILED",
+              `The action finished, but CodePipeline refused its success report (${name}: ${message}); fix the handler's result (summary, output variables, revision) and run the pipeline again.`,
+              { jobId },
+            ),
+            secrets,
+          );
+          outcome = await reportFailure(failure, error);
+        }
       }
     } catch (error) {
       const failure = toFailureDetails(error, secrets);
       if (error instanceof CodepipelineWorkerError)
         log.warn(`failed (${failure.type}): ${failure.message}`);
       else log.error(`handler threw ${(error as Error)?.name ?? typeof error}:`, error);
-      try {
-        await reportWithRetry("PutJobFailureResult", jobId, () =>
-          client.send(new PutJobFailureResultCommand({ jobId, failureDetails: failure })),
-        );
-        outcome = { status: "failed", jobId, failure, error };
-      } catch (reportError) {
-        log.error(`PutJobFailureResult failed: ${(reportError as Error).name}`);
-        outcome = { status: "unreported", jobId, error: reportError };
-      }
+      outcome = await reportFailure(failure, error);
     } finally {
       clearTimeout(timer);
       shutdown?.removeEventListener("abort", onShutdown);
-      // An abandoned handler (timed out, ignoring its signal) loses its folder with its job.
-      if (abort.signal.aborted && folder.workDir) {
-        await rm(folder.workDir, { recursive: true, force: true }).catch(() => {});
-      }
+      // An abandoned handler (timed out, ignoring its signal) keeps its folder until it settles;
+      // runJob removes it then.
     }
     stats[outcome.status]++;
     emit({ phase: "done", ...outcome });
@@ -360,6 +450,7 @@ export function createWorker<Config>(
     if (options.signal?.aborted) stopController.abort();
     let idle = 0;
     let failures = 0;
+    let fatal: CodepipelineWorkerError | undefined;
     try {
       while (!stop.aborted) {
         if (active.size >= concurrency) {
@@ -390,6 +481,18 @@ export function createWorker<Config>(
         } catch (error) {
           if (stop.aborted) break;
           stats.pollErrors++;
+          const name = (error as Error).name;
+          const fix = PERMANENT_POLL_ERRORS[name];
+          if (fix !== undefined) {
+            const { category, provider, version } = action.actionTypeId;
+            fatal = new CodepipelineWorkerError(
+              "POLL_REFUSED",
+              `CodePipeline refused to hand out jobs of ${category}/Custom/${provider}/${version} (${name}: ${(error as Error).message}); waiting will not fix this: ${fix}.`,
+              { cause: error, awsErrorName: name },
+            );
+            logger.error(fatal.message);
+            break;
+          }
           failures++;
           const delay = backoffDelay(failures, {
             baseMs: pollIntervalMs,
@@ -418,6 +521,7 @@ export function createWorker<Config>(
       for (const sig of options.shutdownSignals ?? []) process.removeListener(sig, onSignal);
       options.signal?.removeEventListener("abort", onOuterAbort);
     }
+    if (fatal) throw fatal;
     return { ...stats };
   }
 
