@@ -73,7 +73,7 @@ const run = scan({
   rate: 200_000,
   seed: 42n,
   banners: true,
-  bannerOptions: { tlsPorts: [tlsPort], httpHost: "lab.test", passiveWait: 300 },
+  bannerOptions: { tlsPorts: [tlsPort], httpHost: "lab.test", passiveWaitMs: 300 },
   onProgress: (p) => {
     lastLine = `${p.phase}: ${p.done}/${p.total} probed, ${p.found} open, ${(p.rate / 1000).toFixed(1)} kpps`;
   },

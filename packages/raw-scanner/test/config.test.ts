@@ -1,14 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { mergeConfig, parseArgv } from "../src/core/argv.js";
-import {
-  emptyConfig,
-  formatEcho,
-  parseConfig,
-  RawScannerError,
-  suggestOption,
-} from "../src/index.js";
+import { mergeConfig, parseArgv } from "../src/cli/argv.js";
+import { emptyConfig } from "../src/core/config.js";
+import { formatEcho, parseConfig, RawScannerError, suggestOption } from "../src/index.js";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 
@@ -29,6 +24,7 @@ describe("masscan.conf parsing", () => {
         "# a comment",
         "rate = 1000",
         "max_rate=5000",
+        "rate-cap = 9000",
         "  Source-Port = 40000-41023  ",
         "ports = 22,80",
         "port = 443",
@@ -46,8 +42,9 @@ describe("masscan.conf parsing", () => {
         "",
       ].join("\n"),
     );
-    expect(c.rate).toBe(1000);
-    expect(c.maxRate).toBe(5000);
+    // masscan's max-rate is its rate: the later line wins, as in masscan.
+    expect(c.rate).toBe(5000);
+    expect(c.rateCap).toBe(9000);
     expect(c.sourcePort).toBe("40000-41023");
     expect(c.ports).toEqual(["22,80", "443"]);
     expect(c.targets).toEqual(["127.0.0.0/24"]);

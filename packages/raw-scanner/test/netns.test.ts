@@ -115,7 +115,7 @@ describe.skipIf(why !== undefined)("scan of a host in a network namespace", () =
       targets: `${subnet}.5`,
       ports: [80],
       rate: 100,
-      connectTimeout: 8000,
+      connectTimeoutMs: 8000,
       show: ["open", "closed", "filtered"],
     })) {
       results.push(r);

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { cTime } from "../src/core/output/writers.js";
 import {
   type BannerRecord,
   createWriter,
-  cTime,
   detectFormat,
   mergeRecords,
   type OutputFormat,

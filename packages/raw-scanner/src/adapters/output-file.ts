@@ -1,5 +1,6 @@
-import { type FileHandle, open, rename, unlink } from "node:fs/promises";
+import { type FileHandle, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { readScan } from "../core/output/readers.js";
 import type { OutputFormat, OutputMeta, ScanRecord } from "../core/output/records.js";
 import {
   createWriter,
@@ -33,8 +34,44 @@ export class OutputSink {
     this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   }
 
-  /** Opens the temporary file and writes the header. Throws `OUTPUT_WRITE`. */
-  static async open(path: string, format: OutputFormat, meta: OutputMeta): Promise<OutputSink> {
+  /**
+   * Opens the temporary file and writes the header. With `append`, the records of an existing
+   * file at `path` come first (it must be in the same format), so `close()` leaves the old and the
+   * new records under the name; the old file is only replaced by that complete file. Throws
+   * `OUTPUT_WRITE`, or `OUTPUT_PARSE` when the existing file cannot be read as `format`.
+   */
+  static async open(
+    path: string,
+    format: OutputFormat,
+    meta: OutputMeta,
+    options: { append?: boolean } = {},
+  ): Promise<OutputSink> {
+    let previous: ScanRecord[] = [];
+    if (options.append) {
+      let data: Buffer | undefined;
+      try {
+        data = await readFile(path);
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== "ENOENT") {
+          throw new RawScannerError(
+            "OUTPUT_WRITE",
+            `cannot read ${path} to append to it: ${(cause as Error).message}`,
+            { cause, path },
+          );
+        }
+      }
+      if (data !== undefined && data.length > 0) {
+        try {
+          previous = readScan(data, format);
+        } catch (cause) {
+          throw new RawScannerError(
+            "OUTPUT_PARSE",
+            `cannot append to ${path}: it is not a complete ${format} scan file (${(cause as Error).message})`,
+            { cause, path },
+          );
+        }
+      }
+    }
     const sink = new OutputSink(path, format);
     try {
       sink.handle = await open(sink.tmp, "wx");
@@ -49,6 +86,7 @@ export class OutputSink {
       );
     }
     sink.enqueue(sink.writer.begin(meta));
+    for (const r of previous) sink.record(r);
     return sink;
   }
 
