@@ -31,6 +31,7 @@ export type {
   BannerRecord,
   OutputFormat,
   OutputMeta,
+  ScannerInfo,
   ScanRecord,
   StatusRecord,
 } from "./core/output/records.js";

@@ -58,6 +58,20 @@ describe("raw-scan CLI", () => {
     expect(t.err()).toMatch(/Scanning 24 probes \(js backend/);
   });
 
+  it("writes empty files for a scan that finds nothing, byte for byte as masscan does", async () => {
+    const t = io();
+    const closed = truth.closed.join(",");
+    const files = { J: "e.json", D: "e.ndjson", L: "e.list", G: "e.grep", X: "e.xml", B: "e.bin" };
+    const args = [host, "-p", closed, "--rate", "20000", "-oD", "-"];
+    for (const [flag, name] of Object.entries(files)) args.push(`-o${flag}`, join(dir, name));
+    expect(await runCli(args, t.io)).toBe(0);
+    for (const [flag, name] of Object.entries(files)) {
+      const masscan = readFileSync(join(fixtures, "masscan-empty", `empty.${flag}`));
+      expect(readFileSync(join(dir, name)), name).toEqual(masscan);
+    }
+    expect(t.out()).toBe("");
+  });
+
   it("prints masscan's interactive lines when no output file is given, and streams -oD -", async () => {
     const t = io();
     expect(await runCli([host, `-p${portList()}`, "--rate", "20000"], t.io)).toBe(0);

@@ -133,6 +133,22 @@ describe("output files", () => {
     expect(readScan(readFileSync(path))).toHaveLength(1);
   });
 
+  it.each([
+    ["json", "empty.J"],
+    ["ndjson", "empty.D"],
+    ["list", "empty.L"],
+    ["grepable", "empty.G"],
+    ["xml", "empty.X"],
+    ["binary", "empty.B"],
+  ] as const)("of a scan that found nothing are what masscan writes: %s", async (format, name) => {
+    const masscan = readFileSync(join(import.meta.dirname, "fixtures", "masscan-empty", name));
+    expect(masscan.length).toBe(0); // masscan 1.3.2 leaves an empty file for an empty scan
+    const path = join(dir, `nothing.${name}`);
+    await writeOutputFile(path, format, [], { startTime: new Date(), ports: [[81, 81]] });
+    expect(readFileSync(path)).toEqual(masscan);
+    expect(readScan(readFileSync(path))).toEqual([]);
+  });
+
   it("throw OUTPUT_WRITE when the directory does not exist", async () => {
     await expect(
       OutputSink.open(join(dir, "nope", "x.json"), "json", { startTime: new Date() }),

@@ -14,7 +14,8 @@ import { RawScannerError } from "../errors.js";
 const toBytes = (c: OutputChunk) => (typeof c === "string" ? Buffer.from(c, "latin1") : c);
 
 /**
- * Streams one masscan-format output file. Records go to a temporary file next to the target;
+ * Streams one masscan-format output file. Records go to a temporary file next to the target
+ * (the header with the first record: an empty scan leaves an empty file, as masscan's does);
  * `close()` writes the footer and renames it into place, `abort()` removes it, so a reader
  * never sees a half-written file under the real name.
  */
@@ -26,6 +27,8 @@ export class OutputSink {
   private handle: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
   private failed: unknown;
+  /** The header waits for the first record: a scan that finds nothing leaves an empty file, as masscan's does. */
+  private meta: OutputMeta | undefined;
 
   private constructor(path: string, format: OutputFormat) {
     this.path = path;
@@ -85,7 +88,7 @@ export class OutputSink {
         },
       );
     }
-    sink.enqueue(sink.writer.begin(meta));
+    sink.meta = meta;
     for (const r of previous) sink.record(r);
     return sink;
   }
@@ -110,12 +113,17 @@ export class OutputSink {
 
   /** Adds one record. */
   record(r: ScanRecord): void {
+    if (this.meta) {
+      this.enqueue(this.writer.begin(this.meta));
+      this.meta = undefined;
+    }
     this.enqueue(r.kind === "status" ? this.writer.status(r) : this.writer.banner(r));
   }
 
   /** Writes the footer, flushes, and moves the file into place. */
   async close(meta: OutputMeta): Promise<void> {
-    this.enqueue(this.writer.end(meta));
+    // No record, no header and no footer: masscan leaves an empty file for an empty scan.
+    if (this.meta === undefined) this.enqueue(this.writer.end(meta));
     await this.chain;
     const handle = this.handle;
     this.handle = undefined;

@@ -29,6 +29,7 @@ import {
   suggestSourcePorts,
   validateScanOptions,
 } from "../index.js";
+import { VERSION } from "../version.js";
 import { mergeConfig, parseArgv } from "./argv.js";
 
 /** Everything the CLI touches, injectable for tests. */
@@ -60,8 +61,6 @@ export function defaultConfigPaths(env: NodeJS.ProcessEnv = process.env): string
 export const PAUSE_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 /** A signal that pauses a scan. */
 export type PauseSignal = keyof typeof PAUSE_EXIT_CODES;
-
-const VERSION = "0.1.0";
 
 export const HELP = `usage: raw-scan <targets…> -p <ports> [options]
        raw-scan source-ports [--size N] [--source-port A-B]
@@ -300,7 +299,11 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const run = scan(options);
   const startTime = new Date();
-  const meta: OutputMeta = { startTime, ports: parsePorts(ports.join(",")).ranges };
+  const meta: OutputMeta = {
+    startTime,
+    ports: parsePorts(ports.join(",")).ranges,
+    scanner: { name: "raw-scan", version: VERSION, scanType: "connect" },
+  };
   // A resumed scan adds to the first run's files; it never replaces them.
   const append = config.appendOutput === true || args.resumeFile !== undefined;
   const sinks: OutputSink[] = [];
@@ -315,7 +318,8 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     for (const s of sinks) await s.abort();
     throw error;
   }
-  for (const w of stdoutWriters) io.stdout.write(asText(w.begin(meta)));
+  // Headers go out with the first record: an empty scan prints nothing, as masscan's files are empty.
+  let stdoutBegun = false;
   let pausedBy: PauseSignal | undefined;
   const remove = io.onInterrupt?.((signal) => {
     pausedBy ??= signal;
@@ -328,6 +332,10 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     for await (const result of run) {
       for (const s of sinks) s.write(result);
+      if (!stdoutBegun) {
+        stdoutBegun = true;
+        for (const w of stdoutWriters) io.stdout.write(asText(w.begin(meta)));
+      }
       for (const w of stdoutWriters) {
         for (const r of recordsOf(result))
           io.stdout.write(asText(r.kind === "status" ? w.status(r) : w.banner(r)));
@@ -341,7 +349,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   }
   if (showProgress) io.stderr.write("\n");
   const end: OutputMeta = { ...meta, endTime: new Date() };
-  for (const w of stdoutWriters) io.stdout.write(asText(w.end(end)));
+  if (stdoutBegun) for (const w of stdoutWriters) io.stdout.write(asText(w.end(end)));
   // Outputs hold what was found so far, complete and well-formed, even after a pause.
   for (const s of sinks) await s.close(end);
   if (failure instanceof RawScannerError && failure.code === "ABORTED" && pausedBy) {
@@ -397,6 +405,7 @@ async function readscanCommand(io: CliIo, files: string[], config: RawScanConfig
   }
   for (const o of config.outputs) {
     if (o.filename === "-") {
+      if (records.length === 0) continue; // an empty scan is an empty file, as in masscan
       const w = createWriter(o.format);
       io.stdout.write(asText(w.begin(meta)));
       for (const r of records)
