@@ -38,7 +38,8 @@ describe("RawScannerError", () => {
     expect(documented).toEqual(CODES);
     const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
     const row = readme.split("\n").find((l) => l.startsWith("| `RawScannerError`")) ?? "";
-    expect([...row.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1])).toEqual(CODES);
+    const listed = row.slice(row.indexOf("is one of"));
+    expect([...listed.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1])).toEqual(CODES);
 
     // Errors the package really throws, each with its code, cause where it has one.
     let thrown: unknown;

@@ -295,7 +295,10 @@ describe("scan: unanswered probes, retries and the wait", () => {
 });
 
 describe("scan: rate", () => {
-  it("keeps to the rate on a real clock and leaves the event loop free", async () => {
+  it("keeps to the rate on a real clock and leaves the event loop free", {
+    tags: ["slow"],
+    timeout: 30_000,
+  }, async () => {
     const host = ownLoopback();
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
@@ -323,7 +326,7 @@ describe("scan: rate", () => {
     // A busy-spinning scanner would starve the interval (≈100 ticks/s when the loop is free).
     expect(ticks).toBeGreaterThan(seconds * 100 * 0.25);
     expect(progress.some((p) => p.phase === "scan" && p.etaMs > 0)).toBe(true);
-  }, 30_000);
+  });
 });
 
 describe("scan: validation before any packet leaves", () => {
