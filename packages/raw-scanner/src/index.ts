@@ -44,7 +44,7 @@ export {
 export { BigRangeList, RangeList } from "./core/ranges.js";
 export { TokenBucket, type TokenBucketOptions } from "./core/rate.js";
 export type { Banner, PortStatus, ScanResult, TlsInfo } from "./core/result.js";
-export { type SipKey, sipHash24, sipHash24Big, sipKey } from "./core/siphash.js";
+export { type SipKey, sipHash24Big, sipKey } from "./core/siphash.js";
 export {
   type EphemeralRange,
   type FirewallRules,

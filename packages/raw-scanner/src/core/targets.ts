@@ -167,9 +167,17 @@ export interface TargetSpaceOptions {
   targets: Iterable<string>;
   /** Ports: `"1-1024,8080"` or a list of numbers/strings. */
   ports: string | Iterable<string | number>;
-  /** Excluded addresses, CIDR blocks, ranges. */
+  /**
+   * Excluded addresses, CIDR blocks, ranges.
+   *
+   * @defaultValue `[]`
+   */
   exclude?: Iterable<string>;
-  /** Scan IANA reserved blocks too (default false: they are excluded). */
+  /**
+   * Scan IANA reserved blocks too.
+   *
+   * @defaultValue false (they are excluded)
+   */
   allowReserved?: boolean;
 }
 

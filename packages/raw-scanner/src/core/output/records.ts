@@ -34,9 +34,17 @@ export type ScanRecord = StatusRecord | BannerRecord;
 export interface OutputMeta {
   /** When the scan started (headers). */
   startTime: Date;
-  /** When the scan ended (footers); defaults to now. */
+  /**
+   * When the scan ended (footers).
+   *
+   * @defaultValue now
+   */
   endTime?: Date;
-  /** Scanned TCP ports as inclusive ranges (grepable header). */
+  /**
+   * Scanned TCP ports as inclusive ranges (grepable header).
+   *
+   * @defaultValue `[]`
+   */
   ports?: ReadonlyArray<readonly [number, number]>;
   /**
    * Who scanned, and how: the XML header's `scanner`, `version` and `<scaninfo type>`.
