@@ -228,3 +228,68 @@ describe("command-line arguments", () => {
     expect(mergeConfig(emptyConfig(), a).rate).toBe(10);
   });
 });
+
+describe("masscan's flags on the command line", () => {
+  it("reads each with masscan's meaning", () => {
+    const a = parseArgv([
+      "127.0.0.1",
+      "-p80",
+      "--max-rate",
+      "700",
+      "--rate-cap",
+      "800",
+      "--hello-timeout",
+      "5",
+      "--connection-timeout",
+      "12",
+      "--connect-timeout",
+      "0.5",
+      "--http-user-agent",
+      "Mozilla/5.0 (audit)",
+      "--hello-string[8080]",
+      "R0VUIC8gSFRUUC8xLjANCg0K",
+      "--append-output",
+      "--open-only",
+      "--output-file",
+      "out.xml",
+      "--output-format",
+      "xml",
+      "--adapter",
+      "eth1",
+      "-vv",
+      "--masscan-conf",
+    ]);
+    expect(a.config.rate).toBe(700);
+    expect(a.config.rateCap).toBe(800);
+    expect(a.config.helloTimeout).toBe(5);
+    expect(a.config.connectionTimeout).toBe(12);
+    expect(a.config.connectTimeout).toBe(0.5);
+    expect(a.config.httpUserAgent).toBe("Mozilla/5.0 (audit)");
+    expect(a.config.hellos).toEqual({ 8080: "R0VUIC8gSFRUUC8xLjANCg0K" });
+    expect(a.config.appendOutput).toBe(true);
+    expect(a.config.openOnly).toBe(true);
+    expect(a.config.outputs).toEqual([{ format: "xml", filename: "out.xml" }]);
+    expect(a.config.ignored).toEqual(["adapter"]);
+    expect(a.verbose).toBe(2);
+    expect(a.masscanConf).toBe(true);
+    // The echo of all that parses back to the same settings.
+    const echoed = parseConfig(
+      formatEcho(a.config, { seed: 1n, rate: 700, shard: { index: 1, count: 1 } }),
+    );
+    expect([echoed.rateCap, echoed.helloTimeout, echoed.connectionTimeout, echoed.hellos]).toEqual([
+      800,
+      5,
+      12,
+      { 8080: "R0VUIC8gSFRUUC8xLjANCg0K" },
+    ]);
+  });
+
+  it("no longer takes a short flag for a long name: -sS is masscan's SYN scan, accepted", () => {
+    expect(parseArgv(["127.0.0.1", "-p80", "-sS"]).config.notes).toEqual([
+      "-sS: this release scans with TCP connect (the kernel completes the handshake); no SYN scan without the raw-packet backend",
+    ]);
+    expect(suggestOption("ss")).toBeUndefined();
+    expect(suggestOption("top-port")).toBe("top-ports");
+    expect(suggestOption("hello-timout")).toBe("hello-timeout");
+  });
+});
