@@ -91,7 +91,8 @@ const seconds = (Date.now() - startTime.getTime()) / 1000;
 for (const sink of sinks) await sink.close({ ...meta, endTime: new Date() });
 console.log(lastLine);
 console.log(
-  `${run.size} probes in ${seconds.toFixed(2)} s (${run.backend.name} backend via ${run.backend.layer})`,
+  `${run.size} probes in ${seconds.toFixed(2)} s (${run.backend.name} backend via ${run.backend.layer}); ` +
+    `${run.selfConnects} self-connect(s) on the ephemeral ports discarded, not reported as open`,
 );
 await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
 
