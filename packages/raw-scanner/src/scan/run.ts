@@ -1,5 +1,5 @@
 import { type BannerOptions, grabBanner } from "../adapters/banners.js";
-import { type ConnectLayer, Connector } from "../adapters/connect.js";
+import { type ConnectLayer, Connector, loadTcpBinding } from "../adapters/connect.js";
 import { ConnectPool } from "../adapters/connect-pool.js";
 import { Blackrock } from "../core/blackrock.js";
 import type { SynCookies } from "../core/cookies.js";
@@ -84,7 +84,8 @@ class JsScan implements ScanRun {
   selfConnects = 0;
   private readonly options: ScanOptions;
   private readonly plan: Plan;
-  private readonly connector: ScanTransport;
+  /** Made when the scan starts, so a scan that is never iterated opens nothing (no workers). */
+  private transport: ScanTransport | undefined;
   private next: bigint;
   /** Launched-but-unfinished slots in index order, for the resume point. */
   private readonly window: Slot[] = [];
@@ -115,23 +116,35 @@ class JsScan implements ScanRun {
     this.next = plan.start;
     this.show = new Set(options.show ?? ["open"]);
     this.now = options.now ?? Date.now;
-    this.connector = options.transport
-      ? options.transport
-      : plan.workers > 0
-        ? new ConnectPool({
-            timeoutMs: plan.connectTimeoutMs,
-            workers: plan.workers,
-            concurrency: plan.concurrency,
-            local: plan.localLane,
-          })
-        : new Connector({
-            timeoutMs: plan.connectTimeoutMs,
-            ...(options.connectLayer ? { layer: options.connectLayer } : {}),
-          });
+  }
+
+  private get connector(): ScanTransport {
+    if (!this.transport) {
+      const { plan, options } = this;
+      this.transport = options.transport
+        ? options.transport
+        : plan.workers > 0
+          ? new ConnectPool({
+              timeoutMs: plan.connectTimeoutMs,
+              workers: plan.workers,
+              concurrency: plan.concurrency,
+              local: plan.localLane,
+            })
+          : new Connector({
+              timeoutMs: plan.connectTimeoutMs,
+              ...(options.connectLayer ? { layer: options.connectLayer } : {}),
+            });
+    }
+    return this.transport;
   }
 
   get backend(): { name: "js"; reason: string; layer: ConnectLayer } {
-    return { name: "js", reason: this.plan.backendReason, layer: this.connector.layer };
+    const layer =
+      this.transport?.layer ??
+      this.options.transport?.layer ??
+      this.options.connectLayer ??
+      (loadTcpBinding() ? "tcp-handle" : "net-socket");
+    return { name: "js", reason: this.plan.backendReason, layer };
   }
 
   get resumeIndex(): bigint {
