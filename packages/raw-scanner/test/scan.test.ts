@@ -450,6 +450,23 @@ describe("scan: validation before any packet leaves", () => {
     expect(results.map((r) => r.port).sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it("ends after the wait even with a transport that never answers nor aborts", async () => {
+    const deaf: ScanTransport = {
+      layer: "tcp-handle",
+      inFlight: 0,
+      probe() {
+        (deaf as { inFlight: number }).inFlight++;
+      },
+      abortAll() {},
+    };
+    const t0 = performance.now();
+    const results = await collect(
+      scan({ targets: "127.0.0.1", ports: "1-3", transport: deaf, waitMs: 100, show: ["open"] }),
+    );
+    expect(results).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
   it("discards a connect that reached itself and probes again", async () => {
     const transport = scripted([
       ["retry", "self-connect"],

@@ -321,6 +321,7 @@ class JsScan implements ScanRun {
     };
 
     let waitExpired = false;
+    let waitExpiredAt = 0;
     const launch = (slot: Slot, address: string, family: 4 | 6, port: number, attempt: number) => {
       this.sent++;
       connector.probe(address, port, family, (status, reason) => {
@@ -388,6 +389,8 @@ class JsScan implements ScanRun {
         if (!more && !dueRetry) {
           const settled = connector.inFlight === 0 && this.retryQueue.length === 0;
           if (settled && grabs.size === 0 && bannerQueue.length === 0) break;
+          // A transport that does not settle its probes when told to: stop waiting for it.
+          if (!settled && waitExpired && now - waitExpiredAt > 1000) break;
           // A probe still in the transport's own queue has not been sent: the wait has not
           // started. `waitMs` 0 cuts nothing: probes settle on their own connect timeout.
           if ((connector.queued ?? 0) > 0) lastSend = now;
@@ -400,6 +403,7 @@ class JsScan implements ScanRun {
           ) {
             // Whatever is still in flight got no answer in time: filtered, no more retries.
             waitExpired = true;
+            waitExpiredAt = now;
             connector.abortAll();
             continue;
           }
