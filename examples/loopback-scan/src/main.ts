@@ -73,7 +73,7 @@ const run = scan({
   rate: 200_000,
   seed: 42n,
   banners: true,
-  bannerOptions: { tlsPorts: [tlsPort], httpHost: "lab.test", passiveWait: 300 },
+  bannerOptions: { tlsPorts: [tlsPort], httpHost: "lab.test", passiveWaitMs: 300 },
   onProgress: (p) => {
     lastLine = `${p.phase}: ${p.done}/${p.total} probed, ${p.found} open, ${(p.rate / 1000).toFixed(1)} kpps`;
   },
@@ -91,7 +91,8 @@ const seconds = (Date.now() - startTime.getTime()) / 1000;
 for (const sink of sinks) await sink.close({ ...meta, endTime: new Date() });
 console.log(lastLine);
 console.log(
-  `${run.size} probes in ${seconds.toFixed(2)} s (${run.backend.name} backend via ${run.backend.layer})`,
+  `${run.size} probes in ${seconds.toFixed(2)} s (${run.backend.name} backend via ${run.backend.layer}); ` +
+    `${run.selfConnects} self-connect(s) on the ephemeral ports discarded, not reported as open`,
 );
 await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
 

@@ -7,8 +7,8 @@
  * | `INVALID_TARGET` | an address, CIDR block or range does not parse |
  * | `INVALID_PORT` | a port list or range does not parse or is outside 1–65535 |
  * | `NO_TARGETS` | no explicit target was given, or every target was excluded |
- * | `UNSAFE_TARGET` | a target lies in a reserved range that is excluded by default |
- * | `RATE_ABOVE_MAX` | `rate` is above `maxRate` |
+ * | `UNSAFE_TARGET` | every target lies in a reserved range (excluded by default), or the targets cover more than 1,000,000,000 addresses (the whole internet) and no exclude was given |
+ * | `RATE_ABOVE_MAX` | `rate` is above `rateCap` |
  * | `INVALID_SOURCE_PORT` | the source-port range is not a power-of-two sized range |
  * | `CONFIG_UNKNOWN_OPTION` | a configuration name or CLI flag is not known (message suggests the closest) |
  * | `CONFIG_INVALID` | a configuration line or value does not parse |
@@ -16,27 +16,31 @@
  * | `RESUME_MISMATCH` | a resume index does not fit the scan it is applied to |
  * | `OUTPUT_PARSE` | a scan file given to `readScan` is not in a known or valid format |
  * | `OUTPUT_WRITE` | an output file could not be written (nothing partial is left behind) |
- * | `NATIVE_UNAVAILABLE` | `backend: 'native'` was asked for but the native addon cannot be loaded |
+ * | `NATIVE_UNAVAILABLE` | `backend: 'native'` was asked for; this release has no raw-packet backend |
  * | `OS_QUERY` | the OS ephemeral port range could not be read |
  * | `ABORTED` | the scan was cancelled through its `signal` |
  */
-export type RawScannerErrorCode =
-  | "INVALID_ARGUMENT"
-  | "INVALID_TARGET"
-  | "INVALID_PORT"
-  | "NO_TARGETS"
-  | "UNSAFE_TARGET"
-  | "RATE_ABOVE_MAX"
-  | "INVALID_SOURCE_PORT"
-  | "CONFIG_UNKNOWN_OPTION"
-  | "CONFIG_INVALID"
-  | "CONFIG_NOT_FOUND"
-  | "RESUME_MISMATCH"
-  | "OUTPUT_PARSE"
-  | "OUTPUT_WRITE"
-  | "NATIVE_UNAVAILABLE"
-  | "OS_QUERY"
-  | "ABORTED";
+export const RAW_SCANNER_ERROR_CODES = [
+  "INVALID_ARGUMENT",
+  "INVALID_TARGET",
+  "INVALID_PORT",
+  "NO_TARGETS",
+  "UNSAFE_TARGET",
+  "RATE_ABOVE_MAX",
+  "INVALID_SOURCE_PORT",
+  "CONFIG_UNKNOWN_OPTION",
+  "CONFIG_INVALID",
+  "CONFIG_NOT_FOUND",
+  "RESUME_MISMATCH",
+  "OUTPUT_PARSE",
+  "OUTPUT_WRITE",
+  "NATIVE_UNAVAILABLE",
+  "OS_QUERY",
+  "ABORTED",
+] as const;
+
+/** One of {@link RAW_SCANNER_ERROR_CODES}; the table above says when each is thrown. */
+export type RawScannerErrorCode = (typeof RAW_SCANNER_ERROR_CODES)[number];
 
 /** Extra data a caller can act on. */
 export interface RawScannerErrorDetails {
@@ -49,6 +53,8 @@ export interface RawScannerErrorDetails {
   /** For configuration errors: file and line. */
   path?: string;
   line?: number;
+  /** For `UNSAFE_TARGET`: how many addresses the request covers. */
+  addressCount?: bigint;
 }
 
 /** The one error class of @tinkerbox/raw-scanner; `code` says what went wrong. */
@@ -59,6 +65,7 @@ export class RawScannerError extends Error {
   readonly suggestion: string | undefined;
   readonly path: string | undefined;
   readonly line: number | undefined;
+  readonly addressCount: bigint | undefined;
 
   constructor(code: RawScannerErrorCode, message: string, details: RawScannerErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -67,5 +74,21 @@ export class RawScannerError extends Error {
     this.suggestion = details.suggestion;
     this.path = details.path;
     this.line = details.line;
+    this.addressCount = details.addressCount;
   }
+}
+
+/**
+ * Whether `value` is a {@link RawScannerError}, optionally with one of `codes`.
+ *
+ * @example
+ * ```ts
+ * if (isRawScannerError(error, "UNSAFE_TARGET")) console.error(error.message);
+ * ```
+ */
+export function isRawScannerError(
+  value: unknown,
+  ...codes: RawScannerErrorCode[]
+): value is RawScannerError {
+  return value instanceof RawScannerError && (codes.length === 0 || codes.includes(value.code));
 }

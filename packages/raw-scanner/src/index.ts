@@ -4,13 +4,8 @@ export { type OsPortsIo, readEphemeralRange } from "./adapters/os-ports.js";
 export { OutputSink, writeOutputFile } from "./adapters/output-file.js";
 export { Blackrock } from "./core/blackrock.js";
 export {
-  applyOption,
   type ConfigSource,
-  canonicalOption,
-  emptyConfig,
   formatEcho,
-  isKnownOption,
-  KNOWN_OPTIONS,
   parseConfig,
   type RawScanConfig,
   suggestOption,
@@ -36,12 +31,12 @@ export type {
   BannerRecord,
   OutputFormat,
   OutputMeta,
+  ScannerInfo,
   ScanRecord,
   StatusRecord,
 } from "./core/output/records.js";
 export {
   createWriter,
-  cTime,
   type OutputChunk,
   type OutputWriter,
   recordsOf,
@@ -49,7 +44,7 @@ export {
 export { BigRangeList, RangeList } from "./core/ranges.js";
 export { TokenBucket, type TokenBucketOptions } from "./core/rate.js";
 export type { Banner, PortStatus, ScanResult, TlsInfo } from "./core/result.js";
-export { type SipKey, sipHash24, sipHash24Big, sipKey, sipOut } from "./core/siphash.js";
+export { type SipKey, sipHash24Big, sipKey } from "./core/siphash.js";
 export {
   type EphemeralRange,
   type FirewallRules,
@@ -68,25 +63,22 @@ export {
   TargetSpace,
   type TargetSpaceOptions,
 } from "./core/targets.js";
+export { topTcpPorts } from "./core/top-ports.js";
 export {
+  isRawScannerError,
+  RAW_SCANNER_ERROR_CODES,
   RawScannerError,
   type RawScannerErrorCode,
   type RawScannerErrorDetails,
 } from "./errors.js";
+export type { Logger } from "./logger.js";
 export {
-  type BackendChoice,
-  chooseBackend,
-  loadNative,
-  type NativeBinding,
-  type NativeLoadResult,
-  platformTag,
-} from "./native.js";
-export {
+  checkWholeInternet,
   parseShard,
-  type ScanLogger,
+  type ScanBannerOptions,
   type ScanOptions,
-  type ScanProgress,
-  type ScanRun,
+  type ScanProgressEvent,
   type ScanTransport,
-  scan,
-} from "./scanner.js";
+  validateScanOptions,
+} from "./scan/options.js";
+export { type ScanRun, scan } from "./scan/run.js";

@@ -21,6 +21,64 @@ const speaker = async (host: string, greeting: string) => {
   return portOf(s);
 };
 
+describe("banners never lose an open port", () => {
+  const host = ownLoopback();
+
+  it("reports every one of 300 silent listeners, though their grabs outlast the wait", {
+    tags: ["slow"],
+    timeout: 60_000,
+  }, async () => {
+    const silent: net.Server[] = [];
+    for (let i = 0; i < 300; i++)
+      silent.push(await listen(host, (socket) => socket.on("error", () => undefined)));
+    servers.push(...silent);
+    const results: ScanResult[] = [];
+    const t0 = performance.now();
+    for await (const r of scan({
+      targets: host,
+      ports: silent.map(portOf),
+      rate: 50_000,
+      banners: true,
+      bannerConcurrency: 32,
+      // 300 grabs, 32 at a time, 400 ms each: about 4 s, far beyond the 0.2 s wait.
+      bannerOptions: { helloTimeoutMs: 400, passiveWaitMs: 100 },
+      waitMs: 200,
+    }))
+      results.push(r);
+    expect(results.length).toBe(300);
+    expect(new Set(results.map((r) => r.port))).toEqual(new Set(silent.map(portOf)));
+    expect(results.every((r) => r.status === "open" && r.banner === undefined)).toBe(true);
+    // The grabs really ran (each waited out its hello timeout): ≥ 300/32 rounds of 0.4 s.
+    expect(performance.now() - t0).toBeGreaterThan(3500);
+  });
+
+  it("yields the open ports waiting for a banner when the scan is stopped", async () => {
+    const silent: net.Server[] = [];
+    for (let i = 0; i < 20; i++)
+      silent.push(await listen(host, (socket) => socket.on("error", () => undefined)));
+    servers.push(...silent);
+    const controller = new AbortController();
+    const results: ScanResult[] = [];
+    const run = scan({
+      targets: host,
+      ports: silent.map(portOf),
+      rate: 50_000,
+      banners: true,
+      bannerConcurrency: 2,
+      bannerOptions: { helloTimeoutMs: 5000, passiveWaitMs: 5000 },
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 500);
+    await expect(
+      (async () => {
+        for await (const r of run) results.push(r);
+      })(),
+    ).rejects.toMatchObject({ code: "ABORTED" });
+    expect(results.length).toBe(20);
+    expect(results.every((r) => r.status === "open")).toBe(true);
+  });
+});
+
 describe("banners", () => {
   const host = ownLoopback();
 
@@ -34,7 +92,7 @@ describe("banners", () => {
     ],
   ])("reads what a server-first service says: %j", async (greeting, service, text) => {
     const port = await speaker(host, greeting);
-    const banner = await grabBanner(host, port, { timeout: 5000 });
+    const banner = await grabBanner(host, port, { helloTimeoutMs: 5000 });
     expect(banner?.service).toBe(service);
     expect(banner?.text).toBe(text);
     expect(banner?.time).toBeInstanceOf(Date);
@@ -42,9 +100,11 @@ describe("banners", () => {
 
   it("sends an HTTP request with a Host header to a silent server and keeps the response head", async () => {
     let seenHost: string | undefined;
+    let seenAgent: string | undefined;
     const server = track(
       http.createServer((req, res) => {
         seenHost = req.headers.host;
+        seenAgent = req.headers["user-agent"];
         res.setHeader("Server", "tinkerbox-test");
         res.end("<html>hello</html>");
       }),
@@ -52,8 +112,13 @@ describe("banners", () => {
     await new Promise<void>((r) => server.listen(0, host, () => r()));
     servers.push(server as unknown as net.Server);
     const port = (server.address() as net.AddressInfo).port;
-    const banner = await grabBanner(host, port, { passiveWait: 100, httpHost: "intranet.example" });
+    const banner = await grabBanner(host, port, {
+      passiveWaitMs: 100,
+      httpHost: "intranet.example",
+      httpUserAgent: "scanner-of-example-corp",
+    });
     expect(seenHost).toBe("intranet.example");
+    expect(seenAgent).toBe("scanner-of-example-corp");
     expect(banner?.service).toBe("http");
     expect(banner?.text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(banner?.text).toContain("Server: tinkerbox-test");
@@ -92,7 +157,9 @@ describe("banners", () => {
     const s = await listen(host, (socket) => socket.on("error", () => undefined));
     servers.push(s);
     const t0 = performance.now();
-    expect(await grabBanner(host, portOf(s), { timeout: 400, passiveWait: 100 })).toBeUndefined();
+    expect(
+      await grabBanner(host, portOf(s), { helloTimeoutMs: 400, passiveWaitMs: 100 }),
+    ).toBeUndefined();
     expect(performance.now() - t0).toBeLessThan(3000);
   });
 
@@ -106,7 +173,7 @@ describe("banners", () => {
     const s = await listen(host);
     const port = portOf(s);
     await close(s);
-    expect(await grabBanner(host, port, { timeout: 1000 })).toBeUndefined();
+    expect(await grabBanner(host, port, { helloTimeoutMs: 1000 })).toBeUndefined();
     const plain = await speaker(host, "SSH-2.0-x\r\n");
     // Not TLS: the handshake fails, then the plain grab reads the greeting.
     expect((await grabBanner(host, plain, { tlsPorts: [plain] }))?.service).toBe("ssh");
@@ -117,12 +184,48 @@ describe("banners", () => {
     servers.push(s);
     const controller = new AbortController();
     const p = grabBanner(host, portOf(s), {
-      timeout: 10_000,
-      passiveWait: 10_000,
+      helloTimeoutMs: 10_000,
+      passiveWaitMs: 10_000,
       signal: controller.signal,
     });
     setTimeout(() => controller.abort(), 50);
     expect(await p).toBeUndefined();
+  });
+
+  it("keeps a greeting that never ends its line, without waiting for the hello timeout", async () => {
+    const s = await listen(host, (socket) => {
+      socket.on("error", () => undefined);
+      socket.write("HELLO-NO-NEWLINE"); // and the connection stays open
+    });
+    servers.push(s);
+    const t0 = performance.now();
+    const banner = await grabBanner(host, portOf(s), { helloTimeoutMs: 10_000 });
+    expect(banner?.text).toBe("HELLO-NO-NEWLINE");
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it("sends the hello string given for a port instead of HTTP", async () => {
+    const s = await listen(host, (socket) => {
+      socket.on("error", () => undefined);
+      socket.once("data", (d: Buffer) => socket.end(`you said ${d.toString("latin1")}\n`));
+    });
+    servers.push(s);
+    const port = portOf(s);
+    const banner = await grabBanner(host, port, {
+      hellos: { [port]: new Uint8Array(Buffer.from("PING", "latin1")) },
+      passiveWaitMs: 5000,
+    });
+    expect(banner?.text).toBe("you said PING\n");
+  });
+
+  it("holds a banner connection no longer than the connection timeout", async () => {
+    const s = await listen(host, (socket) => socket.on("error", () => undefined));
+    servers.push(s);
+    const t0 = performance.now();
+    expect(
+      await grabBanner(host, portOf(s), { helloTimeoutMs: 10_000, connectionTimeoutMs: 300 }),
+    ).toBeUndefined();
+    expect(performance.now() - t0).toBeLessThan(3000);
   });
 
   it("names services from what they say", () => {

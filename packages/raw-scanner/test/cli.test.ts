@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,6 +56,20 @@ describe("raw-scan CLI", () => {
     }
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(t.err()).toMatch(/Scanning 24 probes \(js backend/);
+  });
+
+  it("writes empty files for a scan that finds nothing, byte for byte as masscan does", async () => {
+    const t = io();
+    const closed = truth.closed.join(",");
+    const files = { J: "e.json", D: "e.ndjson", L: "e.list", G: "e.grep", X: "e.xml", B: "e.bin" };
+    const args = [host, "-p", closed, "--rate", "20000", "-oD", "-"];
+    for (const [flag, name] of Object.entries(files)) args.push(`-o${flag}`, join(dir, name));
+    expect(await runCli(args, t.io)).toBe(0);
+    for (const [flag, name] of Object.entries(files)) {
+      const masscan = readFileSync(join(fixtures, "masscan-empty", `empty.${flag}`));
+      expect(readFileSync(join(dir, name)), name).toEqual(masscan);
+    }
+    expect(t.out()).toBe("");
   });
 
   it("prints masscan's interactive lines when no output file is given, and streams -oD -", async () => {
@@ -115,8 +129,9 @@ describe("raw-scan CLI", () => {
     [["-p80"], /no targets given/],
     [["127.0.0.1"], /no ports given/],
     [["224.0.0.1", "-p80"], /reserved block/],
-    [["127.0.0.1", "-p80", "--rate", "5000", "--max-rate", "100"], /above max-rate/],
+    [["127.0.0.1", "-p80", "--rate", "5000", "--rate-cap", "100"], /above the rate cap/],
     [["127.0.0.1", "-p80", "--backend", "native"], /native' is not available/],
+    [["127.0.0.1", "-p80", "-sU"], /unknown option "-sU"/],
     [
       ["-c", "/nonexistent/raw.conf", "127.0.0.1", "-p80"],
       /cannot read config file \/nonexistent\/raw\.conf/,
@@ -129,6 +144,155 @@ describe("raw-scan CLI", () => {
     const t = io();
     expect(await runCli(args, t.io)).toBe(1);
     expect(t.err()).toMatch(message);
+  });
+
+  it("refuses --shards without --seed, and runs a shard with one", async () => {
+    const t = io();
+    expect(await runCli([host, "-p", portList(), "--shards", "1/2"], t.io)).toBe(1);
+    expect(t.err()).toMatch(/--shards 1\/2 needs --seed: every machine must use the same seed/);
+    expect(t.err()).toMatch(/e\.g\. --seed \d+/);
+    const seen: number[] = [];
+    for (const shard of ["1/2", "2/2"]) {
+      const s = io();
+      expect(
+        await runCli(
+          [
+            host,
+            "-p",
+            portList(),
+            "--shards",
+            shard,
+            "--seed",
+            "42",
+            "--rate",
+            "20000",
+            "-oD",
+            "-",
+          ],
+          s.io,
+        ),
+      ).toBe(0);
+      seen.push(...readScan(s.out()).map((r) => r.port));
+    }
+    expect(seen.sort((a, b) => a - b)).toEqual([...truth.open].sort((a, b) => a - b));
+  });
+
+  it("speaks masscan's flags: --top-ports, --max-rate, no-op flags with notes, --open", async () => {
+    const t = io();
+    expect(
+      await runCli(
+        [
+          host,
+          "--top-ports",
+          "10",
+          "--max-rate",
+          "5000",
+          "-sS",
+          "-Pn",
+          "-n",
+          "--randomize-hosts",
+          "-e",
+          "eth0",
+          "--open",
+          "--echo",
+        ],
+        t.io,
+      ),
+    ).toBe(0);
+    expect(t.out()).toContain("rate = 5000");
+    expect(t.out()).toContain("top-ports = 10\n");
+    expect(t.out()).toContain("open-only = true\n");
+    expect(t.err()).toContain("-sS: this release scans with TCP connect");
+    expect(t.err()).toContain("-Pn: there is no host discovery");
+    expect(t.err()).toContain("-n: names are never resolved");
+    expect(t.err()).toContain("--randomize-hosts: hosts are always probed in a random order");
+    expect(t.err()).toContain('"adapter" is a masscan raw-packet option; ignored');
+    // nmap's ten most frequent TCP ports, as nmap -sT --top-ports 10 lists them.
+    const listener = await portsWithGroundTruth(host, 0, 0);
+    const s = io();
+    expect(
+      await runCli(
+        [host, "--top-ports", "10", "--rate", "20000", "--show", "closed", "-oD", "-"],
+        s.io,
+      ),
+    ).toBe(0);
+    await listener.stop();
+    expect(
+      readScan(s.out())
+        .map((r) => r.port)
+        .sort((a, b) => a - b),
+    ).toEqual([21, 22, 23, 25, 80, 110, 139, 443, 445, 3389]);
+  });
+
+  it("--echo validates what it prints", async () => {
+    const bad = io();
+    expect(
+      await runCli([host, "-p80", "--rate", "5000", "--rate-cap", "100", "--echo"], bad.io),
+    ).toBe(1);
+    expect(bad.err()).toMatch(/above the rate cap 100/);
+    const reserved = io();
+    expect(await runCli(["224.0.0.1", "-p80", "--echo"], reserved.io)).toBe(1);
+    expect(reserved.err()).toMatch(/reserved block/);
+    const noPorts = io();
+    expect(await runCli([host, "--echo"], noPorts.io)).toBe(1);
+    expect(noPorts.err()).toMatch(/no ports given/);
+    const ok = io();
+    expect(await runCli([host, "-p80", "--echo"], ok.io)).toBe(0);
+    expect(ok.out()).toContain(`range = ${host}\n`);
+  });
+
+  it.each([
+    [
+      ["127.0.0.1", "-p80", "--top-port", "10"],
+      /unknown option "top-port"; did you mean "top-ports"\?/,
+    ],
+    [["127.0.0.1", "-p80", "-oZ", "x"], /unknown option "-oZ"; did you mean "-oJ"\?/],
+    [["127.0.0.1", "-p80", "--hello-string[80]", "not base64!"], /must be base64/],
+    [["127.0.0.1", "-p80", "--top-ports", "1001"], /top-ports = 1001: must be an integer 1–1000/],
+  ])("names the right flag for a mistake: %j", async (args, message) => {
+    const t = io();
+    expect(await runCli(args, t.io)).toBe(1);
+    expect(t.err()).toMatch(message);
+  });
+
+  it("reads masscan's own config file with --masscan-conf", async () => {
+    const conf = join(dir, "masscan.conf");
+    writeFileSync(
+      conf,
+      "# /etc/masscan/masscan.conf of a masscan user\nrate = 2000\nsource-port = 61440-62463\nexclude = 127.0.0.254\nadapter-ip = 10.0.0.9\n",
+    );
+    const t = io({ masscanConfPath: conf });
+    expect(await runCli([host, "-p80", "--masscan-conf", "--echo"], t.io)).toBe(0);
+    expect(t.out()).toContain("rate = 2000");
+    expect(t.out()).toContain("source-port = 61440-62463\n");
+    expect(t.out()).toContain("exclude = 127.0.0.254\n");
+    expect(t.err()).toContain('"adapter-ip" is a masscan raw-packet option');
+    // Not read unless asked; a missing file that was asked for is an error.
+    const u = io({ masscanConfPath: conf });
+    expect(await runCli([host, "-p80", "--echo"], u.io)).toBe(0);
+    expect(u.out()).not.toContain("source-port");
+    const m = io({ masscanConfPath: join(dir, "absent.conf") });
+    expect(await runCli([host, "-p80", "--masscan-conf", "--echo"], m.io)).toBe(1);
+    expect(m.err()).toMatch(/cannot read masscan config file .*absent\.conf/);
+  });
+
+  it("--readscan prints open ports only unless --show closed, and accepts --open", async () => {
+    const mixed = join(dir, "mixed.list");
+    writeFileSync(
+      mixed,
+      "#masscan\nopen tcp 22 127.0.0.1 1800000000\nclosed tcp 23 127.0.0.1 1800000000\n# end\n",
+    );
+    const t = io();
+    expect(await runCli(["--readscan", mixed], t.io)).toBe(0);
+    expect(t.out()).toBe("Discovered open port 22/tcp on 127.0.0.1\n");
+    const o = io();
+    expect(await runCli(["--readscan", mixed, "--open"], o.io)).toBe(0);
+    expect(o.out()).toBe("Discovered open port 22/tcp on 127.0.0.1\n");
+    const c = io();
+    expect(await runCli(["--readscan", mixed, "--show", "closed"], c.io)).toBe(0);
+    expect(c.out()).toBe(
+      "Discovered open port 22/tcp on 127.0.0.1\nDiscovered closed port 23/tcp on 127.0.0.1\n",
+    );
   });
 
   it("refuses a resume file that is not a paused scan", async () => {
@@ -219,8 +383,8 @@ describe("raw-scan CLI", () => {
     expect(v.out()).toMatch(/^raw-scan \d+\.\d+\.\d+\n$/);
   });
 
-  it("pauses on Ctrl-C into paused.conf and --resume finishes the scan", async () => {
-    let interrupt: (() => void) | undefined;
+  it("pauses on Ctrl-C into paused.conf; --resume appends to the first run's outputs", async () => {
+    let interrupt: ((signal: "SIGINT") => void) | undefined;
     const t = io({
       onInterrupt: (h) => {
         interrupt = h;
@@ -228,14 +392,30 @@ describe("raw-scan CLI", () => {
       },
     });
     const list1 = join(dir, "part1.list");
+    const json1 = join(dir, "part1.json");
     const ports = "20001-20400";
     const first = runCli(
-      [host, "-p", ports, "--rate", "400", "--seed", "8", "--show", "closed", "-oL", list1],
+      [
+        host,
+        "-p",
+        ports,
+        "--rate",
+        "400",
+        "--seed",
+        "8",
+        "--show",
+        "closed",
+        "-oL",
+        list1,
+        "-oJ",
+        json1,
+      ],
       t.io,
     );
     await new Promise((r) => setTimeout(r, 300));
-    interrupt?.();
+    interrupt?.("SIGINT");
     expect(await first).toBe(130);
+    expect(t.err()).toContain(`results so far are in ${list1}, ${json1}`);
     const paused = readFileSync(join(dir, "paused.conf"), "utf8");
     expect(paused).toMatch(/^seed = 8\n/);
     expect(paused).toMatch(/resume-index = \d+\n/);
@@ -247,40 +427,103 @@ describe("raw-scan CLI", () => {
     expect(
       await runCli(["--resume", join(dir, "paused.conf"), "--rate", "50000", "-oL", list2], s.io),
     ).toBe(0);
+    // The first run's files now hold both runs: every port once at least, the first run's
+    // records still there (the files were appended to, not replaced).
+    const all = readScan(readFileSync(list1));
+    const allJson = readScan(readFileSync(json1));
+    expect(new Set(all.map((r) => r.port)).size).toBe(400);
+    expect(new Set(allJson.map((r) => r.port)).size).toBe(400);
+    expect(all.slice(0, part1.length)).toEqual(part1);
     const part2 = readScan(readFileSync(list2));
-    expect(new Set([...part1, ...part2].map((r) => r.port)).size).toBe(400);
+    expect(all.length).toBe(part1.length + part2.length);
+    // Only probes in flight at the pause are probed twice.
+    expect(all.length - 400).toBeLessThanOrEqual(16);
   });
 
-  it("runs as a real process and pauses on SIGINT", async () => {
-    const cli = join(import.meta.dirname, "..", "src", "cli.ts");
-    // tsx resolved from this package, since the child runs in a temporary directory.
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-    const child = spawn(
-      process.execPath,
-      ["--import", tsx, cli, host, "-p", "1-65535", "--rate", "500", "--show", "closed"],
-      {
-        cwd: dir,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+  it("appends with --append-output and refuses to append to a file of another format", async () => {
+    const out = join(dir, "appended.list");
+    for (let i = 0; i < 2; i++) {
+      const t = io();
+      expect(
+        await runCli(
+          [host, "-p", portList(), "--rate", "20000", "-oL", out, "--append-output"],
+          t.io,
+        ),
+      ).toBe(0);
+    }
+    const records = readScan(readFileSync(out));
+    expect(records.length).toBe(2 * truth.open.length);
+    writeFileSync(join(dir, "other.list"), readFileSync(join(fixtures, "scan.json")));
+    const bad = io();
+    expect(
+      await runCli(
+        [host, "-p", portList(), "-oL", join(dir, "other.list"), "--append-output"],
+        bad.io,
+      ),
+    ).toBe(1);
+    expect(bad.err()).toMatch(
+      /cannot append to .*other\.list: it is not a complete list scan file/,
     );
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no start: ${stderr}`)), 20_000);
-      child.stderr.on("data", () => {
-        if (stderr.includes("Scanning")) {
-          clearTimeout(t);
-          resolve();
-        }
+    // The file that could not be appended to is untouched.
+    expect(readFileSync(join(dir, "other.list"), "utf8")).toBe(
+      readFileSync(join(fixtures, "scan.json"), "utf8"),
+    );
+  });
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const)(
+    "runs as a real process and %s pauses it: outputs written, paused.conf saved, exit %i",
+    { tags: ["slow"], timeout: 60_000 },
+    async (signal, exitCode) => {
+      const cwd = mkdtempSync(join(dir, `${signal}-`));
+      const cli = join(import.meta.dirname, "..", "src", "cli.ts");
+      // tsx resolved from this package, since the child runs in a temporary directory.
+      const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          tsx,
+          cli,
+          host,
+          "-p",
+          "1-65535",
+          "--rate",
+          "500",
+          "--show",
+          "closed",
+          "-oL",
+          "found.list",
+        ],
+        { cwd, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
       });
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    child.kill("SIGINT");
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-    expect(stderr).toMatch(/saved resume state to paused\.conf/);
-    expect(code).toBe(130);
-    expect(existsSync(join(dir, "paused.conf"))).toBe(true);
-  }, 60_000);
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no start: ${stderr}`)), 20_000);
+        child.stderr.on("data", () => {
+          if (stderr.includes("Scanning")) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      child.kill(signal);
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      expect(stderr).toContain(`paused by ${signal}; results so far are in found.list`);
+      expect(code).toBe(exitCode);
+      expect(readFileSync(join(cwd, "paused.conf"), "utf8")).toMatch(/resume-index = \d+\n/);
+      const found = readScan(readFileSync(join(cwd, "found.list")));
+      expect(found.length).toBeGreaterThan(0);
+      expect(found.every((r) => r.kind === "status")).toBe(true);
+      // Nothing is left in a hidden temporary file.
+      expect(readdirSync(cwd).sort()).toEqual(["found.list", "paused.conf"]);
+    },
+  );
 });

@@ -1,14 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { mergeConfig, parseArgv } from "../src/core/argv.js";
-import {
-  emptyConfig,
-  formatEcho,
-  parseConfig,
-  RawScannerError,
-  suggestOption,
-} from "../src/index.js";
+import { mergeConfig, parseArgv } from "../src/cli/argv.js";
+import { emptyConfig } from "../src/core/config.js";
+import { formatEcho, parseConfig, RawScannerError, suggestOption } from "../src/index.js";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", name), "utf8");
 
@@ -29,6 +24,7 @@ describe("masscan.conf parsing", () => {
         "# a comment",
         "rate = 1000",
         "max_rate=5000",
+        "rate-cap = 9000",
         "  Source-Port = 40000-41023  ",
         "ports = 22,80",
         "port = 443",
@@ -46,8 +42,9 @@ describe("masscan.conf parsing", () => {
         "",
       ].join("\n"),
     );
-    expect(c.rate).toBe(1000);
-    expect(c.maxRate).toBe(5000);
+    // masscan's max-rate is its rate: the later line wins, as in masscan.
+    expect(c.rate).toBe(5000);
+    expect(c.rateCap).toBe(9000);
     expect(c.sourcePort).toBe("40000-41023");
     expect(c.ports).toEqual(["22,80", "443"]);
     expect(c.targets).toEqual(["127.0.0.0/24"]);
@@ -229,5 +226,70 @@ describe("command-line arguments", () => {
     expect(m.ports).toEqual(["22", "80"]);
     expect(m.targets).toEqual(["127.0.0.1"]);
     expect(mergeConfig(emptyConfig(), a).rate).toBe(10);
+  });
+});
+
+describe("masscan's flags on the command line", () => {
+  it("reads each with masscan's meaning", () => {
+    const a = parseArgv([
+      "127.0.0.1",
+      "-p80",
+      "--max-rate",
+      "700",
+      "--rate-cap",
+      "800",
+      "--hello-timeout",
+      "5",
+      "--connection-timeout",
+      "12",
+      "--connect-timeout",
+      "0.5",
+      "--http-user-agent",
+      "Mozilla/5.0 (audit)",
+      "--hello-string[8080]",
+      "R0VUIC8gSFRUUC8xLjANCg0K",
+      "--append-output",
+      "--open-only",
+      "--output-file",
+      "out.xml",
+      "--output-format",
+      "xml",
+      "--adapter",
+      "eth1",
+      "-vv",
+      "--masscan-conf",
+    ]);
+    expect(a.config.rate).toBe(700);
+    expect(a.config.rateCap).toBe(800);
+    expect(a.config.helloTimeout).toBe(5);
+    expect(a.config.connectionTimeout).toBe(12);
+    expect(a.config.connectTimeout).toBe(0.5);
+    expect(a.config.httpUserAgent).toBe("Mozilla/5.0 (audit)");
+    expect(a.config.hellos).toEqual({ 8080: "R0VUIC8gSFRUUC8xLjANCg0K" });
+    expect(a.config.appendOutput).toBe(true);
+    expect(a.config.openOnly).toBe(true);
+    expect(a.config.outputs).toEqual([{ format: "xml", filename: "out.xml" }]);
+    expect(a.config.ignored).toEqual(["adapter"]);
+    expect(a.verbose).toBe(2);
+    expect(a.masscanConf).toBe(true);
+    // The echo of all that parses back to the same settings.
+    const echoed = parseConfig(
+      formatEcho(a.config, { seed: 1n, rate: 700, shard: { index: 1, count: 1 } }),
+    );
+    expect([echoed.rateCap, echoed.helloTimeout, echoed.connectionTimeout, echoed.hellos]).toEqual([
+      800,
+      5,
+      12,
+      { 8080: "R0VUIC8gSFRUUC8xLjANCg0K" },
+    ]);
+  });
+
+  it("no longer takes a short flag for a long name: -sS is masscan's SYN scan, accepted", () => {
+    expect(parseArgv(["127.0.0.1", "-p80", "-sS"]).config.notes).toEqual([
+      "-sS: this release scans with TCP connect (the kernel completes the handshake); no SYN scan without the raw-packet backend",
+    ]);
+    expect(suggestOption("ss")).toBeUndefined();
+    expect(suggestOption("top-port")).toBe("top-ports");
+    expect(suggestOption("hello-timout")).toBe("hello-timeout");
   });
 });

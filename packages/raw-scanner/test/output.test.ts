@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { cTime } from "../src/core/output/writers.js";
 import {
   type BannerRecord,
   createWriter,
-  cTime,
   detectFormat,
   mergeRecords,
   type OutputFormat,
@@ -36,6 +36,8 @@ function metaOf(file: Buffer, format: OutputFormat): OutputMeta {
     ];
   }
   if (format === "xml") {
+    // masscan's own header, to reproduce its file: ours names raw-scan and a connect scan.
+    meta.scanner = { name: "masscan", version: "1.0-BETA", scanType: "syn" };
     meta.startTime = new Date(Number(/start="(\d+)"/.exec(text)?.[1]) * 1000);
     meta.endTime = new Date(Number(/finished time="(\d+)"/.exec(text)?.[1]) * 1000);
   }
@@ -87,6 +89,45 @@ describe("masscan output formats (golden files from masscan 1.3.2)", () => {
       const first = readScan(fixture(name))[0] as StatusRecord;
       expect([first.status, first.reason, first.ttl], name).toEqual(["open", "syn-ack", 64]);
     }
+  });
+
+  it("names our scanner, its version and the connect scan in XML headers", () => {
+    const version = JSON.parse(
+      readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8"),
+    ).version;
+    const head = createWriter("xml").begin({ startTime: new Date(1_800_000_000_000) });
+    expect(head).toBe(
+      '<?xml version="1.0"?>\r\n' +
+        `<!-- raw-scan v${version} scan -->\r\n` +
+        `<nmaprun scanner="raw-scan" start="1800000000" version="${version}"  xmloutputversion="1.03">\r\n` +
+        '<scaninfo type="connect" protocol="tcp" />\r\n',
+    );
+  });
+
+  it("keeps reason and timestamps when it reads grepable output (which has no reason field)", () => {
+    const records = readScan(fixture("scan.grepable"));
+    const status = records.filter((r): r is StatusRecord => r.kind === "status");
+    expect(status.map((r) => r.reason)).toEqual(["syn-ack", "syn-ack", "syn-ack", "syn-ack"]);
+    // masscan's grepable banner lines have no timestamp: each takes its port's status time.
+    for (const b of records.filter((r) => r.kind === "banner")) {
+      const s = status.find((r) => r.port === b.port);
+      expect(b.time.getTime(), `banner on ${b.port}`).toBe(s?.time.getTime());
+      expect(b.time.getTime()).toBeGreaterThan(0);
+    }
+    // Converted to JSON, the records keep those reasons and times.
+    const json = readScan(write("json", records, { startTime: new Date(0) }));
+    const key = (r: ScanRecord) =>
+      `${r.kind} ${r.port} ${r.time.getTime()} ${r.kind === "status" ? r.reason : r.service}`;
+    expect(json.map(key)).toEqual(records.map(key));
+    expect(json.map(key)).toContain("status 22 1795666626000 syn-ack");
+    expect(json.map(key)).toContain("banner 22 1795666626000 ssh");
+  });
+
+  it("reads the reason a list file implies (open: syn-ack, closed: rst-ack)", () => {
+    const records = readScan(
+      "#masscan\nopen tcp 22 127.0.0.1 1800000000\nclosed tcp 23 127.0.0.1 1800000000\n# end\n",
+    ) as StatusRecord[];
+    expect(records.map((r) => r.reason)).toEqual(["syn-ack", "rst-ack"]);
   });
 
   it("converts masscan's binary file to the same JSON masscan --readscan writes", () => {
@@ -184,8 +225,13 @@ describe("masscan output formats (golden files from masscan 1.3.2)", () => {
             if (b.kind === "status" && r.kind === "status") {
               expect(b.status).toBe(r.status);
               expect(b.time.getTime()).toBe(r.time.getTime());
-              if (format !== "list" && format !== "grepable")
-                expect([b.reason, b.ttl]).toEqual([r.reason, r.ttl]);
+              // list and grepable carry no reason or TTL: the reader gives the implied reason, TTL 0.
+              const implied = { open: "syn-ack", closed: "rst-ack", filtered: "no-response" };
+              expect([b.reason, b.ttl], format).toEqual(
+                format === "list" || format === "grepable"
+                  ? [implied[r.status], 0]
+                  : [r.reason, r.ttl],
+              );
             }
             if (b.kind === "banner" && r.kind === "banner") {
               expect([b.service, b.banner], format).toEqual([r.service, r.banner]);

@@ -124,6 +124,17 @@ describe("TargetSpace", () => {
     ).toBe(1n);
   });
 
+  it("says how many addresses a refused reserved request covers", () => {
+    let error: unknown;
+    try {
+      TargetSpace.create({ targets: ["224.0.0.0/24", "ff02::1"], ports: "80" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: "UNSAFE_TARGET", addressCount: 257n });
+    expect((error as Error).message).toContain("the request covers 257 addresses, all reserved");
+  });
+
   it("maps every index to a distinct (address, port) pair", () => {
     fc.assert(
       fc.property(

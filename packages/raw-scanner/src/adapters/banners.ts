@@ -4,20 +4,73 @@ import type { Banner, TlsInfo } from "../core/result.js";
 
 /** Options for {@link grabBanner}. */
 export interface BannerOptions {
-  /** Milliseconds for the whole grab (connect, wait, read). Default 3000. */
-  timeout?: number;
-  /** Milliseconds to wait for a server that speaks first before sending an HTTP request. Default 1000. */
-  passiveWait?: number;
-  /** Most bytes kept. Default 4096. */
+  /**
+   * Milliseconds a grab waits, once connected, for the server's greeting or its answer to our
+   * hello (masscan's `--hello-timeout`, in seconds there).
+   *
+   * @defaultValue 3000
+   */
+  helloTimeoutMs?: number;
+  /**
+   * Milliseconds a banner connection may be held open in all, connect included (masscan's
+   * `--connection-timeout`, in seconds there).
+   *
+   * @defaultValue 30_000
+   */
+  connectionTimeoutMs?: number;
+  /**
+   * Milliseconds to wait for a server that speaks first before sending an HTTP request.
+   *
+   * @defaultValue 1000 (never more than `helloTimeoutMs`)
+   */
+  passiveWaitMs?: number;
+  /**
+   * Most bytes kept.
+   *
+   * @defaultValue 4096
+   */
   maxBytes?: number;
-  /** Host header for HTTP requests (default: the address). */
+  /**
+   * Host header for HTTP requests (and TLS server name when it is a name).
+   *
+   * @defaultValue the address
+   */
   httpHost?: string;
-  /** Ports tried as TLS first. Default 443, 465, 636, 853, 993, 995, 8443. */
+  /**
+   * User-Agent header for HTTP requests (masscan's `--http-user-agent`).
+   *
+   * @defaultValue `"raw-scan"`
+   */
+  httpUserAgent?: string;
+  /**
+   * Bytes to send at once to a port instead of waiting and sending HTTP (masscan's
+   * `--hello-string[PORT]`).
+   *
+   * @defaultValue `{}`
+   */
+  hellos?: Readonly<Record<number, Uint8Array>>;
+  /**
+   * Ports tried as TLS first.
+   *
+   * @defaultValue 443, 465, 636, 853, 993, 995, 8443
+   */
   tlsPorts?: readonly number[];
-  /** Clock for the banner's `time`. */
-  now?: () => Date;
+  /**
+   * Clock for the banner's `time`, epoch milliseconds.
+   *
+   * @defaultValue `Date.now`
+   */
+  now?: () => number;
+  /**
+   * Ends the grab at once (it resolves with what it has).
+   *
+   * @defaultValue none
+   */
   signal?: AbortSignal;
 }
+
+/** Once a passive banner has started, this much silence ends it (a greeting without a newline). */
+const QUIET_MS = 250;
 
 const DEFAULT_TLS_PORTS = [443, 465, 636, 853, 993, 995, 8443];
 
@@ -48,24 +101,20 @@ export async function grabBanner(
   port: number,
   options: BannerOptions = {},
 ): Promise<Banner | undefined> {
-  const timeout = options.timeout ?? 3000;
   const tlsPorts = options.tlsPorts ?? DEFAULT_TLS_PORTS;
   if (tlsPorts.includes(port)) {
-    const t = await grabTls(address, port, timeout, options);
+    const t = await grabTls(address, port, options);
     if (t) return t;
   }
-  return grabPlain(address, port, timeout, options);
+  return grabPlain(address, port, options);
 }
 
-function grabPlain(
-  address: string,
-  port: number,
-  timeout: number,
-  o: BannerOptions,
-): Promise<Banner | undefined> {
+function grabPlain(address: string, port: number, o: BannerOptions): Promise<Banner | undefined> {
   const maxBytes = o.maxBytes ?? 4096;
-  const passiveWait = Math.min(o.passiveWait ?? 1000, timeout);
-  const now = o.now ?? (() => new Date());
+  const helloTimeout = o.helloTimeoutMs ?? 3000;
+  const passiveWait = Math.min(o.passiveWaitMs ?? 1000, helloTimeout);
+  const now = o.now ?? Date.now;
+  const hello = o.hellos?.[port];
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -77,6 +126,8 @@ function grabPlain(
       finished = true;
       clearTimeout(overall);
       clearTimeout(passive);
+      clearTimeout(helloTimer);
+      clearTimeout(quiet);
       o.signal?.removeEventListener("abort", finish);
       socket.destroy();
       if (size === 0) return resolve(undefined);
@@ -88,18 +139,26 @@ function grabPlain(
       } else {
         text = firstLines(text);
       }
-      resolve({ service: classifyBanner(text, port), text, time: now() });
+      resolve({ service: classifyBanner(text, port), text, time: new Date(now()) });
     };
-    const overall = setTimeout(finish, timeout);
+    const overall = setTimeout(finish, o.connectionTimeoutMs ?? 30_000);
     let passive: ReturnType<typeof setTimeout> | undefined;
+    let helloTimer: ReturnType<typeof setTimeout> | undefined;
+    let quiet: ReturnType<typeof setTimeout> | undefined;
+    if (o.signal?.aborted) queueMicrotask(finish);
     o.signal?.addEventListener("abort", finish, { once: true });
     socket.once("connect", () => {
+      helloTimer = setTimeout(finish, helloTimeout);
+      if (hello) {
+        socket.write(hello);
+        return;
+      }
       passive = setTimeout(() => {
         if (size > 0 || finished) return;
         sentHttp = true;
         const host = o.httpHost ?? (address.includes(":") ? `[${address}]` : address);
         socket.write(
-          `GET / HTTP/1.0\r\nHost: ${host}\r\nUser-Agent: raw-scan\r\nAccept: */*\r\n\r\n`,
+          `GET / HTTP/1.0\r\nHost: ${host}\r\nUser-Agent: ${o.httpUserAgent ?? "raw-scan"}\r\nAccept: */*\r\n\r\n`,
         );
       }, passiveWait);
     });
@@ -112,8 +171,15 @@ function grabPlain(
         size >= maxBytes ||
         (sentHttp && text.includes("\r\n\r\n")) ||
         (!sentHttp && /\n/.test(text))
-      )
+      ) {
         finish();
+        return;
+      }
+      // A greeting without a newline ends after a short silence, not at the hello timeout.
+      if (!sentHttp) {
+        clearTimeout(quiet);
+        quiet = setTimeout(finish, QUIET_MS);
+      }
     });
     socket.once("error", finish);
     socket.once("close", finish);
@@ -129,13 +195,9 @@ function firstLines(text: string): string {
   return /^SSH-/.test(line) ? line.replace(/\r?\n$/, "") : line;
 }
 
-function grabTls(
-  address: string,
-  port: number,
-  timeout: number,
-  o: BannerOptions,
-): Promise<Banner | undefined> {
-  const now = o.now ?? (() => new Date());
+function grabTls(address: string, port: number, o: BannerOptions): Promise<Banner | undefined> {
+  const now = o.now ?? Date.now;
+  const timeout = Math.min(o.connectionTimeoutMs ?? 30_000, o.helloTimeoutMs ?? 3000);
   return new Promise((resolve) => {
     let finished = false;
     const servername = o.httpHost && !net.isIP(o.httpHost) ? o.httpHost : undefined;
@@ -156,13 +218,14 @@ function grabTls(
     };
     const onAbort = () => finish();
     const timer = setTimeout(() => finish(), timeout);
+    if (o.signal?.aborted) queueMicrotask(onAbort);
     o.signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("secureConnect", () => {
       const cert = socket.getPeerCertificate();
       const protocol = socket.getProtocol() ?? "TLS";
       const cipher = socket.getCipher()?.name ?? "";
       if (!cert || Object.keys(cert).length === 0) {
-        finish({ service: "ssl", text: `${protocol} cipher:${cipher}`, time: now() });
+        finish({ service: "ssl", text: `${protocol} cipher:${cipher}`, time: new Date(now()) });
         return;
       }
       const info: TlsInfo = {
@@ -179,7 +242,7 @@ function grabTls(
         `${protocol} cipher:${cipher}, subject:${info.subject}, issuer:${info.issuer}` +
         (info.subjectAltNames.length ? `, san:${info.subjectAltNames.join(" ")}` : "") +
         `, expires:${info.validTo.toISOString()}`;
-      finish({ service: "ssl", text, time: now(), tls: info });
+      finish({ service: "ssl", text, time: new Date(now()), tls: info });
     });
     socket.once("error", () => finish());
   });

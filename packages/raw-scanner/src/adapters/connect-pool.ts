@@ -1,130 +1,44 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { PortStatus } from "../core/result.js";
-import { type ConnectCallback, type ConnectLayer, Connector, outcomeOfErrno } from "./connect.js";
-
-/** Status code a worker reports for a probe that timed out (errno values are negative). */
-const TIMEOUT = 1;
+import {
+  type ConnectCallback,
+  type ConnectLayer,
+  Connector,
+  outcomeOfErrno,
+  SELF_CONNECT,
+} from "./connect.js";
+import {
+  WORKER_SELF_CONNECT,
+  WORKER_TIMEOUT,
+  type WorkerBatch,
+  type WorkerData,
+  type WorkerMessage,
+} from "./connect-worker-protocol.js";
 
 /**
- * The worker's whole program, as CommonJS text for `new Worker(code, { eval: true })`, so the
- * package needs no extra entry file. It connects through libuv's TCP handle (or net.Socket when
- * that binding is missing), resets open connections, sweeps timeouts, and answers in batches.
+ * The worker program: `connect-worker.js` next to this module (its own build entry; `.cjs` in the
+ * CommonJS build). Run from the TypeScript sources (the tests), the worker is the `.ts` file and
+ * needs a TypeScript loader in its thread: tsx (a development dependency) registers its hooks
+ * there first, through its documented `tsx/esm/api`.
  */
-const WORKER_SOURCE = `
-"use strict";
-const { parentPort, workerData } = require("node:worker_threads");
-const net = require("node:net");
-const timeout = workerData.timeout;
-let binding = null;
-try {
-  const b = process.binding("tcp_wrap");
-  if (typeof b.TCP === "function" && typeof b.TCPConnectWrap === "function") binding = b;
-} catch {}
-parentPort.postMessage({ layer: binding ? "tcp-handle" : "net-socket" });
-const limit = workerData.limit;
-const pending = new Map();
-// Probes handed over but not started: this worker keeps at most "limit" connects open and
-// starts the next one as soon as one ends, without a round trip to the main thread.
-let qIds = new Int32Array(0), qAddrs = [], qPorts = new Uint16Array(0), qFams = new Uint8Array(0);
-const queue = [];
-let qAt = 0;
-let outIds = [];
-let outCodes = [];
-let flushing = false;
-function flush() {
-  flushing = false;
-  pump();
-  const ids = Int32Array.from(outIds);
-  const codes = Int32Array.from(outCodes);
-  outIds = [];
-  outCodes = [];
-  parentPort.postMessage({ ids, codes }, [ids.buffer, codes.buffer]);
+function workerProgram(): { program: string | URL; eval: boolean } {
+  const here = import.meta.url;
+  const ext = here.endsWith(".cjs") ? ".cjs" : here.endsWith(".ts") ? ".ts" : ".js";
+  const url = new URL(`./connect-worker${ext}`, here);
+  if (ext !== ".ts") return { program: url, eval: false };
+  const require = createRequire(here);
+  const pkgPath = require.resolve("tsx/package.json");
+  const pkg = require(pkgPath) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
+  const api = new URL(pkg.exports["./esm/api"]?.import.default ?? "", pathToFileURL(pkgPath)).href;
+  const program =
+    `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })` +
+    ".catch((error) => { console.error(error); process.exit(1); });";
+  return { program, eval: true };
 }
-function report(id, code) {
-  if (!pending.delete(id)) return;
-  outIds.push(id);
-  outCodes.push(code);
-  if (!flushing) {
-    flushing = true;
-    setImmediate(flush);
-  }
-}
-function pump() {
-  while (pending.size < limit) {
-    if (qAt >= qIds.length) {
-      const m = queue.shift();
-      if (!m) return;
-      qIds = m.ids; qAddrs = m.addrs; qPorts = m.ports; qFams = m.fams; qAt = 0;
-      continue;
-    }
-    const i = qAt++;
-    probe(qIds[i], qAddrs[i], qPorts[i], qFams[i]);
-  }
-}
-const noop = () => {};
-function closeHandle() {
-  const h = this.handle;
-  this.handle = null;
-  if (h) h.close();
-}
-// One completion function for every probe (the request carries its entry): no closures.
-function onConnect(status, _handle, req) {
-  const entry = req.entry;
-  if (!entry) return;
-  req.entry = null;
-  const h = entry.handle;
-  if (h) {
-    entry.handle = null;
-    if (!(status === 0 && typeof h.reset === "function" && h.reset(noop) === 0)) h.close();
-  }
-  report(entry.id, status);
-}
-function probe(id, address, port, family) {
-  const entry = { id, deadline: performance.now() + timeout, handle: null, close: noop };
-  pending.set(id, entry);
-  if (binding) {
-    const handle = new binding.TCP(binding.constants.SOCKET);
-    const req = new binding.TCPConnectWrap();
-    entry.handle = handle;
-    entry.close = closeHandle;
-    req.entry = entry;
-    req.oncomplete = onConnect;
-    const err = family === 6 ? handle.connect6(req, address, port) : handle.connect(req, address, port);
-    if (err) {
-      req.entry = null;
-      entry.close();
-      report(id, err);
-    }
-    return;
-  }
-  const socket = net.connect({ host: address, port, family, autoSelectFamily: false });
-  entry.close = () => socket.destroy();
-  socket.once("connect", () => { socket.resetAndDestroy(); report(id, 0); });
-  socket.once("error", (e) => { socket.destroy(); report(id, typeof e.errno === "number" ? -Math.abs(e.errno) : -1); });
-}
-const sweeper = setInterval(() => {
-  const now = performance.now();
-  for (const [id, entry] of pending) {
-    if (entry.deadline <= now) {
-      entry.close();
-      report(id, ${TIMEOUT});
-    }
-  }
-}, Math.max(5, Math.min(100, timeout / 4)));
-parentPort.on("message", (m) => {
-  if (m.abort) {
-    queue.length = 0;
-    qIds = new Int32Array(0);
-    qAt = 0;
-    for (const entry of pending.values()) entry.close();
-    pending.clear();
-    return;
-  }
-  queue.push(m);
-  pump();
-});
-parentPort.on("close", () => clearInterval(sweeper));
-`;
 
 interface Lane {
   worker: Worker;
@@ -169,25 +83,28 @@ export class ConnectPool {
   private closing = false;
 
   constructor(options: {
-    timeout: number;
+    timeoutMs: number;
     workers: number;
     concurrency?: number;
     local?: boolean;
   }) {
-    this.timeout = options.timeout;
+    this.timeout = options.timeoutMs;
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 2048));
     const count = Math.max(1, Math.min(options.workers, concurrency));
     this.backlog = concurrency;
     const shares = count + (options.local ? 1 : 0);
     this.localLimit = options.local ? Math.floor(concurrency / shares) : 0;
-    this.local = this.localLimit > 0 ? new Connector({ timeout: options.timeout }) : undefined;
+    this.local = this.localLimit > 0 ? new Connector({ timeoutMs: options.timeoutMs }) : undefined;
     const rest = concurrency - this.localLimit;
+    const program = workerProgram();
     this.lanes = Array.from({ length: count }, (_, i) => {
       const limit = Math.floor(rest / count) + (i < rest % count ? 1 : 0);
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { timeout: options.timeout, limit },
-      });
+      const data: WorkerData = {
+        rawScannerConnectWorker: true,
+        timeoutMs: options.timeoutMs,
+        limit,
+      };
+      const worker = new Worker(program.program, { workerData: data, eval: program.eval });
       worker.unref();
       const lane: Lane = {
         worker,
@@ -199,12 +116,12 @@ export class ConnectPool {
         ports: [],
         fams: [],
       };
-      worker.on("message", (m: { layer?: ConnectLayer; ids?: Int32Array; codes?: Int32Array }) => {
-        if (m.layer) {
+      worker.on("message", (m: WorkerMessage) => {
+        if ("layer" in m) {
           this.layer = m.layer;
           return;
         }
-        const { ids, codes } = m as { ids: Int32Array; codes: Int32Array };
+        const { ids, codes } = m;
         lane.outstanding = Math.max(0, lane.outstanding - ids.length);
         for (let i = 0; i < ids.length; i++) {
           const id = ids[i] as number;
@@ -212,7 +129,8 @@ export class ConnectPool {
           if (!cb) continue; // aborted meanwhile
           this.callbacks.delete(id);
           const code = codes[i] as number;
-          if (code === TIMEOUT) cb("filtered", "no-response");
+          if (code === WORKER_TIMEOUT) cb("filtered", "no-response");
+          else if (code === WORKER_SELF_CONNECT) cb(SELF_CONNECT.status, SELF_CONNECT.reason);
           else {
             const o = outcomeOfErrno(-code);
             cb(o.status, o.reason);
@@ -278,7 +196,7 @@ export class ConnectPool {
       if (!lane || l.outstanding * lane.limit < lane.outstanding * l.limit) lane = l;
     }
     if (!lane) {
-      this.fallback ??= new Connector({ timeout: this.timeout });
+      this.fallback ??= new Connector({ timeoutMs: this.timeout });
       this.fallback.probe(address, port, family, done);
       return;
     }
@@ -304,11 +222,8 @@ export class ConnectPool {
     const ids = Int32Array.from(lane.ids);
     const ports = Uint16Array.from(lane.ports);
     const fams = Uint8Array.from(lane.fams);
-    lane.worker.postMessage({ ids, addrs: lane.addrs, ports, fams }, [
-      ids.buffer,
-      ports.buffer,
-      fams.buffer,
-    ]);
+    const batch: WorkerBatch = { ids, addrs: lane.addrs, ports, fams };
+    lane.worker.postMessage(batch, [ids.buffer, ports.buffer, fams.buffer]);
     lane.ids = [];
     lane.addrs = [];
     lane.ports = [];

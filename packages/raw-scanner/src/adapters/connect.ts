@@ -19,6 +19,12 @@ interface TcpHandle {
   connect6(req: unknown, address: string, port: number): number;
   close(cb?: () => void): void;
   reset?(cb?: () => void): number;
+  getsockname?(out: SocketName): number;
+  getpeername?(out: SocketName): number;
+}
+interface SocketName {
+  address?: string;
+  port?: number;
 }
 interface TcpBinding {
   TCP: new (type: number) => TcpHandle;
@@ -85,6 +91,45 @@ export function outcomeOfErrno(errno: number): ConnectOutcome {
   }
 }
 
+/**
+ * The outcome of a connect that completed to our own socket: on the host's own address, a
+ * connect to a port in the ephemeral range can pick that very port as its source and, by TCP's
+ * simultaneous open, connect to itself. No server answered; nmap discards these too. Local
+ * trouble: the probe is sent again (with another source port).
+ */
+export const SELF_CONNECT: ConnectOutcome = Object.freeze({
+  status: "retry",
+  reason: "self-connect",
+});
+
+/** Whether a connected socket's two ends are the same address and port (a TCP self-connect). */
+export function isSelfConnect(
+  local: { address?: string | undefined; port?: number | undefined },
+  remote: { address?: string | undefined; port?: number | undefined },
+): boolean {
+  return (
+    local.port !== undefined &&
+    local.port === remote.port &&
+    local.address !== undefined &&
+    local.address === remote.address
+  );
+}
+
+const localName: SocketName = {};
+const remoteName: SocketName = {};
+
+/** Reads both ends of a connected libuv handle; true when it connected to itself. */
+function handleSelfConnected(handle: TcpHandle): boolean {
+  if (typeof handle.getsockname !== "function" || typeof handle.getpeername !== "function")
+    return false;
+  localName.address = undefined;
+  localName.port = undefined;
+  remoteName.address = undefined;
+  remoteName.port = undefined;
+  if (handle.getsockname(localName) !== 0 || handle.getpeername(remoteName) !== 0) return false;
+  return isSelfConnect(localName, remoteName);
+}
+
 function errnoName(errno: number): string {
   for (const [name, n] of Object.entries(E)) if (n === errno) return name;
   return `errno ${errno}`;
@@ -105,8 +150,8 @@ export class Connector {
   private count = 0;
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
-  constructor(options: { timeout: number; layer?: ConnectLayer }) {
-    this.timeout = options.timeout;
+  constructor(options: { timeoutMs: number; layer?: ConnectLayer }) {
+    this.timeout = options.timeoutMs;
     this.binding = options.layer === "net-socket" ? null : loadTcpBinding();
     this.layer = this.binding ? "tcp-handle" : "net-socket";
   }
@@ -148,13 +193,15 @@ export class Connector {
     if (!p) return;
     req.pending = null;
     const handle = p.handle;
+    let self = false;
     if (handle) {
       p.handle = null;
+      self = status === 0 && handleSelfConnected(handle);
       // Open: reset at once (no FIN, no TIME_WAIT); anything else: just close.
       if (!(status === 0 && typeof handle.reset === "function" && handle.reset(noop) === 0))
         handle.close();
     }
-    const outcome = outcomeOfErrno(-status);
+    const outcome = self ? SELF_CONNECT : outcomeOfErrno(-status);
     this.settle(p, outcome.status, outcome.reason);
   };
 
@@ -182,8 +229,13 @@ export class Connector {
       socket.destroy();
     };
     socket.once("connect", () => {
+      const self = isSelfConnect(
+        { address: socket.localAddress, port: socket.localPort },
+        { address: socket.remoteAddress, port: socket.remotePort },
+      );
       socket.resetAndDestroy();
-      this.settle(p, "open", "syn-ack");
+      if (self) this.settle(p, SELF_CONNECT.status, SELF_CONNECT.reason);
+      else this.settle(p, "open", "syn-ack");
     });
     socket.once("error", (error: NodeJS.ErrnoException) => {
       socket.destroy();

@@ -6,8 +6,23 @@ import { RawScannerError } from "../errors.js";
 
 /** I/O used by {@link readEphemeralRange}; injected in tests. */
 export interface OsPortsIo {
+  /**
+   * The OS to ask.
+   *
+   * @defaultValue `process.platform`
+   */
   platform?: NodeJS.Platform;
+  /**
+   * Reads a file (Linux: `/proc/sys/net/ipv4/ip_local_port_range`).
+   *
+   * @defaultValue `fs.promises.readFile(path, "utf8")`
+   */
   readFile?: (path: string) => Promise<string>;
+  /**
+   * Runs `sysctl -n <names>` (macOS).
+   *
+   * @defaultValue the real `sysctl`
+   */
   sysctl?: (names: string[]) => Promise<string>;
 }
 

@@ -1,5 +1,6 @@
-import { type FileHandle, open, rename, unlink } from "node:fs/promises";
+import { type FileHandle, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { readScan } from "../core/output/readers.js";
 import type { OutputFormat, OutputMeta, ScanRecord } from "../core/output/records.js";
 import {
   createWriter,
@@ -13,7 +14,8 @@ import { RawScannerError } from "../errors.js";
 const toBytes = (c: OutputChunk) => (typeof c === "string" ? Buffer.from(c, "latin1") : c);
 
 /**
- * Streams one masscan-format output file. Records go to a temporary file next to the target;
+ * Streams one masscan-format output file. Records go to a temporary file next to the target
+ * (the header with the first record: an empty scan leaves an empty file, as masscan's does);
  * `close()` writes the footer and renames it into place, `abort()` removes it, so a reader
  * never sees a half-written file under the real name.
  */
@@ -25,6 +27,8 @@ export class OutputSink {
   private handle: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
   private failed: unknown;
+  /** The header waits for the first record: a scan that finds nothing leaves an empty file, as masscan's does. */
+  private meta: OutputMeta | undefined;
 
   private constructor(path: string, format: OutputFormat) {
     this.path = path;
@@ -33,8 +37,44 @@ export class OutputSink {
     this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   }
 
-  /** Opens the temporary file and writes the header. Throws `OUTPUT_WRITE`. */
-  static async open(path: string, format: OutputFormat, meta: OutputMeta): Promise<OutputSink> {
+  /**
+   * Opens the temporary file and writes the header. With `append`, the records of an existing
+   * file at `path` come first (it must be in the same format), so `close()` leaves the old and the
+   * new records under the name; the old file is only replaced by that complete file. Throws
+   * `OUTPUT_WRITE`, or `OUTPUT_PARSE` when the existing file cannot be read as `format`.
+   */
+  static async open(
+    path: string,
+    format: OutputFormat,
+    meta: OutputMeta,
+    options: { append?: boolean } = {},
+  ): Promise<OutputSink> {
+    let previous: ScanRecord[] = [];
+    if (options.append) {
+      let data: Buffer | undefined;
+      try {
+        data = await readFile(path);
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== "ENOENT") {
+          throw new RawScannerError(
+            "OUTPUT_WRITE",
+            `cannot read ${path} to append to it: ${(cause as Error).message}`,
+            { cause, path },
+          );
+        }
+      }
+      if (data !== undefined && data.length > 0) {
+        try {
+          previous = readScan(data, format);
+        } catch (cause) {
+          throw new RawScannerError(
+            "OUTPUT_PARSE",
+            `cannot append to ${path}: it is not a complete ${format} scan file (${(cause as Error).message})`,
+            { cause, path },
+          );
+        }
+      }
+    }
     const sink = new OutputSink(path, format);
     try {
       sink.handle = await open(sink.tmp, "wx");
@@ -48,7 +88,8 @@ export class OutputSink {
         },
       );
     }
-    sink.enqueue(sink.writer.begin(meta));
+    sink.meta = meta;
+    for (const r of previous) sink.record(r);
     return sink;
   }
 
@@ -72,12 +113,17 @@ export class OutputSink {
 
   /** Adds one record. */
   record(r: ScanRecord): void {
+    if (this.meta) {
+      this.enqueue(this.writer.begin(this.meta));
+      this.meta = undefined;
+    }
     this.enqueue(r.kind === "status" ? this.writer.status(r) : this.writer.banner(r));
   }
 
   /** Writes the footer, flushes, and moves the file into place. */
   async close(meta: OutputMeta): Promise<void> {
-    this.enqueue(this.writer.end(meta));
+    // No record, no header and no footer: masscan leaves an empty file for an empty scan.
+    if (this.meta === undefined) this.enqueue(this.writer.end(meta));
     await this.chain;
     const handle = this.handle;
     this.handle = undefined;

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { mergeConfig, parseArgv } from "../core/argv.js";
+import { emptyConfig } from "../core/config.js";
+import { topTcpPorts } from "../core/top-ports.js";
 import {
   createWriter,
-  emptyConfig,
   firewallRules,
   formatEcho,
   mergeRecords,
@@ -21,11 +21,16 @@ import {
   readEphemeralRange,
   readScan,
   recordsOf,
-  type ScanProgress,
+  type ScanOptions,
+  type ScanProgressEvent,
+  type ScanRecord,
   type ScanResult,
   scan,
   suggestSourcePorts,
+  validateScanOptions,
 } from "../index.js";
+import { VERSION } from "../version.js";
+import { mergeConfig, parseArgv } from "./argv.js";
 
 /** Everything the CLI touches, injectable for tests. */
 export interface CliIo {
@@ -34,8 +39,13 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Config files read before any `-c` (missing ones are skipped). */
   defaultConfigPaths?: string[];
-  /** Registers a Ctrl-C handler; returns its remover. */
-  onInterrupt?: (handler: () => void) => () => void;
+  /**
+   * Registers the handler of Ctrl-C (SIGINT), SIGTERM and SIGHUP, which all pause the scan;
+   * returns its remover. The handler gets the signal's name.
+   */
+  onInterrupt?: (handler: (signal: PauseSignal) => void) => () => void;
+  /** masscan's own default config file, read first with `--masscan-conf`. Default `/etc/masscan/masscan.conf`. */
+  masscanConfPath?: string;
   /** Where `paused.conf` goes. Default `paused.conf` in the working directory. */
   pausedPath?: string;
   osPorts?: OsPortsIo;
@@ -47,38 +57,59 @@ export function defaultConfigPaths(env: NodeJS.ProcessEnv = process.env): string
   return ["/etc/raw-scanner/raw-scanner.conf", join(xdg, "raw-scanner", "raw-scanner.conf")];
 }
 
-const VERSION = "0.1.0";
+/** The signals that pause a scan, and the exit codes they end it with (128 + signal number). */
+export const PAUSE_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+/** A signal that pauses a scan. */
+export type PauseSignal = keyof typeof PAUSE_EXIT_CODES;
 
 export const HELP = `usage: raw-scan <targets…> -p <ports> [options]
        raw-scan source-ports [--size N] [--source-port A-B]
-       raw-scan --readscan <files…> [-oJ|-oL|-oG|-oX|-oD|-oB <file>]
+       raw-scan --readscan <files…> [--open] [--show closed] [-oJ|-oL|-oG|-oX|-oD|-oB <file>]
 
-masscan-compatible flags (any masscan.conf name also works as --name value):
+masscan's flags, with masscan's meanings (any masscan.conf name also works as --name value;
+durations are seconds, as in masscan):
   -p, --ports LIST        ports to probe: 22,80,8000-8100
-  --rate N                probes per second (default 100)
-  --max-rate N            refuse rates above N (default 1000000)
+  --top-ports N           nmap's N most frequent TCP ports (1-1000)
+  --rate N, --max-rate N  probes per second (default 100)
   --banners               grab banners from open ports (SSH/SMTP/FTP, HTTP, TLS)
+  --hello-timeout S       a banner grab waits S for the greeting or answer (default 3)
+  --connection-timeout S  a banner connection is held open S at most (default 30)
+  --hello-string[PORT] B64  send these bytes (base64) to PORT instead of HTTP
+  --http-user-agent UA    User-Agent of HTTP banner requests
   --exclude LIST          addresses/blocks/ranges never to probe
   --excludefile FILE      file of excludes (one per line, # comments)
   -iL, --includefile FILE file of targets
-  --shards I/N            probe only shard I of N
+  --shards I/N            probe only shard I of N (needs --seed, the same on every machine)
   --seed N                64-bit seed of the probe order (default random)
-  --resume FILE           continue a paused scan (paused.conf)
+  --resume FILE           continue a paused scan (paused.conf); outputs are appended to
   --retries N             extra attempts for unanswered probes (default 0)
-  --wait S                seconds to wait for late replies (default 10)
-  --connect-timeout MS    connect timeout (default 1000)
-  --workers N             worker threads doing the connects (default auto)
-  --source-port A-B       source ports of the raw backend (power of two)
-  --backend auto|native|js
+  --wait S                seconds to wait for unsettled probes after the last one (default 10;
+                          0 = none, probes in flight still settle)
+  --open, --open-only     report open ports only (the default)
+  -oJ/-oD/-oL/-oG/-oX/-oB FILE   JSON, NDJSON, list, grepable, XML, binary ("-" = stdout)
+  --output-file FILE --output-format F   the same, spelled out
+  --append-output         add to existing output files instead of replacing them
+  -c, --conf FILE         read another config file
+  --echo                  validate and print the effective configuration, then exit
+  --readscan FILES        read scan files back and convert them (open ports unless --show closed)
+  -v                      print debug notes (self-connects discarded, banner failures)
+  -sS, -sT, -Pn, -n, --randomize-hosts   accepted; this release does a TCP connect scan
+  -e, --adapter IF        accepted and ignored (raw-packet option), as are router-mac & co.
+
+raw-scan's own:
+  --rate-cap N            refuse rates above N (default 1000000)
+  --connect-timeout S     a connect may take S before the port counts as filtered (default 1)
+  --workers N|auto        worker threads doing the connects (default auto)
+  --source-port A-B       source ports of the SYN cookies (power of two; unused by connect scans)
+  --backend auto|js|native   native is not in this release
   --show closed,filtered  also report closed/filtered ports
   --allow-reserved        also scan IANA reserved blocks
-  -oJ/-oD/-oL/-oG/-oX/-oB FILE   JSON, NDJSON, list, grepable, XML, binary output ("-" = stdout)
-  -c, --conf FILE         read another config file
-  --echo                  print the effective configuration and exit
-  --readscan FILES        read scan files back and convert them
-  --no-progress           no progress line
+  --masscan-conf          read /etc/masscan/masscan.conf first
+  --http-host NAME        Host header of HTTP banner requests
+  --progress, --no-progress   progress line on stderr (default: when it is a terminal)
 
 Config files read first: /etc/raw-scanner/raw-scanner.conf, ~/.config/raw-scanner/raw-scanner.conf.
+A pause (Ctrl-C, SIGTERM, SIGHUP) writes the outputs and paused.conf; exit 130/143/129.
 Only scan networks you own or are authorised to test.
 `;
 
@@ -101,6 +132,10 @@ async function effectiveConfig(
   args: ReturnType<typeof parseArgv>,
 ): Promise<RawScanConfig> {
   let config = emptyConfig();
+  if (args.masscanConf) {
+    const path = io.masscanConfPath ?? "/etc/masscan/masscan.conf";
+    config = mergeConfig(config, parseConfig(await readText(path, "masscan config file"), path));
+  }
   for (const path of io.defaultConfigPaths ?? defaultConfigPaths(io.env)) {
     let text: string;
     try {
@@ -128,10 +163,6 @@ async function effectiveConfig(
   return mergeConfig(config, args.config);
 }
 
-function seedOf(config: RawScanConfig): bigint {
-  return config.seed ?? randomBytes(8).readBigUInt64BE(0);
-}
-
 function interactive(result: ScanResult): string {
   let line = `Discovered ${result.status} port ${result.port}/${result.protocol} on ${result.address}\n`;
   if (result.banner) {
@@ -140,9 +171,9 @@ function interactive(result: ScanResult): string {
   return line;
 }
 
-function progressLine(p: ScanProgress): string {
+function progressLine(p: ScanProgressEvent): string {
   const pct = p.total === 0 ? 100 : (100 * p.done) / p.total;
-  const eta = Math.ceil(p.eta);
+  const eta = Math.ceil(p.etaMs / 1000);
   const hms = `${Math.floor(eta / 3600)}:${String(Math.floor(eta / 60) % 60).padStart(2, "0")}:${String(eta % 60).padStart(2, "0")}`;
   return `rate:${(p.rate / 1000).toFixed(2).padStart(7)}-kpps, ${pct.toFixed(2).padStart(6)}% done, ${hms} remaining, found=${p.found}`;
 }
@@ -174,22 +205,85 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const config = await effectiveConfig(io, args);
   for (const name of config.ignored)
     io.stderr.write(`raw-scan: note: "${name}" is a masscan raw-packet option; ignored here\n`);
+  for (const text of config.notes) io.stderr.write(`raw-scan: note: ${text}\n`);
   if (args.command === "readscan") return readscanCommand(io, args.readscan, config);
 
-  const seed = seedOf(config);
   const rate = config.rate ?? 100;
   const shard = config.shard ?? { index: 1, count: 1 };
-  if (args.command === "echo") {
-    io.stdout.write(formatEcho(config, { seed, rate, shard }));
-    return 0;
+  if (shard.count > 1 && config.seed === undefined) {
+    throw new RawScannerError(
+      "INVALID_ARGUMENT",
+      `--shards ${shard.index}/${shard.count} needs --seed: every machine must use the same seed, ` +
+        "or each picks its own random order and the shards overlap and miss. " +
+        `Pick one, e.g. --seed ${randomBytes(8).readBigUInt64BE(0)}, and pass it to every shard.`,
+    );
   }
   const targets = [...config.targets];
   for (const f of config.includeFiles) targets.push(await readText(f, "include file"));
   const exclude = [...config.exclude];
   for (const f of config.excludeFiles) exclude.push(await readText(f, "exclude file"));
-  if (config.ports.length === 0) {
-    throw new RawScannerError("INVALID_PORT", "no ports given: add -p, e.g. -p 80 or -p 1-1024");
+  const ports = [...config.ports];
+  if (config.topPorts !== undefined) ports.push(topTcpPorts(config.topPorts).join(","));
+  const seed = config.seed ?? randomBytes(8).readBigUInt64BE(0);
+  const controller = new AbortController();
+  const showProgress = args.progress ?? io.stderr.isTTY === true;
+  const options: ScanOptions = {
+    targets,
+    ports: ports.join(","),
+    exclude,
+    rate,
+    ...(config.rateCap !== undefined ? { rateCap: config.rateCap } : {}),
+    backend: config.backend ?? "auto",
+    seed,
+    shard,
+    ...(config.resumeIndex !== undefined ? { resumeIndex: config.resumeIndex } : {}),
+    ...(config.retries !== undefined ? { retries: config.retries } : {}),
+    ...(config.workers !== undefined ? { workers: config.workers } : {}),
+    ...(config.wait !== undefined ? { waitMs: config.wait * 1000 } : {}),
+    ...(config.connectTimeout !== undefined
+      ? { connectTimeoutMs: config.connectTimeout * 1000 }
+      : {}),
+    ...(config.sourcePort !== undefined ? { sourcePort: config.sourcePort } : {}),
+    banners: config.banners ?? false,
+    bannerOptions: {
+      helloTimeoutMs: (config.helloTimeout ?? 3) * 1000,
+      ...(config.connectionTimeout !== undefined
+        ? { connectionTimeoutMs: config.connectionTimeout * 1000 }
+        : {}),
+      ...(config.httpHost !== undefined ? { httpHost: config.httpHost } : {}),
+      ...(config.httpUserAgent !== undefined ? { httpUserAgent: config.httpUserAgent } : {}),
+      hellos: Object.fromEntries(
+        Object.entries(config.hellos).map(([port, b64]) => [
+          Number(port),
+          new Uint8Array(Buffer.from(b64, "base64")),
+        ]),
+      ),
+    },
+    show: config.openOnly ? ["open"] : ["open", ...config.show.filter((s) => s !== "open")],
+    allowReserved: config.allowReserved ?? false,
+    signal: controller.signal,
+    logger: {
+      debug: (...a) => {
+        if (args.verbose > 0) io.stderr.write(`raw-scan: ${a.map(String).join(" ")}\n`);
+      },
+      info: (...a) => io.stderr.write(`raw-scan: ${a.map(String).join(" ")}\n`),
+      warn: (...a) => io.stderr.write(`raw-scan: ${a.map(String).join(" ")}\n`),
+      error: (...a) => io.stderr.write(`raw-scan: error: ${a.map(String).join(" ")}\n`),
+    },
+    onProgress: (p) => {
+      if (showProgress && p.phase !== "done") io.stderr.write(`\r${progressLine(p)}`);
+    },
+  };
+  if (args.command === "echo") {
+    // What --echo prints must be a configuration that runs: validate it as a scan would.
+    if (targets.length > 0 || ports.length > 0) {
+      if (ports.length === 0) throw noPorts();
+      validateScanOptions(options);
+    }
+    io.stdout.write(formatEcho(config, { seed, rate, shard }));
+    return 0;
   }
+  if (ports.length === 0) throw noPorts();
   if (config.sourcePort !== undefined) {
     const range = parseSourcePortRange(config.sourcePort);
     try {
@@ -203,54 +297,32 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       // Not knowing the ephemeral range only costs the warning.
     }
   }
-  const showProgress = args.progress ?? io.stderr.isTTY === true;
-  const controller = new AbortController();
-  const run = scan({
-    targets,
-    ports: config.ports.join(","),
-    exclude,
-    rate,
-    ...(config.maxRate !== undefined ? { maxRate: config.maxRate } : {}),
-    backend: config.backend ?? "auto",
-    seed,
-    shard,
-    ...(config.resumeIndex !== undefined ? { resumeIndex: config.resumeIndex } : {}),
-    ...(config.retries !== undefined ? { retries: config.retries } : {}),
-    ...(config.workers !== undefined ? { workers: config.workers } : {}),
-    ...(config.wait !== undefined ? { wait: config.wait } : {}),
-    ...(config.connectTimeout !== undefined ? { connectTimeout: config.connectTimeout } : {}),
-    ...(config.sourcePort !== undefined ? { sourcePort: config.sourcePort } : {}),
-    banners: config.banners ?? false,
-    bannerOptions: {
-      ...(config.helloTimeout !== undefined ? { timeout: config.helloTimeout * 1000 } : {}),
-      ...(config.httpHost !== undefined ? { httpHost: config.httpHost } : {}),
-    },
-    show: ["open", ...config.show.filter((s) => s !== "open")],
-    allowReserved: config.allowReserved ?? false,
-    signal: controller.signal,
-    logger: { warn: (m) => io.stderr.write(`raw-scan: ${m}\n`) },
-    onProgress: (p) => {
-      if (showProgress && p.phase !== "done") io.stderr.write(`\r${progressLine(p)}`);
-    },
-  });
+  const run = scan(options);
   const startTime = new Date();
-  const meta: OutputMeta = { startTime, ports: [] };
-  meta.ports = parsePorts(config.ports.join(",")).ranges;
+  const meta: OutputMeta = {
+    startTime,
+    ports: parsePorts(ports.join(",")).ranges,
+    scanner: { name: "raw-scan", version: VERSION, scanType: "connect" },
+  };
+  // A resumed scan adds to the first run's files; it never replaces them.
+  const append = config.appendOutput === true || args.resumeFile !== undefined;
   const sinks: OutputSink[] = [];
   const stdoutWriters = config.outputs
     .filter((o) => o.filename === "-")
     .map((o) => createWriter(o.format));
   try {
     for (const o of config.outputs)
-      if (o.filename !== "-") sinks.push(await OutputSink.open(o.filename, o.format, meta));
+      if (o.filename !== "-")
+        sinks.push(await OutputSink.open(o.filename, o.format, meta, { append }));
   } catch (error) {
     for (const s of sinks) await s.abort();
     throw error;
   }
-  for (const w of stdoutWriters) io.stdout.write(asText(w.begin(meta)));
-  let interrupted = false;
-  const remove = io.onInterrupt?.(() => {
-    interrupted = true;
+  // Headers go out with the first record: an empty scan prints nothing, as masscan's files are empty.
+  let stdoutBegun = false;
+  let pausedBy: PauseSignal | undefined;
+  const remove = io.onInterrupt?.((signal) => {
+    pausedBy ??= signal;
     controller.abort();
   });
   io.stderr.write(
@@ -260,6 +332,10 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     for await (const result of run) {
       for (const s of sinks) s.write(result);
+      if (!stdoutBegun) {
+        stdoutBegun = true;
+        for (const w of stdoutWriters) io.stdout.write(asText(w.begin(meta)));
+      }
       for (const w of stdoutWriters) {
         for (const r of recordsOf(result))
           io.stdout.write(asText(r.kind === "status" ? w.status(r) : w.banner(r)));
@@ -273,22 +349,30 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
   }
   if (showProgress) io.stderr.write("\n");
   const end: OutputMeta = { ...meta, endTime: new Date() };
-  for (const w of stdoutWriters) io.stdout.write(asText(w.end(end)));
+  if (stdoutBegun) for (const w of stdoutWriters) io.stdout.write(asText(w.end(end)));
   // Outputs hold what was found so far, complete and well-formed, even after a pause.
   for (const s of sinks) await s.close(end);
-  if (failure instanceof RawScannerError && failure.code === "ABORTED" && interrupted) {
+  if (failure instanceof RawScannerError && failure.code === "ABORTED" && pausedBy) {
     const paused = { ...config, resumeIndex: run.resumeIndex, seed: run.seed };
     const path = io.pausedPath ?? "paused.conf";
     const tmp = `${path}.tmp`;
     await writeFile(tmp, formatEcho(paused, { seed: run.seed, rate, shard }));
     await rename(tmp, path);
+    const written = sinks.map((s) => s.path);
     io.stderr.write(
-      `\nraw-scan: paused; saved resume state to ${path} (continue with --resume ${path})\n`,
+      `\nraw-scan: paused by ${pausedBy}; ${written.length > 0 ? `results so far are in ${written.join(", ")}; ` : ""}saved resume state to ${path} (continue with --resume ${path})\n`,
     );
-    return 130;
+    return PAUSE_EXIT_CODES[pausedBy];
   }
   if (failure) throw failure;
   return 0;
+}
+
+function noPorts(): RawScannerError {
+  return new RawScannerError(
+    "INVALID_PORT",
+    "no ports given: add -p, e.g. -p 80 or -p 1-1024, or --top-ports 100",
+  );
 }
 
 function asText(chunk: string | Uint8Array): string {
@@ -296,7 +380,7 @@ function asText(chunk: string | Uint8Array): string {
 }
 
 async function readscanCommand(io: CliIo, files: string[], config: RawScanConfig): Promise<number> {
-  const records = [];
+  const all: ScanRecord[] = [];
   for (const f of files) {
     let data: Buffer;
     try {
@@ -308,8 +392,11 @@ async function readscanCommand(io: CliIo, files: string[], config: RawScanConfig
         { cause, path: f },
       );
     }
-    records.push(...readScan(data));
+    all.push(...readScan(data));
   }
+  // As masscan: open ports (and their banners) unless --show asks for more; --open insists.
+  const show = new Set<string>(config.openOnly ? ["open"] : ["open", ...config.show]);
+  const records = all.filter((r) => r.kind === "banner" || show.has(r.status));
   const first = records[0]?.time ?? new Date();
   const meta: OutputMeta = { startTime: first, endTime: records.at(-1)?.time ?? first };
   if (config.outputs.length === 0) {
@@ -318,6 +405,7 @@ async function readscanCommand(io: CliIo, files: string[], config: RawScanConfig
   }
   for (const o of config.outputs) {
     if (o.filename === "-") {
+      if (records.length === 0) continue; // an empty scan is an empty file, as in masscan
       const w = createWriter(o.format);
       io.stdout.write(asText(w.begin(meta)));
       for (const r of records)
@@ -325,7 +413,9 @@ async function readscanCommand(io: CliIo, files: string[], config: RawScanConfig
       io.stdout.write(asText(w.end(meta)));
       continue;
     }
-    const sink = await OutputSink.open(o.filename, o.format, meta);
+    const sink = await OutputSink.open(o.filename, o.format, meta, {
+      append: config.appendOutput === true,
+    });
     for (const r of records) sink.record(r);
     await sink.close(meta);
   }

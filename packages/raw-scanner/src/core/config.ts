@@ -13,8 +13,10 @@ export interface RawScanConfig {
   excludeFiles: string[];
   /** `includefile =` / `-iL` paths: files of targets. */
   includeFiles: string[];
+  /** Probes per second (`rate`, and masscan's `max-rate`, which means the same). */
   rate?: number;
-  maxRate?: number;
+  /** Our own upper bound on `rate` (`rate-cap`); a higher rate is refused. */
+  rateCap?: number;
   seed?: bigint;
   shard?: { index: number; count: number };
   resumeIndex?: bigint;
@@ -25,12 +27,24 @@ export interface RawScanConfig {
   /** Worker threads for the connect backend (`auto` by default). */
   workers?: number | "auto";
   banners?: boolean;
-  /** Milliseconds a connect may take before the port counts as filtered. */
+  /** Seconds a connect may take before the port counts as filtered (`connect-timeout`). */
   connectTimeout?: number;
-  /** Seconds a banner grab may take. */
+  /** Seconds a banner grab waits for the greeting or the answer to its hello (`hello-timeout`). */
   helloTimeout?: number;
+  /** Seconds a banner connection may be held open in all (masscan's `connection-timeout`). */
+  connectionTimeout?: number;
   /** HTTP Host header for HTTP banners. */
   httpHost?: string;
+  /** HTTP User-Agent for HTTP banners (`http-user-agent`). */
+  httpUserAgent?: string;
+  /** Per-port hello bytes, base64 as masscan takes them (`hello-string[PORT] = base64`). */
+  hellos: Record<number, string>;
+  /** `top-ports N`: nmap's N most frequent TCP ports, added to `ports`. */
+  topPorts?: number;
+  /** `append-output`: add to existing output files instead of replacing them. */
+  appendOutput?: boolean;
+  /** `open-only` / `open`: report open ports only (the default; overrides `show`). */
+  openOnly?: boolean;
   backend?: "auto" | "native" | "js";
   allowReserved?: boolean;
   /** Which statuses to report (`open` always; `closed`, `filtered` on request). */
@@ -38,6 +52,8 @@ export interface RawScanConfig {
   outputs: Array<{ format: OutputFormat; filename: string }>;
   /** masscan-only options that were accepted but have no effect here. */
   ignored: string[];
+  /** Notes about accepted options that change nothing here (`-sS`, `-Pn`, `randomize-hosts`…). */
+  notes: string[];
 }
 
 /** A fresh, empty configuration. */
@@ -51,6 +67,8 @@ export function emptyConfig(): RawScanConfig {
     show: [],
     outputs: [],
     ignored: [],
+    notes: [],
+    hellos: {},
   };
 }
 
@@ -78,7 +96,7 @@ const invalid = (name: string, value: string, why: string, where: Where) =>
 const num =
   (
     name: string,
-    key: "rate" | "maxRate" | "wait" | "connectTimeout" | "helloTimeout",
+    key: "rate" | "rateCap" | "wait" | "connectTimeout" | "helloTimeout" | "connectionTimeout",
     min: number,
   ): Setter =>
   (c, v, w) => {
@@ -89,7 +107,7 @@ const num =
   };
 
 const bool =
-  (name: string, key: "banners" | "allowReserved"): Setter =>
+  (name: string, key: "banners" | "allowReserved" | "appendOutput" | "openOnly"): Setter =>
   (c, v, w) => {
     const t = v.trim().toLowerCase();
     if (t === "" || t === "true" || t === "yes" || t === "1" || t === "on") c[key] = true;
@@ -115,7 +133,9 @@ const OUTPUT_FORMATS: Record<string, OutputFormat> = {
 /** Every option a config file or `--name` flag may set, by canonical masscan name. */
 const OPTIONS: Record<string, Setter> = {
   rate: num("rate", "rate", Number.MIN_VALUE),
-  "max-rate": num("max-rate", "maxRate", Number.MIN_VALUE),
+  // masscan's --max-rate is its rate (it sends at most that many packets per second).
+  "max-rate": num("max-rate", "rate", Number.MIN_VALUE),
+  "rate-cap": num("rate-cap", "rateCap", Number.MIN_VALUE),
   ports: list("ports"),
   range: list("targets"),
   exclude: list("exclude"),
@@ -161,10 +181,25 @@ const OPTIONS: Record<string, Setter> = {
     c.workers = n;
   },
   banners: bool("banners", "banners"),
-  "connect-timeout": num("connect-timeout", "connectTimeout", 1),
+  "connect-timeout": num("connect-timeout", "connectTimeout", 0.001),
   "hello-timeout": num("hello-timeout", "helloTimeout", 0),
+  "connection-timeout": num("connection-timeout", "connectionTimeout", 0.001),
   "http-host": (c, v) => {
     c.httpHost = v.trim();
+  },
+  "http-user-agent": (c, v) => {
+    c.httpUserAgent = v.trim();
+  },
+  "top-ports": (c, v, w) => {
+    const n = Number(v.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw invalid("top-ports", v, "must be an integer 1–1000", w);
+    c.topPorts = n;
+  },
+  "append-output": bool("append-output", "appendOutput"),
+  "open-only": bool("open-only", "openOnly"),
+  "randomize-hosts": (c) => {
+    note(c, "--randomize-hosts: hosts are always probed in a random order (as in masscan)");
   },
   backend: (c, v, w) => {
     const t = v.trim();
@@ -194,11 +229,36 @@ const OPTIONS: Record<string, Setter> = {
     else c.outputs.push({ format, filename: "" });
   },
   "output-filename": (c, v) => {
-    const last = c.outputs[c.outputs.length - 1];
-    if (last && last.filename === "") last.filename = v.trim();
-    else c.outputs.push({ format: "" as OutputFormat, filename: v.trim() });
+    outputFilename(c, v);
   },
 };
+
+/** `hello-string[PORT] = base64`: masscan's per-port hello. */
+function helloString(c: RawScanConfig, name: string, v: string, w: Where): void {
+  const m = /^hello-?string\[(\d+)\]$/i.exec(name.replace(/_/g, "-"));
+  const port = Number(m?.[1]);
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw invalid(name, v, "the port in hello-string[PORT] must be 1–65535", w);
+  const t = v.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(t) || t.length % 4 !== 0)
+    throw invalid(
+      name,
+      v,
+      "must be base64, as masscan takes it (e.g. R0VUIC8gSFRUUC8xLjANCg0K)",
+      w,
+    );
+  c.hellos[port] = t;
+}
+
+function note(c: RawScanConfig, text: string): void {
+  if (!c.notes.includes(text)) c.notes.push(text);
+}
+
+function outputFilename(c: RawScanConfig, v: string): void {
+  const last = c.outputs[c.outputs.length - 1];
+  if (last && last.filename === "") last.filename = v.trim();
+  else c.outputs.push({ format: "" as OutputFormat, filename: v.trim() });
+}
 
 /** masscan options that only make sense for its raw-packet stack; accepted and reported as ignored. */
 const MASSCAN_ONLY = [
@@ -217,6 +277,10 @@ const MASSCAN_ONLY = [
   "pcap-payloads",
   "nmap-payloads",
   "ttl",
+  "adapter-vlan",
+  "router-ip",
+  "source-ip",
+  "source-mac",
   "min-packet",
   "noreset",
   "packet-trace",
@@ -244,6 +308,10 @@ const ALIASES: Record<string, string> = {
   outputfilename: "output-filename",
   outputshow: "show",
   banner: "banners",
+  "output-file": "output-filename",
+  "output-append": "append-output",
+  open: "open-only",
+  "rate-limit": "rate-cap",
 };
 
 /** masscan treats dashes and underscores as the same, and case does not matter. */
@@ -287,7 +355,9 @@ export function suggestOption(name: string): string | undefined {
       best = canonical;
     }
   }
-  return bestD <= Math.max(2, Math.floor(s.length / 3)) ? best : undefined;
+  // Short names are close to everything: only a one-letter slip counts there.
+  const limit = s.length <= 3 ? 1 : Math.max(2, Math.floor(s.length / 3));
+  return bestD <= limit && bestD < s.length ? best : undefined;
 }
 
 /** Whether `name` is a known option (canonical, alias, or accepted masscan-only). */
@@ -310,6 +380,10 @@ export function applyOption(
   value: string,
   where: Where = {},
 ): void {
+  if (/^hello-?string\[/i.test(name.replace(/_/g, "-"))) {
+    helloString(config, name, value, where);
+    return;
+  }
   const canonical = CANONICAL.get(squash(name));
   if (canonical) {
     (OPTIONS[canonical] as Setter)(config, value, where);
@@ -349,7 +423,7 @@ export function parseConfig(
     const eq = line.indexOf("=");
     const name = (eq < 0 ? line : line.slice(0, eq)).trim();
     const value = eq < 0 ? "" : line.slice(eq + 1).trim();
-    if (!/^[A-Za-z][\w-]*$/.test(name)) {
+    if (!/^[A-Za-z][\w-]*(\[\d+\])?$/.test(name)) {
       throw new RawScannerError(
         "CONFIG_INVALID",
         `${path ?? "config"}:${i + 1}: "${raw}" is not a name = value line`,
@@ -400,7 +474,7 @@ export function formatEcho(
   lines.push(`seed = ${effective.seed}`);
   lines.push(`rate = ${String(effective.rate).padEnd(10)}`);
   lines.push(`shard = ${effective.shard.index}/${effective.shard.count}`);
-  if (config.maxRate !== undefined) lines.push(`max-rate = ${config.maxRate}`);
+  if (config.rateCap !== undefined) lines.push(`rate-cap = ${config.rateCap}`);
   if (config.resumeIndex !== undefined) lines.push(`resume-index = ${config.resumeIndex}`);
   if (config.sourcePort !== undefined) lines.push(`source-port = ${config.sourcePort}`);
   if (config.retries !== undefined) lines.push(`retries = ${config.retries}`);
@@ -409,7 +483,14 @@ export function formatEcho(
   if (config.connectTimeout !== undefined) lines.push(`connect-timeout = ${config.connectTimeout}`);
   if (config.banners) lines.push("banners = true");
   if (config.helloTimeout !== undefined) lines.push(`hello-timeout = ${config.helloTimeout}`);
+  if (config.connectionTimeout !== undefined)
+    lines.push(`connection-timeout = ${config.connectionTimeout}`);
   if (config.httpHost !== undefined) lines.push(`http-host = ${config.httpHost}`);
+  if (config.httpUserAgent !== undefined) lines.push(`http-user-agent = ${config.httpUserAgent}`);
+  for (const [port, hello] of Object.entries(config.hellos))
+    lines.push(`hello-string[${port}] = ${hello}`);
+  if (config.appendOutput) lines.push("append-output = true");
+  if (config.openOnly) lines.push("open-only = true");
   if (config.backend !== undefined) lines.push(`backend = ${config.backend}`);
   if (config.allowReserved) lines.push("allow-reserved = true");
   if (config.show.length > 0) lines.push(`show = ${config.show.join(",")}`);
@@ -418,6 +499,7 @@ export function formatEcho(
     lines.push(`output-filename = ${o.filename}`);
   }
   lines.push("", "", "# TARGET SELECTION (IP, PORTS, EXCLUDES)");
+  if (config.topPorts !== undefined) lines.push(`top-ports = ${config.topPorts}`);
   for (const p of config.ports) lines.push(`ports = ${p}`);
   for (const r of config.targets) lines.push(`range = ${r}`);
   for (const e of config.exclude) lines.push(`exclude = ${e}`);

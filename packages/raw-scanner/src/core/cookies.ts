@@ -79,7 +79,11 @@ export class SynCookies {
   constructor(options: {
     secret: Uint8Array;
     sourcePorts: SourcePortRange;
-    /** Use the WebAssembly SipHash (default true when available); false forces pure JS. */
+    /**
+     * Use the WebAssembly SipHash; false forces pure JS.
+     *
+     * @defaultValue true (when WebAssembly is available)
+     */
     wasm?: boolean;
   }) {
     if (options.secret.length !== 16) {

@@ -4,9 +4,18 @@ import { RawScannerError } from "../errors.js";
 export interface TokenBucketOptions {
   /** Tokens (packets) per second. */
   rate: number;
-  /** Most tokens that may pile up while idle (default: 1/50 s worth, at least 1). */
+  /**
+   * Most tokens that may pile up while idle.
+   *
+   * @defaultValue 1/50 s worth of `rate`, at least 1
+   */
   burst?: number;
-  /** Milliseconds clock (default `performance.now`). Injected for tests. */
+  /**
+   * Monotonic milliseconds clock, injected for tests (a rate needs a clock that never jumps,
+   * so not epoch time).
+   *
+   * @defaultValue `performance.now`
+   */
   now?: () => number;
 }
 

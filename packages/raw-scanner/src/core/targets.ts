@@ -167,9 +167,17 @@ export interface TargetSpaceOptions {
   targets: Iterable<string>;
   /** Ports: `"1-1024,8080"` or a list of numbers/strings. */
   ports: string | Iterable<string | number>;
-  /** Excluded addresses, CIDR blocks, ranges. */
+  /**
+   * Excluded addresses, CIDR blocks, ranges.
+   *
+   * @defaultValue `[]`
+   */
   exclude?: Iterable<string>;
-  /** Scan IANA reserved blocks too (default false: they are excluded). */
+  /**
+   * Scan IANA reserved blocks too.
+   *
+   * @defaultValue false (they are excluded)
+   */
   allowReserved?: boolean;
 }
 
@@ -228,11 +236,13 @@ export class TargetSpace {
       v4 = v4.subtract(new RangeList(reservedRanges.v4));
       v6 = v6.subtract(new BigRangeList(reservedRanges.v6));
       if (v4.count === 0 && v6.count === 0n) {
+        const count = BigInt(before4.count) + before6.count;
         throw new RawScannerError(
           "UNSAFE_TARGET",
-          `every target lies in a reserved block (${skipped.map((b) => `${b.cidr} ${b.why}`).join(", ")}); ` +
+          `every target lies in a reserved block (${skipped.map((b) => `${b.cidr} ${b.why}`).join(", ")}): ` +
+            `the request covers ${count.toLocaleString("en-US")} address${count === 1n ? "" : "es"}, all reserved; ` +
             "these are excluded by default: pass allowReserved (--allow-reserved) if you really mean it",
-          { input: [...options.targets].join(",") },
+          { input: [...options.targets].join(","), addressCount: count },
         );
       }
     }

@@ -172,6 +172,16 @@ function readNdjson(text: string): ScanRecord[] {
   return out;
 }
 
+/**
+ * The reason a TCP status implies, for formats without a reason field (grepable, list): masscan
+ * and the connect backend only ever report open from a SYN-ACK and closed from a RST-ACK.
+ */
+const IMPLIED_REASON: Record<PortStatus, string> = {
+  open: "syn-ack",
+  closed: "rst-ack",
+  filtered: "no-response",
+};
+
 function readList(text: string): ScanRecord[] {
   const out: ScanRecord[] = [];
   text.split("\n").forEach((line, i) => {
@@ -190,13 +200,8 @@ function readList(text: string): ScanRecord[] {
       const banner = unescapeBanner(parts.slice(6).join(" "));
       out.push({ kind: "banner", ...base, service, banner, ttl: 0 });
     } else {
-      out.push({
-        kind: "status",
-        ...base,
-        status: asStatus(what ?? "", "list", i + 1),
-        reason: "",
-        ttl: 0,
-      });
+      const status = asStatus(what ?? "", "list", i + 1);
+      out.push({ kind: "status", ...base, status, reason: IMPLIED_REASON[status], ttl: 0 });
     }
   });
   return out;
@@ -204,6 +209,10 @@ function readList(text: string): ScanRecord[] {
 
 function readGrepable(text: string): ScanRecord[] {
   const out: ScanRecord[] = [];
+  // Banner lines carry no timestamp in masscan's grepable layout: they take the time of their
+  // port's status line, else of the status line before them.
+  const statusTime = new Map<string, Date>();
+  let lastTime = new Date(0);
   text.split("\n").forEach((line, i) => {
     if (line === "" || line.startsWith("#")) return;
     const fields = new Map<string, string>();
@@ -216,14 +225,19 @@ function readGrepable(text: string): ScanRecord[] {
     const ports = fields.get("Ports");
     if (ports !== undefined) {
       const [port = "", status = "", proto = ""] = ports.split("/");
+      const time = fromSecs(fields.get("Timestamp") ?? "", "grepable", i + 1);
+      const portNumber = asPort(port, "grepable", i + 1);
+      const portStatus = asStatus(status, "grepable", i + 1);
+      statusTime.set(`${host}|${portNumber}`, time);
+      lastTime = time;
       out.push({
         kind: "status",
-        time: fromSecs(fields.get("Timestamp") ?? "", "grepable", i + 1),
+        time,
         address: host,
-        port: asPort(port, "grepable", i + 1),
+        port: portNumber,
         protocol: asProto(proto, "grepable", i + 1),
-        status: asStatus(status, "grepable", i + 1),
-        reason: "",
+        status: portStatus,
+        reason: IMPLIED_REASON[portStatus],
         ttl: 0,
       });
       return;
@@ -231,12 +245,12 @@ function readGrepable(text: string): ScanRecord[] {
     const port = fields.get("Port");
     if (port === undefined)
       throw parseError("grepable", i + 1, `neither Ports nor Port in "${line}"`);
-    // Banner lines carry no timestamp in masscan's grepable layout.
+    const bannerPort = asPort(port, "grepable", i + 1);
     out.push({
       kind: "banner",
-      time: new Date(0),
+      time: statusTime.get(`${host}|${bannerPort}`) ?? lastTime,
       address: host,
-      port: asPort(port, "grepable", i + 1),
+      port: bannerPort,
       protocol: "tcp",
       service: fields.get("Service") ?? "unknown",
       banner: unescapeBanner(fields.get("Banner") ?? ""),

@@ -34,10 +34,34 @@ export type ScanRecord = StatusRecord | BannerRecord;
 export interface OutputMeta {
   /** When the scan started (headers). */
   startTime: Date;
-  /** When the scan ended (footers); defaults to now. */
+  /**
+   * When the scan ended (footers).
+   *
+   * @defaultValue now
+   */
   endTime?: Date;
-  /** Scanned TCP ports as inclusive ranges (grepable header). */
+  /**
+   * Scanned TCP ports as inclusive ranges (grepable header).
+   *
+   * @defaultValue `[]`
+   */
   ports?: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Who scanned, and how: the XML header's `scanner`, `version` and `<scaninfo type>`.
+   *
+   * @defaultValue `{ name: "raw-scan", version: <this package's>, scanType: "connect" }`
+   */
+  scanner?: ScannerInfo;
+}
+
+/** The scanner named in an XML output's header. */
+export interface ScannerInfo {
+  /** `nmaprun/@scanner`: `raw-scan`, or `masscan` to reproduce masscan's own files. */
+  name: string;
+  /** `nmaprun/@version`. */
+  version: string;
+  /** `scaninfo/@type` in nmap's vocabulary: `connect` (this release) or `syn` (raw packets). */
+  scanType: "connect" | "syn";
 }
 
 /** The output formats masscan writes. */

@@ -1,4 +1,5 @@
 import { RawScannerError } from "../../errors.js";
+import { VERSION } from "../../version.js";
 import type { ScanResult } from "../result.js";
 import { escapeBanner } from "./escape.js";
 import {
@@ -139,10 +140,12 @@ class XmlWriter implements OutputWriter {
   private up = 0;
   private down = 0;
   begin(meta: OutputMeta): string {
+    const s = meta.scanner ?? { name: "raw-scan", version: VERSION, scanType: "connect" };
+    // masscan's layout (its comment, the double space) so readers that match it keep working.
     return (
-      '<?xml version="1.0"?>\r\n<!-- masscan v1.0 scan -->\r\n' +
-      `<nmaprun scanner="masscan" start="${secs(meta.startTime)}" version="1.0-BETA"  xmloutputversion="1.03">\r\n` +
-      '<scaninfo type="syn" protocol="tcp" />\r\n'
+      `<?xml version="1.0"?>\r\n<!-- ${escapeAttr(s.name)} v${escapeAttr(s.name === "masscan" ? "1.0" : s.version)} scan -->\r\n` +
+      `<nmaprun scanner="${escapeAttr(s.name)}" start="${secs(meta.startTime)}" version="${escapeAttr(s.version)}"  xmloutputversion="1.03">\r\n` +
+      `<scaninfo type="${s.scanType}" protocol="tcp" />\r\n`
     );
   }
   status(r: StatusRecord): string {
@@ -171,6 +174,10 @@ class XmlWriter implements OutputWriter {
       "</runstats>\r\n</nmaprun>\r\n"
     );
   }
+}
+
+function escapeAttr(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function addrType(address: string): string {

@@ -1,12 +1,13 @@
-import { RawScannerError } from "../errors.js";
 import {
   applyOption,
   canonicalOption,
   emptyConfig,
   finishOutputs,
   type RawScanConfig,
-} from "./config.js";
-import type { OutputFormat } from "./output/records.js";
+  suggestOption,
+} from "../core/config.js";
+import type { OutputFormat } from "../core/output/records.js";
+import { RawScannerError } from "../errors.js";
 
 /** What `raw-scan` was asked to do. */
 export interface ParsedArgs {
@@ -23,6 +24,10 @@ export interface ParsedArgs {
   progress?: boolean;
   /** `source-ports --size N`. */
   size?: number;
+  /** `-v` count: 1 prints the scanner's debug notes. */
+  verbose: number;
+  /** `--masscan-conf`: read masscan's own default config file first. */
+  masscanConf: boolean;
 }
 
 const OUTPUT_FLAGS: Record<string, OutputFormat> = {
@@ -35,7 +40,57 @@ const OUTPUT_FLAGS: Record<string, OutputFormat> = {
 };
 
 /** Options that take no value (a following `true`/`false` is still read). */
-const BOOLEAN = new Set(["banners", "allow-reserved"]);
+const BOOLEAN = new Set([
+  "banners",
+  "allow-reserved",
+  "append-output",
+  "open-only",
+  "randomize-hosts",
+]);
+
+/** masscan/nmap flags accepted as they are; each leaves a note of why it changes nothing here. */
+const NO_OP_FLAGS: Record<string, string> = {
+  "-sS":
+    "-sS: this release scans with TCP connect (the kernel completes the handshake); no SYN scan without the raw-packet backend",
+  "-sT": "-sT: a TCP connect scan is what this release does",
+  "-Pn": "-Pn: there is no host discovery; every target is probed (as in masscan)",
+  "-n": "-n: names are never resolved (as in masscan)",
+};
+
+/** Single-dash flags, for "did you mean" on a mistyped one. */
+const SHORT_FLAGS = [
+  "-p",
+  "-c",
+  "-e",
+  "-v",
+  "-h",
+  "-V",
+  "-iL",
+  "-oJ",
+  "-oD",
+  "-oL",
+  "-oG",
+  "-oX",
+  "-oB",
+  ...Object.keys(NO_OP_FLAGS),
+];
+
+function unknownShortFlag(arg: string): RawScannerError {
+  let best: string | undefined;
+  for (const f of SHORT_FLAGS) {
+    if (f.length === arg.length && [...f].filter((ch, i) => ch !== arg[i]).length === 1) {
+      best = f;
+      break;
+    }
+  }
+  const long = best ? undefined : suggestOption(arg.replace(/^-+/, ""));
+  const suggestion = best ?? (long ? `--${long}` : undefined);
+  return new RawScannerError(
+    "CONFIG_UNKNOWN_OPTION",
+    `unknown option "${arg}"${suggestion ? `; did you mean "${suggestion}"?` : ""} (see --help)`,
+    { input: arg, ...(suggestion ? { suggestion } : {}) },
+  );
+}
 
 /**
  * Parses masscan-style arguments: `--name value`, `--name=value`, `-p80` / `-p 80`,
@@ -44,7 +99,14 @@ const BOOLEAN = new Set(["banners", "allow-reserved"]);
  * with the closest known name.
  */
 export function parseArgv(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { command: "scan", config: emptyConfig(), configFiles: [], readscan: [] };
+  const out: ParsedArgs = {
+    command: "scan",
+    config: emptyConfig(),
+    configFiles: [],
+    readscan: [],
+    verbose: 0,
+    masscanConf: false,
+  };
   const args = [...argv];
   if (args[0] === "source-ports") {
     out.command = "source-ports";
@@ -70,6 +132,23 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     }
     if (arg === "--echo") {
       echo = true;
+      continue;
+    }
+    if (/^-v+$/.test(arg) || arg === "--verbose") {
+      out.verbose += arg === "--verbose" ? 1 : arg.length - 1;
+      continue;
+    }
+    if (arg === "--masscan-conf") {
+      out.masscanConf = true;
+      continue;
+    }
+    const noop = NO_OP_FLAGS[arg];
+    if (noop) {
+      if (!out.config.notes.includes(noop)) out.config.notes.push(noop);
+      continue;
+    }
+    if (arg === "-e") {
+      applyOption(out.config, "adapter", value(arg, ++i));
       continue;
     }
     if (arg === "--progress" || arg === "--no-progress") {
@@ -121,6 +200,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      if (name === "") throw unknownShortFlag(arg);
       const canonical = canonicalOption(name);
       let v: string;
       if (eq >= 0) v = arg.slice(eq + 1);
@@ -135,10 +215,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
       applyOption(out.config, name, v);
       continue;
     }
-    if (arg.startsWith("-") && arg !== "-") {
-      applyOption(out.config, arg.replace(/^-+/, ""), ""); // throws with a suggestion
-      continue;
-    }
+    if (arg.startsWith("-") && arg !== "-") throw unknownShortFlag(arg);
     out.config.targets.push(arg);
   }
   finishOutputs(out.config);
@@ -164,6 +241,8 @@ export function mergeConfig(a: RawScanConfig, b: RawScanConfig): RawScanConfig {
     show: [...new Set([...a.show, ...b.show])],
     outputs: [...a.outputs, ...b.outputs],
     ignored: [...new Set([...a.ignored, ...b.ignored])],
+    notes: [...new Set([...a.notes, ...b.notes])],
+    hellos: { ...a.hellos, ...b.hellos },
   };
   return out;
 }

@@ -1,0 +1,510 @@
+import { type BannerOptions, grabBanner } from "../adapters/banners.js";
+import { type ConnectLayer, Connector, loadTcpBinding } from "../adapters/connect.js";
+import { ConnectPool } from "../adapters/connect-pool.js";
+import { Blackrock } from "../core/blackrock.js";
+import type { SynCookies } from "../core/cookies.js";
+import { formatIpv4, formatIpv6 } from "../core/ip.js";
+import { TokenBucket } from "../core/rate.js";
+import type { PortStatus, ScanResult } from "../core/result.js";
+import type { ReservedBlock } from "../core/targets.js";
+import { RawScannerError } from "../errors.js";
+import {
+  type Plan,
+  resolvePlan,
+  type ScanOptions,
+  type ScanProgressEvent,
+  type ScanTransport,
+} from "./options.js";
+
+/** A running scan: iterate it for results; read `resumeIndex` after a stop to resume later. */
+export interface ScanRun extends AsyncIterable<ScanResult> {
+  /** Pairs in the whole target space (all shards), exact. */
+  readonly size: bigint;
+  /** The seed in use (random unless given). */
+  readonly seed: bigint;
+  /** Shard in use. */
+  readonly shard: { index: number; count: number };
+  /** Backend in use and why it was picked. */
+  readonly backend: { name: "js"; reason: string; layer: ConnectLayer };
+  /** Reserved blocks that were skipped. */
+  readonly skippedReserved: readonly ReservedBlock[];
+  /** The lowest index not yet finished: pass it as `resumeIndex` to continue. */
+  readonly resumeIndex: bigint;
+  /**
+   * SYN cookies of this scan: what a raw-packet backend puts on the wire. Computed, but not used
+   * by the connect backend (the kernel picks its source ports and sequence numbers).
+   */
+  readonly cookies: SynCookies;
+  /**
+   * Connects that reached their own socket (TCP self-connect on the host's own address) and were
+   * discarded and probed again.
+   */
+  readonly selfConnects: number;
+  /**
+   * Stops sending; probes in flight are dropped (they are probed again on resume). Open ports
+   * already found are still yielded, without the banners not yet grabbed.
+   */
+  stop(): void;
+}
+
+/**
+ * Scans `targets` × `ports` in a keyed pseudo-random order at `rate` probes per second and
+ * yields what it finds. Validation happens here, synchronously: bad input throws before any
+ * packet leaves.
+ */
+export function scan(options: ScanOptions): ScanRun {
+  return new JsScan(options, resolvePlan(options));
+}
+
+interface Slot {
+  index: bigint;
+  finished: boolean;
+  /** Attempts that failed on our side (no ports or descriptors left, self-connect…). */
+  localFailures?: number;
+}
+
+/** Local failures of one probe before it is given up (spaced 20 ms, 40 ms, … apart). */
+const MAX_LOCAL_FAILURES = 12;
+
+interface Retry {
+  slot: Slot;
+  address: string;
+  family: 4 | 6;
+  port: number;
+  attempt: number;
+  due: number;
+}
+
+class JsScan implements ScanRun {
+  readonly size: bigint;
+  readonly seed: bigint;
+  readonly shard: { index: number; count: number };
+  readonly skippedReserved: readonly ReservedBlock[];
+  readonly cookies: SynCookies;
+  selfConnects = 0;
+  private readonly options: ScanOptions;
+  private readonly plan: Plan;
+  /** Made when the scan starts, so a scan that is never iterated opens nothing (no workers). */
+  private transport: ScanTransport | undefined;
+  private next: bigint;
+  /** Launched-but-unfinished slots in index order, for the resume point. */
+  private readonly window: Slot[] = [];
+  private windowHead = 0;
+  private started = false;
+  private stopped = false;
+  private readonly queue: ScanResult[] = [];
+  private wake: (() => void) | undefined;
+  private failure: unknown;
+  private ended = false;
+  private sent = 0;
+  private doneCount = 0;
+  private found = 0;
+  private readonly retryQueue: Retry[] = [];
+  private readonly show: ReadonlySet<PortStatus>;
+  private readonly now: () => number;
+  /** Ends the banner grabs when the scan is stopped or aborted. */
+  private readonly bannerStop = new AbortController();
+
+  constructor(options: ScanOptions, plan: Plan) {
+    this.options = options;
+    this.plan = plan;
+    this.size = plan.space.size;
+    this.seed = plan.seed;
+    this.shard = plan.shard;
+    this.cookies = plan.cookies;
+    this.skippedReserved = plan.space.skippedReserved;
+    this.next = plan.start;
+    this.show = new Set(options.show ?? ["open"]);
+    this.now = options.now ?? Date.now;
+  }
+
+  private get connector(): ScanTransport {
+    if (!this.transport) {
+      const { plan, options } = this;
+      this.transport = options.transport
+        ? options.transport
+        : plan.workers > 0
+          ? new ConnectPool({
+              timeoutMs: plan.connectTimeoutMs,
+              workers: plan.workers,
+              concurrency: plan.concurrency,
+              local: plan.localLane,
+            })
+          : new Connector({
+              timeoutMs: plan.connectTimeoutMs,
+              ...(options.connectLayer ? { layer: options.connectLayer } : {}),
+            });
+    }
+    return this.transport;
+  }
+
+  get backend(): { name: "js"; reason: string; layer: ConnectLayer } {
+    const layer =
+      this.transport?.layer ??
+      this.options.transport?.layer ??
+      this.options.connectLayer ??
+      (loadTcpBinding() ? "tcp-handle" : "net-socket");
+    return { name: "js", reason: this.plan.backendReason, layer };
+  }
+
+  get resumeIndex(): bigint {
+    while (this.windowHead < this.window.length && (this.window[this.windowHead] as Slot).finished)
+      this.windowHead++;
+    if (this.windowHead > 4096) {
+      this.window.splice(0, this.windowHead);
+      this.windowHead = 0;
+    }
+    const head = this.window[this.windowHead];
+    if (head) return head.index;
+    if (this.next < this.size) return this.next;
+    return this.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.bannerStop.abort();
+    this.wake?.();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ScanResult> {
+    if (this.started) throw new RawScannerError("INVALID_ARGUMENT", "a scan can be iterated once");
+    this.started = true;
+    void this.run().then(
+      () => {
+        this.ended = true;
+        this.wake?.();
+      },
+      (error: unknown) => {
+        this.failure = error;
+        this.ended = true;
+        this.wake?.();
+      },
+    );
+    return {
+      next: async (): Promise<IteratorResult<ScanResult>> => {
+        for (;;) {
+          const item = this.queue.shift();
+          if (item) return { value: item, done: false };
+          if (this.ended) {
+            if (this.failure) throw this.failure;
+            return { value: undefined, done: true };
+          }
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+          });
+          this.wake = undefined;
+        }
+      },
+      return: async (): Promise<IteratorResult<ScanResult>> => {
+        this.stop();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private emit(result: ScanResult): void {
+    this.queue.push(result);
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private total(): number {
+    const remaining = this.size - this.plan.start;
+    const step = BigInt(this.plan.shard.count);
+    return remaining <= 0n ? 0 : Number((remaining + step - 1n) / step);
+  }
+
+  private async run(): Promise<void> {
+    const { space, rate, retries } = this.plan;
+    const connector = this.connector;
+    // Probes handed to the transport at most: its open connects plus what it queues itself.
+    const concurrency = this.plan.concurrency + Math.max(0, Math.floor(connector.backlog ?? 0));
+    const signal = this.options.signal;
+    const logger = this.options.logger;
+    if (signal?.aborted) {
+      await connector.close?.();
+      throw aborted(signal);
+    }
+    const bucket = new TokenBucket({ rate });
+    const perm = new Blackrock(space.size, this.plan.seed);
+    const step = BigInt(this.plan.shard.count);
+    const small = space.isSmall;
+    const t0 = performance.now();
+    let lastProgress = 0;
+    let slotWaiter: (() => void) | undefined;
+    // Wake the send loop only once a quarter of the window is free, so it launches probes in
+    // batches instead of one per completion.
+    const lowWater = concurrency - Math.max(1, Math.floor(concurrency / 4));
+    const release = () => {
+      if (!slotWaiter || (connector.inFlight > lowWater && this.next < this.size && !this.stopped))
+        return;
+      const w = slotWaiter;
+      slotWaiter = undefined;
+      w?.();
+    };
+    const progress = (phase: ScanProgressEvent["phase"]) => {
+      const elapsed = (performance.now() - t0) / 1000;
+      const measured = elapsed > 0 ? this.sent / elapsed : 0;
+      const left = Math.max(0, this.total() - this.doneCount);
+      this.options.onProgress?.({
+        phase,
+        sent: this.sent,
+        total: this.total(),
+        done: this.doneCount,
+        found: this.found,
+        rate: measured,
+        etaMs: phase === "done" ? 0 : (left / rate) * 1000,
+        resumeIndex: this.resumeIndex,
+      });
+    };
+
+    // Banner grabs run at most `bannerConcurrency` at a time; the rest wait their turn. The open
+    // port is already counted and its result made; a grab can only add the banner to it.
+    const bannerQueue: ScanResult[] = [];
+    const grabs = new Set<Promise<void>>();
+    const bannerLimit = this.plan.bannerConcurrency;
+    const bannerSignal = signal
+      ? AbortSignal.any([signal, this.bannerStop.signal])
+      : this.bannerStop.signal;
+    const bannerOptions: BannerOptions = {
+      ...this.options.bannerOptions,
+      now: this.now,
+      signal: bannerSignal,
+    };
+    const pumpBanners = (): void => {
+      while (grabs.size < bannerLimit && bannerQueue.length > 0) {
+        const result = bannerQueue.shift() as ScanResult;
+        const grab: Promise<void> = grabBanner(result.address, result.port, bannerOptions)
+          .then((banner) => {
+            if (banner) result.banner = banner;
+          })
+          .catch((error: unknown) => {
+            logger?.debug(`${result.address}:${result.port}: banner grab failed`, error);
+          })
+          .finally(() => {
+            grabs.delete(grab);
+            this.emit(result);
+            pumpBanners();
+            release();
+          });
+        grabs.add(grab);
+      }
+    };
+    const finish = (
+      slot: Slot,
+      address: string,
+      port: number,
+      status: PortStatus,
+      reason: string,
+    ) => {
+      slot.finished = true;
+      this.doneCount++;
+      if (status === "open") this.found++;
+      // Most probes of a sweep are closed and not shown: build nothing for them.
+      if (!this.show.has(status)) return;
+      const result: ScanResult = {
+        time: new Date(this.now()),
+        address,
+        port,
+        protocol: "tcp",
+        status,
+        reason,
+        ttl: 0,
+      };
+      if (status === "open" && this.options.banners && !this.stopped) {
+        bannerQueue.push(result);
+        pumpBanners();
+        return;
+      }
+      this.emit(result);
+    };
+
+    let waitExpired = false;
+    let waitExpiredAt = 0;
+    const launch = (slot: Slot, address: string, family: 4 | 6, port: number, attempt: number) => {
+      this.sent++;
+      connector.probe(address, port, family, (status, reason) => {
+        if (this.stopped && !slot.finished) {
+          release();
+          return;
+        }
+        if (status === "retry") {
+          if (reason === "self-connect") {
+            this.selfConnects++;
+            logger?.debug(`${address}:${port}: connected to itself; discarded, probing again`);
+          }
+          // Our machine ran short (ports, descriptors) or met itself: not an answer; try again
+          // shortly, but not forever (an address family this host lacks never recovers).
+          const failures = (slot.localFailures ?? 0) + 1;
+          slot.localFailures = failures;
+          if (failures > MAX_LOCAL_FAILURES || waitExpired) {
+            logger?.warn(
+              `${address}:${port}: giving up after ${failures} local errors (${reason})`,
+            );
+            finish(slot, address, port, "filtered", `local-error:${reason}`);
+          } else {
+            this.retryQueue.push({
+              slot,
+              address,
+              family,
+              port,
+              attempt,
+              due: performance.now() + 20 * failures,
+            });
+            this.retryQueue.sort((a, b) => a.due - b.due);
+          }
+        } else if (status === "filtered" && attempt < retries && !waitExpired) {
+          this.retryQueue.push({
+            slot,
+            address,
+            family,
+            port,
+            attempt: attempt + 1,
+            due: performance.now() + this.plan.retryDelayMs,
+          });
+          this.retryQueue.sort((a, b) => a.due - b.due);
+        } else {
+          finish(slot, address, port, status, reason);
+        }
+        release();
+      });
+    };
+
+    let lastAddressIndex = -1;
+    let lastAddress = "";
+    const onAbort = () => this.stop();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      let lastSend = performance.now();
+      for (;;) {
+        if (this.stopped) break;
+        const now = performance.now();
+        const dueRetry = this.retryQueue.length > 0 && (this.retryQueue[0] as Retry).due <= now;
+        const more = this.next < this.size;
+        if (now - lastProgress > 250) {
+          lastProgress = now;
+          progress(more ? "scan" : "wait");
+        }
+        if (!more && !dueRetry) {
+          const settled = connector.inFlight === 0 && this.retryQueue.length === 0;
+          if (settled && grabs.size === 0 && bannerQueue.length === 0) break;
+          // A transport that does not settle its probes when told to: stop waiting for it.
+          if (!settled && waitExpired && now - waitExpiredAt > 1000) break;
+          // A probe still in the transport's own queue has not been sent: the wait has not
+          // started. `waitMs` 0 cuts nothing: probes settle on their own connect timeout.
+          if ((connector.queued ?? 0) > 0) lastSend = now;
+          if (
+            !settled &&
+            !waitExpired &&
+            this.plan.waitMs > 0 &&
+            now - lastSend > this.plan.waitMs &&
+            this.retryQueue.length === 0
+          ) {
+            // Whatever is still in flight got no answer in time: filtered, no more retries.
+            waitExpired = true;
+            waitExpiredAt = now;
+            connector.abortAll();
+            continue;
+          }
+          await sleepOrWake(
+            this.retryQueue.length > 0 ? Math.max(1, (this.retryQueue[0] as Retry).due - now) : 50,
+            (w) => {
+              slotWaiter = w;
+            },
+          );
+          continue;
+        }
+        const free = concurrency - connector.inFlight;
+        if (free <= 0) {
+          await sleepOrWake(Math.max(1, Math.min(50, this.plan.retryDelayMs)), (w) => {
+            slotWaiter = w;
+          });
+          continue;
+        }
+        const granted = bucket.take(Math.min(free, 256));
+        if (granted === 0) {
+          await sleepOrWake(Math.max(1, bucket.delayFor(1)), () => undefined);
+          continue;
+        }
+        lastSend = now;
+        for (let k = 0; k < granted; k++) {
+          const retry = this.retryQueue[0];
+          if (retry && retry.due <= now) {
+            this.retryQueue.shift();
+            launch(retry.slot, retry.address, retry.family, retry.port, retry.attempt);
+            continue;
+          }
+          if (this.next >= this.size) break;
+          const index = this.next;
+          this.next += step;
+          const slot: Slot = { index, finished: false };
+          this.window.push(slot);
+          let address: string;
+          let family: 4 | 6;
+          let port: number;
+          if (small) {
+            const x = perm.shuffle(Number(index));
+            const a = space.addressIndexAt(x);
+            port = space.portAt(x);
+            if (space.isV4Index(a)) {
+              // Sweeps repeat a few addresses many times: reuse their text.
+              if (a !== lastAddressIndex) {
+                lastAddressIndex = a;
+                lastAddress = formatIpv4(space.v4At(a));
+              }
+              address = lastAddress;
+              family = 4;
+            } else {
+              address = formatIpv6(space.v6At(BigInt(a)));
+              family = 6;
+            }
+          } else {
+            const at = space.at(perm.shuffleBig(index));
+            address = at.address;
+            family = at.version;
+            port = at.port;
+          }
+          launch(slot, address, family, port, 0);
+        }
+        // Let completions run before the next batch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      const wasStopped = this.stopped;
+      // After a stop, callbacks are ignored (those probes are probed again on resume).
+      if (connector.inFlight > 0) connector.abortAll();
+      await connector.close?.();
+      if (!wasStopped) {
+        for (const r of this.retryQueue.splice(0)) {
+          finish(r.slot, r.address, r.port, "filtered", "no-response");
+        }
+      }
+      // Open ports waiting for a banner are results already: yield them without it.
+      for (const r of bannerQueue.splice(0)) this.emit(r);
+      this.bannerStop.abort();
+      await Promise.all([...grabs]);
+      progress("done");
+    }
+    if (signal?.aborted) throw aborted(signal);
+  }
+}
+
+function aborted(signal: AbortSignal): RawScannerError {
+  return new RawScannerError("ABORTED", "scan aborted; resume with its resumeIndex", {
+    cause: signal.reason,
+  });
+}
+
+/** Sleeps `ms`, or less if the registered waker is called. Never spins. */
+function sleepOrWake(ms: number, register: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      resolve();
+    }
+    register(done);
+  });
+}
