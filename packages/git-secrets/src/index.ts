@@ -33,10 +33,13 @@ export {
 } from "./core/passphrase.js";
 export { loadSodium, type Sodium } from "./core/sodium.js";
 export {
+  GIT_SECRETS_ERROR_CODES,
   GitSecretsError,
   type GitSecretsErrorCode,
   type GitSecretsErrorDetails,
+  isGitSecretsError,
 } from "./errors.js";
+export type { Logger } from "./logger.js";
 // Repository operations (what the git-seal CLI runs)
 export type { CommandOptions, RepoOptions } from "./operations/context.js";
 export { type FilterOptions, filterCodec, serveFilter } from "./operations/filter.js";
@@ -64,7 +67,7 @@ export {
   type LockOptions,
   type LockResult,
   lock,
-  type ProgressEvent,
+  type SealProgressEvent,
   type UnlockOptions,
   type UnlockResult,
   unlock,

@@ -75,7 +75,7 @@ async function sealedRepo(files: Record<string, string> = {}) {
   return { dir, result };
 }
 
-describe("init and the git filter", { timeout: 120_000 }, () => {
+describe("init and the git filter", { timeout: 120_000, tags: ["slow"] }, () => {
   it("stores ciphertext in git, plaintext in the work tree, and leaves unmatched files alone", async () => {
     const { dir, result } = await sealedRepo({ "nested/api.env": "API_TOKEN=tok-nested-123\n" });
     expect(result.attributes).toBe("filter=git-seal diff=git-seal");
@@ -239,7 +239,7 @@ describe("init and the git filter", { timeout: 120_000 }, () => {
   });
 });
 
-describe("lock, unlock, clone", { timeout: 120_000 }, () => {
+describe("lock, unlock, clone", { timeout: 120_000, tags: ["slow"] }, () => {
   it("clone shows ciphertext; unlock with the exported key decrypts; lock returns to ciphertext", async () => {
     const { dir, result } = await sealedRepo();
     const keyFile = join(box.root, `exported-${counter}.key`);
@@ -370,7 +370,7 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
   });
 });
 
-describe("status, ls and the filter configuration", { timeout: 120_000 }, () => {
+describe("status, ls and the filter configuration", { timeout: 120_000, tags: ["slow"] }, () => {
   it("flags files staged in plaintext and re-stages them encrypted with fix", async () => {
     const { dir } = await sealedRepo({ "legacy.conf": "LEGACY_PASSWORD=plain-legacy\n" });
     expect(git(dir, "cat-file", "blob", "HEAD:legacy.conf")).toContain("plain-legacy");
@@ -491,7 +491,7 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
   });
 });
 
-describe("reading at a ref without a work tree", { timeout: 120_000 }, () => {
+describe("reading at a ref without a work tree", { timeout: 120_000, tags: ["slow"] }, () => {
   it("reads and decrypts a file at any commit, from loose objects and packfiles", async () => {
     const { dir } = await sealedRepo();
     const first = git(dir, "rev-parse", "HEAD").trim();
@@ -551,7 +551,7 @@ describe("reading at a ref without a work tree", { timeout: 120_000 }, () => {
   });
 });
 
-describe("the git-seal CLI", { timeout: 120_000 }, () => {
+describe("the git-seal CLI", { timeout: 120_000, tags: ["slow"] }, () => {
   it("runs init, status, ls, export-key and unlock, and `git seal` works from PATH", () => {
     const dir = newRepo(box.root, `cli-${++counter}`);
     const initRun = seal(dir, ["init"]);
@@ -645,7 +645,7 @@ describe("the git-seal CLI", { timeout: 120_000 }, () => {
   });
 });
 
-describe("more failure paths", { timeout: 120_000 }, () => {
+describe("more failure paths", { timeout: 120_000, tags: ["slow"] }, () => {
   it("CLI plumbing: one-shot clean, smudge and textconv, and their errors", async () => {
     const { dir } = await sealedRepo();
     const cleaned = seal(dir, ["clean", "--filter", "git-seal"], {});
@@ -689,15 +689,70 @@ describe("more failure paths", { timeout: 120_000 }, () => {
     expect((await exportKey({ dir, keyName: "beta" })).length).toBeGreaterThan(70);
   });
 
-  it("stops with ABORTED when the signal is aborted", async () => {
+  it("an aborted signal stops before anything runs", async () => {
     const { dir } = await sealedRepo();
     const signal = AbortSignal.abort();
     await expectCode(status({ dir, command: CLI_COMMAND, signal }), "ABORTED");
     await expectCode(unlock({ dir, command: CLI_COMMAND, signal }), "ABORTED");
+  });
+
+  it("aborting while git runs kills it and rejects with ABORTED", async () => {
+    const { dir } = await sealedRepo();
+    // A git that announces it started, then hangs: only the abort can end the call.
+    const started = join(box.root, `started-${counter}`);
+    const slowGit = join(box.root, `slow-git-${counter}`);
+    writeFileSync(slowGit, `#!/bin/sh\necho started > '${started}'\nexec sleep 60\n`);
+    chmodSync(slowGit, 0o755);
     const controller = new AbortController();
-    const running = status({ dir, command: CLI_COMMAND, signal: controller.signal });
+    const running = status({ dir, command: CLI_COMMAND, git: slowGit, signal: controller.signal });
+    while (!existsSync(started)) await new Promise((r) => setTimeout(r, 20));
     controller.abort();
+    const error = await expectCode(running, "ABORTED");
+    expect(error.message).toContain("aborted");
+  });
+
+  it("aborting lock mid-run (after its checks) changes nothing: key, configuration and files stay", async () => {
+    const { dir } = await sealedRepo();
+    const controller = new AbortController();
+    const phases: string[] = [];
+    const running = lock({
+      dir,
+      signal: controller.signal,
+      onProgress: (event) => {
+        phases.push(`${event.phase} ${event.done}/${event.total}`);
+        if (event.phase === "verify" && event.done === 1) controller.abort();
+      },
+    });
     await expectCode(running, "ABORTED");
+    // The run got as far as its checks (one encrypted file), then stopped.
+    expect(phases).toEqual(["scan 0/0", "scan 1/1", "verify 0/1", "verify 1/1"]);
+    expect(readFileSync(join(dir, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
+    expect(existsSync(join(dir, ".git", "git-seal", "keys", "default"))).toBe(true);
+    expect(git(dir, "config", "--get", "filter.git-seal.required").trim()).toBe("true");
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+
+  it("aborting unlock mid-run (after its checks) stores no key and writes no configuration", async () => {
+    const { dir } = await sealedRepo();
+    const keyFile = join(box.root, `abort-${counter}.key`);
+    await exportKey({ dir, output: keyFile });
+    const clone = join(box.root, `abort-clone-${counter}`);
+    git(box.root, "clone", "-q", dir, clone);
+    const ciphertext = readFileSync(join(clone, "db.env"));
+    const controller = new AbortController();
+    const running = unlock({
+      dir: clone,
+      keyFile,
+      command: CLI_COMMAND,
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.phase === "verify" && event.done === 1) controller.abort();
+      },
+    });
+    await expectCode(running, "ABORTED");
+    expect(existsSync(join(clone, ".git", "git-seal"))).toBe(false);
+    expect(gitResult(clone, ["config", "--get", "filter.git-seal.process"]).code).toBe(1);
+    expect(readFileSync(join(clone, "db.env")).equals(ciphertext)).toBe(true);
   });
 
   it("export-key never leaves a half-written file behind", async () => {

@@ -11,6 +11,7 @@ import {
   packetText,
 } from "../core/pkt-line.js";
 import { GitSecretsError } from "../errors.js";
+import { type Logger, stderrLogger } from "../logger.js";
 
 /**
  * A file descriptor read and written with blocking system calls. git talks to its filter one
@@ -137,9 +138,16 @@ export interface FilterProcessOptions {
    * `status=error` and the reason on `logger`, so git stops with a clear message.
    */
   codec: () => Promise<Codec>;
-  /** Receives one line per failed file. Default: stderr. */
-  logger?: { error(message: string): void };
-  /** Called after each file; used by tests and progress displays. */
+  /**
+   * Receives one `error` line per failed file and one `warn` line per plaintext blob in an
+   * encrypted path.
+   * @defaultValue `git-seal: …` lines on stderr (git shows them to the user)
+   */
+  logger?: Logger | undefined;
+  /**
+   * Called after each file; used by tests and progress displays.
+   * @defaultValue none
+   */
   onFile?: (event: {
     command: "clean" | "smudge";
     path: string;
@@ -157,9 +165,7 @@ export interface FilterProcessOptions {
  */
 export async function runFilterProcess(options: FilterProcessOptions): Promise<{ files: number }> {
   const { input, output } = options;
-  const logger = options.logger ?? {
-    error: (m: string) => process.stderr.write(`git-seal: ${m}\n`),
-  };
+  const logger = options.logger ?? stderrLogger();
   const reader = new PacketReader(input);
 
   const welcome = (await reader.readList()) ?? [];

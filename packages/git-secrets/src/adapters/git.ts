@@ -4,10 +4,20 @@ import { GitSecretsError } from "../errors.js";
 
 /** How to run git: the binary (default `git` on PATH) and extra environment. */
 export interface GitOptions {
-  /** The git executable. Default: `git` from PATH. */
+  /**
+   * The git executable.
+   * @defaultValue `"git"` (from PATH)
+   */
   git?: string | undefined;
-  /** Extra environment for git (merged over `process.env`). */
+  /**
+   * Extra environment for git (merged over `process.env`).
+   * @defaultValue `{}`
+   */
   env?: Record<string, string | undefined> | undefined;
+  /**
+   * Stops the operation: the running git process is killed and the call rejects with `ABORTED`.
+   * @defaultValue no signal (runs to the end)
+   */
   signal?: AbortSignal | undefined;
 }
 
@@ -75,6 +85,13 @@ export function runGit(
     });
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** Throws `ABORTED` when `signal` has been aborted: called before each step that writes. */
+export function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new GitSecretsError("ABORTED", "the operation was aborted", { cause: signal.reason });
+  }
 }
 
 function aborted(args: readonly string[], cause: unknown): GitSecretsError {

@@ -11,9 +11,15 @@ export interface MergeSealedOptions extends GitOptions {
   base: Uint8Array;
   ours: Uint8Array;
   theirs: Uint8Array;
-  /** Conflict marker length git asks for (`%L`). Default: 7. */
+  /**
+   * Conflict marker length git asks for (`%L`).
+   * @defaultValue `7`
+   */
   markerSize?: number | undefined;
-  /** The file's path, for messages and conflict labels. */
+  /**
+   * The file's path, for messages and conflict labels.
+   * @defaultValue `"file"` in labels
+   */
   path?: string | undefined;
 }
 

@@ -22,13 +22,25 @@ function loadGit(): Promise<Git> {
 export interface AtRefOptions {
   /** The repository's work-tree directory (or a bare repository with `gitdir`). */
   dir: string;
-  /** The git directory. Default: `<dir>/.git`. */
+  /**
+   * The git directory.
+   * @defaultValue `<dir>/.git`
+   */
   gitdir?: string | undefined;
-  /** A branch, tag, `HEAD` or (abbreviated) commit id. Default: `HEAD`. */
+  /**
+   * A branch, tag, `HEAD` or (abbreviated) commit id.
+   * @defaultValue `"HEAD"`
+   */
   ref?: string | undefined;
-  /** The fs isomorphic-git reads through. Default: node:fs. */
+  /**
+   * The fs isomorphic-git reads through.
+   * @defaultValue `node:fs`
+   */
   fs?: IsoGit.FsClient | undefined;
-  /** isomorphic-git's object cache, reused across calls for speed. */
+  /**
+   * isomorphic-git's object cache, reused across calls for speed.
+   * @defaultValue a fresh cache per call
+   */
   cache?: object | undefined;
 }
 
@@ -37,12 +49,15 @@ export interface ReadFileOptions extends AtRefOptions {
   /** Path of the file inside the repository, with `/` separators. */
   path: string;
   /**
-   * The key: a parsed key, or a key file's bytes (plain or passphrase-protected). Default:
-   * the keys stored in the repository (`.git/git-seal/keys/*`, `.git/git-crypt/keys/*`): the
-   * one whose key id the blob names, else `default` first.
+   * The key: a parsed key, or a key file's bytes (plain or passphrase-protected).
+   * @defaultValue the keys stored in the repository (`.git/git-seal/keys/*`,
+   * `.git/git-crypt/keys/*`): the one whose key id the blob names, else `default` first
    */
   key?: SealKey | Uint8Array | undefined;
-  /** Passphrase when `key` is a passphrase-protected key file. */
+  /**
+   * Passphrase when `key` is a passphrase-protected key file.
+   * @defaultValue none (a protected key file then fails with `PASSPHRASE_REQUIRED`)
+   */
   passphrase?: string | undefined;
 }
 

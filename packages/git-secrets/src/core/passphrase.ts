@@ -22,10 +22,16 @@ const ARGON2ID13 = 2;
 
 /** Argon2id cost. The default is libsodium's INTERACTIVE limits (~0.1–0.2 s, 64 MiB). */
 export interface PassphraseCost {
-  /** Argon2id passes. Default: `crypto_pwhash_OPSLIMIT_INTERACTIVE` (2). */
-  opsLimit?: number;
-  /** Memory in bytes. Default: `crypto_pwhash_MEMLIMIT_INTERACTIVE` (64 MiB). */
-  memLimit?: number;
+  /**
+   * Argon2id passes.
+   * @defaultValue `crypto_pwhash_OPSLIMIT_INTERACTIVE` (2)
+   */
+  opsLimit?: number | undefined;
+  /**
+   * Memory in bytes.
+   * @defaultValue `crypto_pwhash_MEMLIMIT_INTERACTIVE` (64 MiB)
+   */
+  memLimit?: number | undefined;
 }
 
 export function isPassphraseProtected(data: Uint8Array): boolean {

@@ -6,6 +6,7 @@ import { type Codec, createCodec } from "../core/codec.js";
 import { requireFilterName } from "../core/filter-name.js";
 import { nativeBlobKeyId } from "../core/native-format.js";
 import { GitSecretsError } from "../errors.js";
+import type { Logger } from "../logger.js";
 import { openRepo, type RepoOptions } from "./context.js";
 
 /** Options of {@link filterCodec} and {@link serveFilter}. */
@@ -35,10 +36,15 @@ export async function filterCodec(options: FilterOptions): Promise<Codec> {
  */
 export async function serveFilter(
   options: FilterOptions & {
-    /** A stream, or a file descriptor read/written with blocking calls (the CLI passes 0 and 1). */
+    /** What git writes: a stream, or a file descriptor read with blocking calls (the CLI passes 0). */
     input: Readable | number;
+    /** Where git reads answers: a stream, or a file descriptor (the CLI passes 1). */
     output: Writable | number;
-    logger?: { error(message: string): void } | undefined;
+    /**
+     * Receives the filter's messages (failed files, plaintext blobs in encrypted paths).
+     * @defaultValue `git-seal: …` lines on stderr
+     */
+    logger?: Logger | undefined;
   },
 ): Promise<{ files: number }> {
   const produced: { oid: string; keyId: string | undefined }[] = [];

@@ -44,11 +44,20 @@ export interface KeyInfo {
 
 /** Options of {@link init}. */
 export interface InitOptions extends RepoOptions, CommandOptions {
-  /** Key name, like git-crypt's `-k`. Default: `default`. */
+  /**
+   * Key name, like git-crypt's `-k`.
+   * @defaultValue `"default"`
+   */
   keyName?: string | undefined;
-  /** Blob format. `git-crypt` writes git-crypt 0.7 blobs and key files. Default: `git-seal`. */
+  /**
+   * Blob format. `git-crypt` writes git-crypt 0.7 blobs and key files.
+   * @defaultValue `"git-seal"`
+   */
   format?: SealFormat | undefined;
-  /** Randomness for the key (tests pass a seeded source). Default: libsodium's CSPRNG. */
+  /**
+   * Randomness for the key (tests pass a seeded source).
+   * @defaultValue libsodium's CSPRNG
+   */
   random?: ((length: number) => Uint8Array) | undefined;
 }
 
@@ -102,11 +111,20 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
 
 /** Where a key comes from: the bytes of a key file, or its path. */
 export interface KeySource {
-  /** The key file's bytes (plain or passphrase-protected). */
+  /**
+   * The key file's bytes (plain or passphrase-protected).
+   * @defaultValue none: `keyFile` is read instead
+   */
   key?: Uint8Array | undefined;
-  /** Path of the key file (plain or passphrase-protected). */
+  /**
+   * Path of the key file (plain or passphrase-protected).
+   * @defaultValue none: `key` is used instead
+   */
   keyFile?: string | undefined;
-  /** Passphrase for a passphrase-protected key file. */
+  /**
+   * Passphrase for a passphrase-protected key file.
+   * @defaultValue none (a protected key file then fails with `PASSPHRASE_REQUIRED`)
+   */
   passphrase?: string | undefined;
 }
 
@@ -148,7 +166,10 @@ export async function loadKey(source: KeySource): Promise<{ key: SealKey; bytes:
 
 /** Options of {@link importKey}. */
 export interface ImportKeyOptions extends RepoOptions, KeySource {
-  /** Store under this name instead of the name the key file carries. */
+  /**
+   * Store under this name instead of the name the key file carries.
+   * @defaultValue the key file's name, else `"default"`
+   */
   keyName?: string | undefined;
 }
 
@@ -186,13 +207,26 @@ export async function importKey(options: ImportKeyOptions): Promise<KeyInfo> {
 
 /** Options of {@link exportKey}. */
 export interface ExportKeyOptions extends RepoOptions, PassphraseCost {
-  /** Which key. Default: the only key stored, else `default`. */
+  /**
+   * Which key.
+   * @defaultValue the only key stored, else `"default"`
+   */
   keyName?: string | undefined;
-  /** Protect the exported file with this passphrase (Argon2id + XChaCha20-Poly1305). */
+  /**
+   * Protect the exported file with this passphrase (Argon2id + XChaCha20-Poly1305); at least
+   * 12 characters.
+   * @defaultValue none: the plain key file
+   */
   passphrase?: string | undefined;
-  /** Also write the key file here, atomically with mode 0600. */
+  /**
+   * Also write the key file here, atomically with mode 0600.
+   * @defaultValue none: only returned
+   */
   output?: string | undefined;
-  /** Randomness for salt and nonce. Default: libsodium's CSPRNG. */
+  /**
+   * Randomness for salt and nonce.
+   * @defaultValue libsodium's CSPRNG
+   */
   random?: ((length: number) => Uint8Array) | undefined;
 }
 

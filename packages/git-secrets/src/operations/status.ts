@@ -19,9 +19,15 @@ export interface StatusEntry {
 
 /** Options of {@link status}. */
 export interface StatusOptions extends RepoOptions, CommandOptions {
-  /** Only files that should be encrypted (`-e`) or only the others (`-u`). */
+  /**
+   * Only files that should be encrypted (`-e`) or only the others (`-u`).
+   * @defaultValue every file
+   */
   only?: "encrypted" | "unencrypted" | undefined;
-  /** Re-stage the files that should be encrypted but are stored in plaintext (`-f`). */
+  /**
+   * Re-stage the files that should be encrypted but are stored in plaintext (`-f`).
+   * @defaultValue `false`
+   */
   fix?: boolean | undefined;
 }
 

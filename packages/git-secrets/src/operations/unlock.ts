@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { removeFilterConfig } from "../adapters/filter-config.js";
-import { checkGitVersion, type GitOptions, runGit, splitNul } from "../adapters/git.js";
+import {
+  checkAborted,
+  checkGitVersion,
+  type GitOptions,
+  runGit,
+  splitNul,
+} from "../adapters/git.js";
 import { listStoredKeys, removeStoredKey, type StoredKey } from "../adapters/key-store.js";
 import { type Codec, createCodec } from "../core/codec.js";
 import { filterName } from "../core/filter-name.js";
@@ -28,7 +34,7 @@ function blobId(data: Uint8Array, oidLength: number): string {
 async function trackedFilesUnder(
   repo: Parameters<typeof scanFiles>[1] & { top: string; git: GitOptions },
   keys: ReadonlyArray<readonly [filter: string, key: SealKey]>,
-  progress: (event: ProgressEvent) => void,
+  progress: (event: SealProgressEvent) => void,
 ): Promise<{ codecs: Map<string, Codec>; files: FileInfo[] }> {
   const codecs = new Map<string, Codec>();
   for (const [filter, key] of keys) codecs.set(filter, await createCodec(key));
@@ -92,10 +98,13 @@ async function changedFiles(
  */
 async function recheckout(top: string, git: GitOptions, paths: readonly string[]): Promise<void> {
   if (paths.length === 0) return;
+  // Once files are removed they must come back: this step is not interruptible (the signal
+  // is checked before it, never during it).
+  const { signal: _ignored, ...uninterrupted } = git;
   // Synchronous on purpose: thousands of tiny unlinks are faster without the thread pool.
   for (const path of paths) rmSync(join(top, path), { force: true });
   await runGit(top, ["checkout-index", "-u", "-z", "--stdin"], {
-    ...git,
+    ...uninterrupted,
     input: `${paths.join("\0")}\0`,
   });
 }
@@ -148,16 +157,26 @@ async function checkKeyFits(
 
 /** Options of {@link unlock}. */
 export interface UnlockOptions extends RepoOptions, CommandOptions, KeySource {
-  /** Store the key under this name instead of the one in the key file; without a key source, unlock only this stored key. */
+  /**
+   * Store the key under this name instead of the one in the key file; without a key source,
+   * unlock only this stored key.
+   * @defaultValue the key file's name, else `"default"`; without a key source every stored key
+   */
   keyName?: string | undefined;
-  /** Overwrite uncommitted changes to encrypted files. Default: false (refuse). */
+  /**
+   * Overwrite uncommitted changes to encrypted files.
+   * @defaultValue `false` (refuse with `UNCOMMITTED_CHANGES`)
+   */
   force?: boolean | undefined;
-  /** Called as each phase starts and ends; `done`/`total` count encrypted files. */
-  onProgress?: ((event: ProgressEvent) => void) | undefined;
+  /**
+   * Called as each phase starts and ends; `done`/`total` count encrypted files.
+   * @defaultValue none
+   */
+  onProgress?: ((event: SealProgressEvent) => void) | undefined;
 }
 
 /** Progress of {@link unlock} and {@link lock}. */
-export interface ProgressEvent {
+export interface SealProgressEvent {
   /** `scan`: listing encrypted files; `verify`: key and uncommitted-change checks; `checkout`: rewriting them. */
   phase: "scan" | "verify" | "checkout";
   done: number;
@@ -214,6 +233,7 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
   if (!options.force)
     refuseChanges(await changedFiles(repo.top, repo.git, files, codecs), "unlock");
   progress({ phase: "verify", done: files.length, total: files.length });
+  checkAborted(options.signal);
 
   const keys: KeyInfo[] = [];
   for (const target of targets) {
@@ -248,14 +268,26 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
 
 /** Options of {@link lock}. */
 export interface LockOptions extends RepoOptions {
-  /** Which key to lock. Default: the only stored key, else `default`. */
+  /**
+   * Which key to lock.
+   * @defaultValue the only stored key, else `"default"`
+   */
   keyName?: string | undefined;
-  /** Lock every stored key. */
+  /**
+   * Lock every stored key.
+   * @defaultValue `false`
+   */
   all?: boolean | undefined;
-  /** Lock even when encrypted files have uncommitted changes (those changes are lost). */
+  /**
+   * Lock even when the work tree has uncommitted changes (changes to encrypted files are lost).
+   * @defaultValue `false` (refuse with `UNCOMMITTED_CHANGES`)
+   */
   force?: boolean | undefined;
-  /** Called as each phase starts and ends; `done`/`total` count encrypted files. */
-  onProgress?: ((event: ProgressEvent) => void) | undefined;
+  /**
+   * Called as each phase starts and ends; `done`/`total` count encrypted files.
+   * @defaultValue none
+   */
+  onProgress?: ((event: SealProgressEvent) => void) | undefined;
 }
 
 /** What {@link lock} did. */
@@ -289,6 +321,7 @@ export async function lock(options: LockOptions = {}): Promise<LockResult> {
   progress({ phase: "verify", done: 0, total: files.length });
   if (!options.force) refuseChanges(await changedFiles(repo.top, repo.git, files, codecs), "lock");
   progress({ phase: "verify", done: files.length, total: files.length });
+  checkAborted(options.signal);
   for (const key of chosen) await removeFilterConfig(repo.top, key.filterName, repo.git);
   const paths = files.map((f) => f.path);
   progress({ phase: "checkout", done: 0, total: paths.length });
