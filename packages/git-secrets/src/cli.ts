@@ -5,12 +5,14 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { plaintextInEncryptedPath, plaintextWarning } from "./adapters/filter-process.js";
 import {
   exportKey,
   filterCodec,
   GitSecretsError,
   importKey,
   init,
+  isEncryptedBlob,
   lock,
   ls,
   mergeSealed,
@@ -19,21 +21,30 @@ import {
   status,
   unlock,
 } from "./index.js";
+import { type Logger, stderrLogger } from "./logger.js";
+import { strictMode } from "./operations/filter.js";
 
 const HELP = `git-seal — transparent file encryption in git (git-crypt compatible)
 
 usage: git-seal <command> [options]
 
-  init [-k NAME] [--format git-seal|git-crypt]   create a key, configure the filter
-  unlock [KEYFILE|-] [-k NAME] [--force]         use a key (or the stored one); decrypt the work tree
+  init [-k NAME] [--format git-seal|git-crypt] [--no-strict]
+                                                 create a key, configure the filter
+  unlock [KEYFILE|-] [-k NAME] [--force] [--strict|--no-strict] [--disable-rerere]
+                                                 use a key (or the stored one); decrypt the work tree
   lock [-k NAME | -a] [-f|--force]               forget the key; return files to ciphertext
+                                                 (refuses while the work tree has uncommitted changes)
   status [-e | -u] [-f]                          which files are encrypted; -f re-stages plaintext ones
   ls                                             encrypted files and their keys
-  export-key [-k NAME] [--passphrase] FILE       write the key file (FILE "-" = stdout)
+  export-key [-k NAME] [--passphrase] [--cost moderate|sensitive|interactive] FILE
+                                                 write the key file (FILE "-" = stdout); Argon2id
+                                                 MODERATE by default, passphrases of 12+ characters
   import-key KEYFILE [-k NAME]                   store a key file without touching the work tree
   version                                        print the version
 
 Passphrases come from --passphrase-file FILE, the GIT_SEAL_PASSPHRASE variable, or a prompt.
+Strict mode (git config git-seal.strict, on for new repositories) refuses plaintext blobs in
+paths .gitattributes marks encrypted; off, they pass with a warning as in git-crypt.
 The .gitattributes line is printed by init, e.g.  *.env filter=git-seal diff=git-seal
 Add merge=git-seal to the attributes to merge encrypted files as plaintext.
 Plumbing (git runs these): filter-process, clean, smudge, textconv, merge --filter NAME`;
@@ -101,6 +112,13 @@ async function passphrase(file: string | undefined, confirm: boolean): Promise<s
   return first;
 }
 
+/** A plaintext blob in an encrypted path: refused in strict mode, passed with a warning otherwise. */
+async function passPlaintext(data: Uint8Array, path: string, logger: Logger): Promise<Uint8Array> {
+  if (await strictMode({})) throw plaintextInEncryptedPath(path);
+  logger.warn(plaintextWarning(path));
+  return data;
+}
+
 function codecFor(filter: string) {
   return filterCodec({ filter });
 }
@@ -122,9 +140,15 @@ async function main(argv: string[]): Promise<number> {
       "passphrase-file": { type: "string" },
       filter: { type: "string" },
       help: { type: "boolean", short: "h" },
+      strict: { type: "boolean" },
+      "no-strict": { type: "boolean" },
+      "disable-rerere": { type: "boolean" },
+      cost: { type: "string" },
     },
   });
   const keyName = values["key-name"];
+  const strict = values["no-strict"] ? false : values.strict ? true : undefined;
+  const logger = stderrLogger();
   const out = (line: string) => process.stdout.write(`${line}\n`);
 
   switch (command) {
@@ -136,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
           `--format must be git-seal or git-crypt, not ${format}`,
         );
       }
-      const r = await init({ keyName, format, command: selfCommand() });
+      const r = await init({ keyName, format, command: selfCommand(), strict });
       out(
         `Generated ${r.format} key "${r.keyName}" (key id ${r.keyIds[0]}), stored in ${r.keyPath}`,
       );
@@ -150,24 +174,29 @@ async function main(argv: string[]): Promise<number> {
       const keyFile = positionals[0] === "-" ? undefined : positionals[0];
       const key = positionals[0] === "-" ? await readStdin() : undefined;
       let r: Awaited<ReturnType<typeof unlock>>;
+      const options = {
+        key,
+        keyFile,
+        keyName,
+        force: values.force,
+        command: selfCommand(),
+        strict,
+        disableRerere: values["disable-rerere"],
+        logger,
+      };
       try {
-        r = await unlock({ key, keyFile, keyName, force: values.force, command: selfCommand() });
+        r = await unlock(options);
       } catch (error) {
         if (!(error instanceof GitSecretsError && error.code === "PASSPHRASE_REQUIRED"))
           throw error;
         const pass = await passphrase(values["passphrase-file"], false);
-        r = await unlock({
-          key,
-          keyFile,
-          keyName,
-          force: values.force,
-          passphrase: pass,
-          command: selfCommand(),
-        });
+        r = await unlock({ ...options, passphrase: pass });
       }
       for (const k of r.keys)
         out(`Unlocked ${k.format} key "${k.keyName}" (key id ${k.keyIds[0]})`);
       out(`${r.files.length} encrypted file(s) checked out as plaintext`);
+      if (!r.strict)
+        out("Strict mode is off: plaintext blobs in encrypted paths pass with a warning");
       return 0;
     }
     case "lock": {
@@ -217,8 +246,21 @@ async function main(argv: string[]): Promise<number> {
         values.passphrase || values["passphrase-file"]
           ? await passphrase(values["passphrase-file"], true)
           : undefined;
+      const cost = values.cost;
+      if (
+        cost !== undefined &&
+        cost !== "interactive" &&
+        cost !== "moderate" &&
+        cost !== "sensitive"
+      ) {
+        throw new GitSecretsError(
+          "INVALID_ARGUMENT",
+          `--cost must be interactive, moderate or sensitive, not ${cost}`,
+        );
+      }
       const data = await exportKey({
         keyName,
+        cost,
         passphrase: pass,
         output: target === "-" ? undefined : target,
       });
@@ -256,6 +298,10 @@ async function main(argv: string[]): Promise<number> {
     case "smudge": {
       const codec = await codecFor(values.filter ?? "git-seal");
       const input = await readStdin();
+      if (command === "smudge" && !isEncryptedBlob(input)) {
+        process.stdout.write(await passPlaintext(input, "", logger));
+        return 0;
+      }
       process.stdout.write(command === "clean" ? codec.seal(input) : codec.open(input));
       return 0;
     }
@@ -284,6 +330,8 @@ async function main(argv: string[]): Promise<number> {
     case "textconv": {
       const file = positionals[0];
       if (!file) throw new GitSecretsError("INVALID_ARGUMENT", "textconv needs a FILE");
+      // git hands textconv the work-tree side of a diff too, which is plaintext by design, so
+      // plaintext passes here silently (as in git-crypt); strict mode acts on checkout.
       const codec = await codecFor(values.filter ?? "git-seal");
       process.stdout.write(codec.open(new Uint8Array(await readLocalFile(file)), file));
       return 0;

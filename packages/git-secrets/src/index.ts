@@ -9,7 +9,9 @@ export {
   type EncryptedFile,
   listEncrypted,
   type ReadFileOptions,
+  type ReadFileResult,
   readFile,
+  readFileDetailed,
 } from "./adapters/read-at-ref.js";
 // Formats and keys (pure)
 export { type Codec, createCodec, isEncryptedBlob } from "./core/codec.js";
@@ -26,7 +28,9 @@ export {
 } from "./core/keys.js";
 export { isNativeBlob, NATIVE_BLOB_MAGIC, nativeBlobKeyId } from "./core/native-format.js";
 export {
+  ARGON2ID_LIMITS,
   isPassphraseProtected,
+  MIN_PASSPHRASE_LENGTH,
   type PassphraseCost,
   unwrapWithPassphrase,
   wrapWithPassphrase,

@@ -326,7 +326,7 @@ describe("lock, unlock, clone", { timeout: 120_000, tags: ["slow"] }, () => {
     await exportKey({
       dir,
       output: keyFile,
-      passphrase: "open sesame",
+      passphrase: "open sesame please",
       opsLimit: 1,
       memLimit: 8192,
     });
@@ -339,7 +339,7 @@ describe("lock, unlock, clone", { timeout: 120_000, tags: ["slow"] }, () => {
       unlock({ dir: clone, keyFile, command: CLI_COMMAND, passphrase: "wrong" }),
       "WRONG_PASSPHRASE",
     );
-    await unlock({ dir: clone, keyFile, command: CLI_COMMAND, passphrase: "open sesame" });
+    await unlock({ dir: clone, keyFile, command: CLI_COMMAND, passphrase: "open sesame please" });
     expect(readFileSync(join(clone, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
   });
 
@@ -380,9 +380,16 @@ describe("status, ls and the filter configuration", { timeout: 120_000, tags: ["
     });
     git(dir, "add", ".gitattributes");
     git(dir, "commit", "-q", "-m", "encrypt conf too");
-    // A plaintext blob under an encrypting attribute still checks out (smudge passes it through).
+    // A plaintext blob under an encrypting attribute: strict mode (the default) refuses to
+    // check it out; lenient mode passes it through with a warning.
     execFileSync("rm", [join(dir, "legacy.conf")]);
-    git(dir, "checkout", "--", "legacy.conf");
+    expect(gitResult(dir, ["checkout", "--", "legacy.conf"]).stderr).toContain(
+      "strict mode refuses it",
+    );
+    git(dir, "config", "git-seal.strict", "false");
+    expect(gitResult(dir, ["checkout", "--", "legacy.conf"]).stderr).toContain(
+      "Warning: legacy.conf",
+    );
     expect(readFileSync(join(dir, "legacy.conf"), "utf8")).toBe("LEGACY_PASSWORD=plain-legacy\n");
     const before = await status({ dir, command: CLI_COMMAND });
     expect(before.problems).toEqual(["legacy.conf"]);
@@ -573,7 +580,9 @@ describe("the git-seal CLI", { timeout: 120_000, tags: ["slow"] }, () => {
       /^default\tgit-seal\t[0-9a-f]{16}\tencrypted\ta\.secret\n$/,
     );
     const keyFile = join(box.root, `cli-${counter}.key`);
-    const exp = seal(dir, ["export-key", "--passphrase", keyFile], { GIT_SEAL_PASSPHRASE: "pw" });
+    const exp = seal(dir, ["export-key", "--passphrase", "--cost", "interactive", keyFile], {
+      GIT_SEAL_PASSPHRASE: "pw-long-enough",
+    });
     expect(exp.code).toBe(0);
     expect(readFileSync(keyFile).subarray(0, 12).toString("latin1")).toBe("\0GITSEALPASS");
 
@@ -582,7 +591,7 @@ describe("the git-seal CLI", { timeout: 120_000, tags: ["slow"] }, () => {
     const noPass = seal(clone, ["unlock", keyFile], { GIT_SEAL_PASSPHRASE: "" });
     expect(noPass.code).toBe(1);
     expect(noPass.stderr).toContain("PASSPHRASE_REQUIRED");
-    const ok = seal(clone, ["unlock", keyFile], { GIT_SEAL_PASSPHRASE: "pw" });
+    const ok = seal(clone, ["unlock", keyFile], { GIT_SEAL_PASSPHRASE: "pw-long-enough" });
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(readFileSync(join(clone, "a.secret"), "utf8")).toBe("cli-secret\n");
@@ -783,24 +792,40 @@ describe("more failure paths", { timeout: 120_000, tags: ["slow"] }, () => {
 
   it("readFile takes a passphrase-protected key and asks for its passphrase", async () => {
     const { dir } = await sealedRepo();
-    const wrapped = await exportKey({ dir, passphrase: "pw", opsLimit: 1, memLimit: 8192 });
+    const wrapped = await exportKey({
+      dir,
+      passphrase: "pw-long-enough",
+      opsLimit: 1,
+      memLimit: 8192,
+    });
     await expectCode(readFile({ dir, path: "db.env", key: wrapped }), "PASSPHRASE_REQUIRED");
     await expectCode(
       readFile({ dir, path: "db.env", key: wrapped, passphrase: "nope" }),
       "WRONG_PASSPHRASE",
     );
-    const plain = await readFile({ dir, path: "db.env", key: wrapped, passphrase: "pw" });
+    const plain = await readFile({
+      dir,
+      path: "db.env",
+      key: wrapped,
+      passphrase: "pw-long-enough",
+    });
     expect(Buffer.from(plain).toString()).toBe("PASSWORD=hunter2-db\n");
   });
 
   it("import-key from the CLI asks for the passphrase of a protected file", async () => {
     const { dir } = await sealedRepo();
     const keyFile = join(box.root, `cli-imp-${counter}.key`);
-    await exportKey({ dir, output: keyFile, passphrase: "pw", opsLimit: 1, memLimit: 8192 });
+    await exportKey({
+      dir,
+      output: keyFile,
+      passphrase: "pw-long-enough",
+      opsLimit: 1,
+      memLimit: 8192,
+    });
     const clone = join(box.root, `cli-imp-clone-${counter}`);
     git(box.root, "clone", "-q", dir, clone);
     const passFile = join(box.root, `pass-${counter}.txt`);
-    writeFileSync(passFile, "pw\n");
+    writeFileSync(passFile, "pw-long-enough\n");
     expect(seal(clone, ["import-key", keyFile], { GIT_SEAL_PASSPHRASE: "" }).stderr).toContain(
       "[PASSPHRASE_REQUIRED]",
     );

@@ -1,7 +1,7 @@
 import { readSync, writeSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { concatBytes } from "../core/bytes.js";
-import type { Codec } from "../core/codec.js";
+import { type Codec, isEncryptedBlob } from "../core/codec.js";
 import {
   encodeData,
   encodeText,
@@ -124,6 +124,19 @@ function write(output: Writable | number, data: Uint8Array): Promise<void> {
   });
 }
 
+/** The warning git-crypt prints for the same case, worded for git-seal. */
+export function plaintextWarning(path: string): string {
+  return `Warning: ${path || "a file"} is marked encrypted in .gitattributes but its blob is plaintext (checked out as stored; anyone who can push could have planted it). Run git-seal status to see such files.`;
+}
+
+export function plaintextInEncryptedPath(path: string): GitSecretsError {
+  return new GitSecretsError(
+    "PLAINTEXT_IN_ENCRYPTED_PATH",
+    `${path || "a file"} is marked encrypted in .gitattributes but its blob is plaintext; strict mode refuses it (anyone who can push could have planted it). Check who committed it; git-seal status -f re-encrypts it, git config git-seal.strict false only warns`,
+    path ? { path } : {},
+  );
+}
+
 /** Options of {@link runFilterProcess}. */
 export interface FilterProcessOptions {
   /**
@@ -144,6 +157,14 @@ export interface FilterProcessOptions {
    * @defaultValue `git-seal: …` lines on stderr (git shows them to the user)
    */
   logger?: Logger | undefined;
+  /**
+   * What to do when git asks to smudge content without a git-seal/git-crypt header in a path
+   * the attributes mark encrypted (someone committed plaintext there): `true` answers
+   * `status=error` (git stops the checkout), `false` passes it through with a warning on
+   * `logger`, as git-crypt does. A function is asked once, on the first such file.
+   * @defaultValue `false`
+   */
+  strict?: boolean | (() => Promise<boolean>) | undefined;
   /**
    * Called after each file; used by tests and progress displays.
    * @defaultValue none
@@ -193,6 +214,7 @@ export async function runFilterProcess(options: FilterProcessOptions): Promise<{
   );
 
   let codec: Promise<Codec> | undefined;
+  let strict: Promise<boolean> | undefined;
   let files = 0;
   for (;;) {
     const request = await reader.readList();
@@ -212,9 +234,18 @@ export async function runFilterProcess(options: FilterProcessOptions): Promise<{
     }
     let result: Uint8Array;
     try {
-      codec ??= options.codec();
-      const c = await codec;
-      result = command === "clean" ? c.seal(content, path) : c.open(content, path);
+      if (command === "smudge" && !isEncryptedBlob(content)) {
+        strict ??= Promise.resolve(
+          typeof options.strict === "function" ? options.strict() : (options.strict ?? false),
+        );
+        if (await strict) throw plaintextInEncryptedPath(path);
+        logger.warn(plaintextWarning(path));
+        result = content;
+      } else {
+        codec ??= options.codec();
+        const c = await codec;
+        result = command === "clean" ? c.seal(content, path) : c.open(content, path);
+      }
     } catch (error) {
       logger.error(
         error instanceof Error ? `${path}: ${error.message}` : `${path}: ${String(error)}`,

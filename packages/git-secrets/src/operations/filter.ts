@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { addToBlobCache, blobOid } from "../adapters/blob-cache.js";
+import { readStrict } from "../adapters/filter-config.js";
 import { runFilterProcess } from "../adapters/filter-process.js";
 import { readStoredKey } from "../adapters/key-store.js";
 import { type Codec, createCodec } from "../core/codec.js";
@@ -19,7 +20,7 @@ export interface FilterOptions extends RepoOptions {
 export async function filterCodec(options: FilterOptions): Promise<Codec> {
   const { format, keyName } = requireFilterName(options.filter);
   const repo = await openRepo(options);
-  const stored = await readStoredKey(repo.gitDir, format, keyName);
+  const stored = await readStoredKey(repo.gitDir, format, keyName, repo.worktreeGitDir);
   if (!stored) {
     throw new GitSecretsError(
       "KEY_NOT_FOUND",
@@ -27,6 +28,12 @@ export async function filterCodec(options: FilterOptions): Promise<Codec> {
     );
   }
   return createCodec(stored.key);
+}
+
+/** The repository's strict setting (`git-seal.strict`), off when unset. */
+export async function strictMode(options: RepoOptions): Promise<boolean> {
+  const repo = await openRepo(options);
+  return (await readStrict(repo.top, repo.git)) ?? false;
 }
 
 /**
@@ -41,6 +48,11 @@ export async function serveFilter(
     /** Where git reads answers: a stream, or a file descriptor (the CLI passes 1). */
     output: Writable | number;
     /**
+     * Refuse plaintext blobs in encrypted paths instead of passing them through with a warning.
+     * @defaultValue the repository's `git-seal.strict` setting (off when unset)
+     */
+    strict?: boolean | undefined;
+    /**
      * Receives the filter's messages (failed files, plaintext blobs in encrypted paths).
      * @defaultValue `git-seal: …` lines on stderr
      */
@@ -52,6 +64,7 @@ export async function serveFilter(
     input: options.input,
     output: options.output,
     codec: () => filterCodec(options),
+    strict: options.strict ?? (() => strictMode(options)),
     ...(options.logger ? { logger: options.logger } : {}),
     onFile: (event) => {
       if (event.command === "clean") {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { writeSecretFile } from "../adapters/files.js";
-import { defaultCommand, writeFilterConfig } from "../adapters/filter-config.js";
+import { defaultCommand, writeFilterConfig, writeStrict } from "../adapters/filter-config.js";
 import { checkGitVersion } from "../adapters/git.js";
 import {
   listStoredKeys,
@@ -59,6 +59,12 @@ export interface InitOptions extends RepoOptions, CommandOptions {
    * @defaultValue libsodium's CSPRNG
    */
   random?: ((length: number) => Uint8Array) | undefined;
+  /**
+   * Strict mode (`git-seal.strict`): plaintext blobs in encrypted paths are refused on
+   * checkout, `unlock` and `readFile` instead of passed through with a warning.
+   * @defaultValue `true`
+   */
+  strict?: boolean | undefined;
 }
 
 /** What {@link init} did and what the user should do next. */
@@ -97,6 +103,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   const keyPath = await writeStoredKey(repo.gitDir, format, keyName, serializeKey(key));
   const filter = filterName(format, keyName);
   await writeFilterConfig(repo.top, filter, options.command ?? defaultCommand(), repo.git);
+  await writeStrict(repo.top, options.strict ?? true, repo.git);
   const attributes = `filter=${filter} diff=${filter}`;
   return {
     keyName,
@@ -236,10 +243,11 @@ export interface ExportKeyOptions extends RepoOptions, PassphraseCost {
  */
 export async function exportKey(options: ExportKeyOptions = {}): Promise<Uint8Array> {
   const repo = await openRepo(options);
-  const stored = await findStoredKey(repo.gitDir, options.keyName);
+  const stored = await findStoredKey(repo.gitDir, options.keyName, repo.worktreeGitDir);
   let data = stored.bytes;
   if (options.passphrase !== undefined) {
     data = wrapWithPassphrase(await loadSodium(), data, options.passphrase, {
+      cost: options.cost,
       opsLimit: options.opsLimit,
       memLimit: options.memLimit,
       random: options.random,
@@ -253,8 +261,9 @@ export async function exportKey(options: ExportKeyOptions = {}): Promise<Uint8Ar
 export async function findStoredKey(
   gitDir: string,
   keyName: string | undefined,
+  worktreeGitDir?: string,
 ): Promise<StoredKey> {
-  const all = await listStoredKeys(gitDir);
+  const all = await listStoredKeys(gitDir, worktreeGitDir);
   const matches =
     keyName === undefined
       ? all.length === 1

@@ -55,8 +55,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   const located = repoPaths(start, git);
   const [where, keys, scanned] = await Promise.allSettled([
     located,
-    located.then(async ({ top, gitDir }) => {
-      const found = await listStoredKeys(gitDir);
+    located.then(async ({ top, gitDir, worktreeGitDir }) => {
+      const found = await listStoredKeys(gitDir, worktreeGitDir);
       for (const key of found) await checkFilterConfig(top, key.filterName, command, git);
       return found;
     }),
