@@ -7,15 +7,25 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { plaintextInEncryptedPath, plaintextWarning } from "./adapters/filter-process.js";
 import {
+  addUser,
+  configCheck,
+  configResolve,
   exportKey,
   filterCodec,
   GitSecretsError,
+  guard,
   importKey,
   init,
+  installGuard,
   isEncryptedBlob,
+  keygen,
+  listMembers,
   lock,
   ls,
   mergeSealed,
+  removeUser,
+  rotate,
+  scan,
   serveFilter,
   shellQuote,
   status,
@@ -40,6 +50,32 @@ usage: git-seal <command> [options]
                                                  write the key file (FILE "-" = stdout); Argon2id
                                                  MODERATE by default, passphrases of 12+ characters
   import-key KEYFILE [-k NAME]                   store a key file without touching the work tree
+  members                                        members and the keys sealed for them
+
+Team members (no GPG): each makes a key pair, a member adds them, they unlock with it.
+  keygen [--output FILE] [--label TEXT] [--passphrase] [--force]
+                                                 X25519 key pair; private key 0600 in ~/.config/git-seal
+  add-user PUBKEY|FILE [-k NAME] [--no-commit]   seal the repository key for a member (git-seal-x25519
+                                                 or ssh-ed25519 public key), commit .git-seal/
+  unlock --identity FILE                         unlock with your private key (a git-seal identity or an
+                                                 unencrypted OpenSSH ed25519 key); plain unlock uses
+                                                 ~/.config/git-seal/identity when no key is stored
+  remove-user MEMBER [--no-commit] [--force]     drop a member (id, label or public key) and rotate
+  rotate [-k NAME] [--no-commit] [--force]       new key epoch: re-encrypt current files, re-seal for members;
+                                                 older epochs still open history
+
+Leak guard:
+  guard install [--force]                        pre-commit hook: blocks plaintext in encrypted paths
+                                                 and likely secrets (AWS keys, private keys, tokens)
+  guard                                          check the staged changes (what the hook runs)
+  scan [--history]                               likely secrets in the work tree or in every blob
+                                                 of the history, and how to purge them
+  (own patterns: git config --add git-seal.guard.pattern REGEX; exceptions: git-seal.guard.allowed)
+
+Configuration (.properties, .env, .json, .yaml; encrypted files are read decrypted):
+  config check --schema SCHEMA [--since REF] FILE…   missing required keys, unknown keys, keys
+                                                 overriding defaults; --since: required keys added
+  config resolve --schema SCHEMA [--json] FILE   the effective configuration of one environment
   version                                        print the version
 
 Passphrases come from --passphrase-file FILE, the GIT_SEAL_PASSPHRASE variable, or a prompt.
@@ -144,6 +180,14 @@ async function main(argv: string[]): Promise<number> {
       "no-strict": { type: "boolean" },
       "disable-rerere": { type: "boolean" },
       cost: { type: "string" },
+      identity: { type: "string", short: "i" },
+      output: { type: "string", short: "o" },
+      label: { type: "string" },
+      "no-commit": { type: "boolean" },
+      history: { type: "boolean" },
+      schema: { type: "string" },
+      since: { type: "string" },
+      json: { type: "boolean" },
     },
   });
   const keyName = values["key-name"];
@@ -177,6 +221,7 @@ async function main(argv: string[]): Promise<number> {
       const options = {
         key,
         keyFile,
+        identity: values.identity,
         keyName,
         force: values.force,
         command: selfCommand(),
@@ -190,7 +235,7 @@ async function main(argv: string[]): Promise<number> {
         if (!(error instanceof GitSecretsError && error.code === "PASSPHRASE_REQUIRED"))
           throw error;
         const pass = await passphrase(values["passphrase-file"], false);
-        r = await unlock({ ...options, passphrase: pass });
+        r = await unlock({ ...options, passphrase: pass, identityPassphrase: pass });
       }
       for (const k of r.keys)
         out(`Unlocked ${k.format} key "${k.keyName}" (key id ${k.keyIds[0]})`);
@@ -284,6 +329,146 @@ async function main(argv: string[]): Promise<number> {
       }
       out(`Imported ${r.format} key "${r.keyName}" (key id ${r.keyIds[0]}) into ${r.keyPath}`);
       return 0;
+    }
+    case "keygen": {
+      const pass =
+        values.passphrase || values["passphrase-file"]
+          ? await passphrase(values["passphrase-file"], true)
+          : undefined;
+      const r = await keygen({
+        output: values.output,
+        label: values.label,
+        passphrase: pass,
+        force: values.force,
+      });
+      out(`Private key: ${r.path} (mode 0600${pass ? ", passphrase-protected" : ""})`);
+      out(`Public key (give it to a member for git-seal add-user), also in ${r.publicKeyPath}:`);
+      out(`  ${r.publicKey}`);
+      return 0;
+    }
+    case "add-user": {
+      const publicKey = positionals.join(" ");
+      if (!publicKey)
+        throw new GitSecretsError("INVALID_ARGUMENT", "add-user needs a public key or its file");
+      const r = await addUser({ publicKey, keyName, commit: !values["no-commit"] });
+      out(
+        `Added member ${r.memberId}${r.label ? ` (${r.label})` : ""} to key "${r.keyName}"${values["no-commit"] ? "; commit .git-seal/" : ", committed"}`,
+      );
+      return 0;
+    }
+    case "members": {
+      const list = await listMembers({});
+      for (const m of list)
+        out(`${m.memberId}\t${m.kind}\t${m.keyNames.join(",") || "-"}\t${m.label}`);
+      return 0;
+    }
+    case "rotate": {
+      const r = await rotate({
+        keyName,
+        force: values.force,
+        commit: !values["no-commit"],
+        logger,
+      });
+      out(
+        `${r.resumed ? "Finished the interrupted rotation of" : "Rotated"} key "${r.keyName}" to epoch ${r.generation} (key id ${r.keyId}); ${r.files.length} file(s) re-encrypted, sealed for ${r.members.length} member(s)`,
+      );
+      out("Older epochs stay in the key: history still decrypts for everyone who has them.");
+      return 0;
+    }
+    case "remove-user": {
+      const member = positionals.join(" ");
+      if (!member) throw new GitSecretsError("INVALID_ARGUMENT", "remove-user needs a member");
+      const r = await removeUser({
+        member,
+        force: values.force,
+        commit: !values["no-commit"],
+        logger,
+      });
+      for (const rotation of r.rotations) {
+        out(
+          `Rotated key "${rotation.keyName}" to epoch ${rotation.generation}; ${rotation.files.length} file(s) re-encrypted`,
+        );
+      }
+      out(r.notice);
+      return 0;
+    }
+    case "guard": {
+      if (positionals[0] === "install") {
+        const r = await installGuard({ command: selfCommand(), force: values.force });
+        out(`Installed the git-seal leak guard as ${r.path}`);
+        return 0;
+      }
+      const r = await guard({});
+      for (const path of r.plaintext) {
+        process.stderr.write(
+          `git-seal guard: ${path} is marked encrypted but staged as PLAINTEXT (filter not configured or repository locked): git-seal unlock, then git add ${path}\n`,
+        );
+      }
+      for (const f of r.findings) {
+        process.stderr.write(
+          `git-seal guard: ${f.path}:${f.line}: ${f.description} (${f.redacted})\n`,
+        );
+      }
+      if (!r.ok) {
+        process.stderr.write(
+          "git-seal guard: commit blocked. Move secrets into encrypted files, add git-seal:allow to a line that is no secret, or bypass once with git commit --no-verify\n",
+        );
+        return 1;
+      }
+      return 0;
+    }
+    case "scan": {
+      const r = await scan({ history: values.history });
+      for (const f of r.findings) {
+        out(`${f.path}:${f.line}\t${f.rule}\t${f.redacted}${f.blob ? `\tblob ${f.blob}` : ""}`);
+      }
+      process.stderr.write(
+        `git-seal scan: ${r.findings.length} likely secret(s) in ${r.scanned} ${values.history ? "blob(s) of the history" : "file(s)"}\n`,
+      );
+      for (const line of r.advice) process.stderr.write(`  ${line}\n`);
+      return r.findings.length > 0 ? 1 : 0;
+    }
+    case "config": {
+      const [action, ...files] = positionals;
+      const schema = values.schema;
+      if (!schema) throw new GitSecretsError("INVALID_ARGUMENT", "config needs --schema SCHEMA");
+      if (action === "check") {
+        if (files.length === 0)
+          throw new GitSecretsError("INVALID_ARGUMENT", "config check needs environment files");
+        const r = await configCheck({ schema, files, since: values.since });
+        for (const f of r.files) {
+          const problems = [
+            ...f.missing.map((k) => `  missing required: ${k}`),
+            ...f.unknown.map((k) => `  unknown: ${k}`),
+            ...f.overriding.map((k) => `  overrides default: ${k}`),
+          ];
+          out(
+            `${f.path}: ${f.missing.length === 0 ? "ok" : `${f.missing.length} required key(s) missing`}`,
+          );
+          if (problems.length) out(problems.join("\n"));
+        }
+        if (r.addedSince) {
+          out(
+            `required keys added since ${values.since}: ${r.addedSince.length === 0 ? "none" : ""}`,
+          );
+          for (const a of r.addedSince)
+            out(`  ${a.key}${a.description ? ` — ${a.description}` : ""}`);
+        }
+        return r.ok ? 0 : 1;
+      }
+      if (action === "resolve") {
+        const file = files[0];
+        if (!file || files.length > 1)
+          throw new GitSecretsError(
+            "INVALID_ARGUMENT",
+            "config resolve needs one environment file",
+          );
+        const resolved = await configResolve({ schema, file });
+        if (values.json) out(JSON.stringify(resolved, null, 2));
+        else for (const [k, v] of Object.entries(resolved)) out(`${k}=${v}`);
+        return 0;
+      }
+      throw new GitSecretsError("INVALID_ARGUMENT", "config check | config resolve");
     }
     case "filter-process": {
       await serveFilter({

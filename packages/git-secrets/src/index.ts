@@ -15,6 +15,25 @@ export {
 } from "./adapters/read-at-ref.js";
 // Formats and keys (pure)
 export { type Codec, createCodec, isEncryptedBlob } from "./core/codec.js";
+export {
+  type ConfigEntries,
+  type ConfigFormat,
+  type ConfigReport,
+  type ConfigSchema,
+  formatOf,
+  parseConfig,
+  parseDotenv,
+  parseProperties,
+  parseSchema,
+} from "./core/config-formats.js";
+export {
+  DEFAULT_RULES,
+  type DetectOptions,
+  findSecrets,
+  type SecretFinding,
+  type SecretRule,
+  shannonEntropy,
+} from "./core/detectors.js";
 export { attributeLine, filterName, parseFilterName } from "./core/filter-name.js";
 export { GITCRYPT_BLOB_MAGIC, isGitCryptBlob } from "./core/gitcrypt-format.js";
 export {
@@ -26,6 +45,13 @@ export {
   type SealKey,
   serializeKey,
 } from "./core/keys.js";
+export {
+  formatPublicKey,
+  type MemberIdentity,
+  type MemberPublicKey,
+  memberId,
+  parsePublicKey,
+} from "./core/members.js";
 export { isNativeBlob, NATIVE_BLOB_MAGIC, nativeBlobKeyId } from "./core/native-format.js";
 export {
   ARGON2ID_LIMITS,
@@ -44,9 +70,26 @@ export {
   isGitSecretsError,
 } from "./errors.js";
 export type { Logger } from "./logger.js";
+export {
+  type ConfigCheckOptions,
+  type ConfigCheckResult,
+  type ConfigResolveOptions,
+  configCheck,
+  configResolve,
+} from "./operations/config.js";
 // Repository operations (what the git-seal CLI runs)
 export type { CommandOptions, RepoOptions } from "./operations/context.js";
 export { type FilterOptions, filterCodec, serveFilter } from "./operations/filter.js";
+export {
+  type GuardOptions,
+  type GuardResult,
+  guard,
+  type InstallGuardOptions,
+  installGuard,
+  type ScanOptions,
+  type ScanResult,
+  scan,
+} from "./operations/guard.js";
 export {
   type ExportKeyOptions,
   exportKey,
@@ -59,6 +102,27 @@ export {
   type KeySource,
   loadKey,
 } from "./operations/keys.js";
+export {
+  type AddUserOptions,
+  type AddUserResult,
+  addUser,
+  defaultIdentityPath,
+  type IdentitySource,
+  type KeygenOptions,
+  type KeygenResult,
+  keygen,
+  listMembers,
+  loadIdentity,
+  loadPublicKey,
+  type MemberInfo,
+  type RemoveUserOptions,
+  type RemoveUserResult,
+  type RotateOptions,
+  type RotateProgressEvent,
+  type RotateResult,
+  removeUser,
+  rotate,
+} from "./operations/members.js";
 export {
   type ListEntry,
   ls,

@@ -37,7 +37,7 @@ export function prepareCli(): Promise<void> {
       shims: true,
       silent: true,
       config: false,
-      external: ["libsodium-wrappers-sumo", "isomorphic-git"],
+      external: ["libsodium-wrappers-sumo", "isomorphic-git", "yaml"],
       outExtension: () => ({ js: ".mjs" }),
     });
     CLI_ARGS = [join(outDir, "cli.mjs")];
@@ -115,8 +115,9 @@ export function allObjects(dir: string): Buffer {
   });
 }
 
+/** True when `name` is an executable on PATH (some tools, such as ssh-keygen, have no --version). */
 export function hasBinary(name: string): boolean {
-  return spawnSync(name, ["--version"]).status === 0;
+  return spawnSync("sh", ["-c", 'command -v "$1" >/dev/null', "sh", name]).status === 0;
 }
 
 /**

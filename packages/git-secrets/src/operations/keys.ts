@@ -190,7 +190,10 @@ export async function importKey(options: ImportKeyOptions): Promise<KeyInfo> {
   const keyName = options.keyName ?? key.name ?? "default";
   checkKeyName(keyName);
   const existing = await readStoredKey(repo.gitDir, key.format, keyName);
-  if (existing && keyIds(existing.key).join() !== keyIds(key).join()) {
+  // A key that extends the stored one by newer epochs (after a rotation) replaces it.
+  const extendsStored =
+    existing !== undefined && keyIds(existing.key).every((id) => keyIds(key).includes(id));
+  if (existing && !extendsStored) {
     throw new GitSecretsError(
       "ALREADY_INITIALIZED",
       `a different ${key.format} key named "${keyName}" (${keyIds(existing.key).join(", ")}) is already stored; lock it first or pick another key name`,

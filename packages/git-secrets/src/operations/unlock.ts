@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -39,6 +39,13 @@ import {
   type KeySource,
   loadKey,
 } from "./keys.js";
+import {
+  defaultIdentityPath,
+  type IdentitySource,
+  loadIdentity,
+  MEMBERS_DIR,
+  memberKeys,
+} from "./members.js";
 import { type FileInfo, scanFiles } from "./scan.js";
 
 function blobId(data: Uint8Array, oidLength: number): string {
@@ -225,7 +232,7 @@ async function verifyBlobs(
 }
 
 /** Options of {@link unlock}. */
-export interface UnlockOptions extends RepoOptions, CommandOptions, KeySource {
+export interface UnlockOptions extends RepoOptions, CommandOptions, KeySource, IdentitySource {
   /**
    * Store the key under this name instead of the one in the key file; without a key source,
    * unlock only this stored key.
@@ -290,18 +297,39 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
     bytes?: Uint8Array;
     stored?: StoredKey;
   }[] = [];
+  const asMember = async (source: IdentitySource) => {
+    const identity = await loadIdentity(source);
+    for (const found of await memberKeys(repo.top, identity)) {
+      if (options.keyName && found.keyName !== options.keyName) continue;
+      const { key, bytes, keyName } = found;
+      targets.push({ filter: filterName(key.format, keyName), name: keyName, key, bytes });
+    }
+  };
   if (options.key || options.keyFile) {
     const { key, bytes } = await loadKey(options);
     const name = options.keyName ?? key.name ?? "default";
     targets.push({ filter: filterName(key.format, name), name, key, bytes });
+  } else if (options.identity !== undefined) {
+    await asMember(options);
   } else {
     const stored = options.keyName
       ? [await findStoredKey(repo.gitDir, options.keyName, repo.worktreeGitDir)]
       : await listStoredKeys(repo.gitDir, repo.worktreeGitDir);
-    if (stored.length === 0) {
+    // A member's clone: no key stored yet, but the user has an identity and the repository
+    // has keys sealed for members.
+    if (
+      stored.length === 0 &&
+      existsSync(defaultIdentityPath()) &&
+      existsSync(join(repo.top, MEMBERS_DIR, "keys"))
+    ) {
+      await asMember({
+        identity: defaultIdentityPath(),
+        identityPassphrase: options.identityPassphrase,
+      });
+    } else if (stored.length === 0) {
       throw new GitSecretsError(
         "KEY_NOT_FOUND",
-        "no key is stored in this repository: give the key file to unlock with",
+        "no key is stored in this repository: give the key file to unlock with, or your identity (git-seal keygen, then a member runs add-user)",
       );
     }
     for (const s of stored) {
