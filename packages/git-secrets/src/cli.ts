@@ -60,6 +60,8 @@ Team members (no GPG): each makes a key pair, a member adds them, they unlock wi
   unlock --identity FILE                         unlock with your private key (a git-seal identity or an
                                                  unencrypted OpenSSH ed25519 key); plain unlock uses
                                                  ~/.config/git-seal/identity when no key is stored
+  unlock --gpg [--gpg-home DIR]                  unlock a git-crypt repository shared with GPG
+                                                 (add-gpg-user) through the system gpg
   remove-user MEMBER [--no-commit] [--force]     drop a member (id, label or public key) and rotate
   rotate [-k NAME] [--no-commit] [--force]       new key epoch: re-encrypt current files, re-seal for members;
                                                  older epochs still open history
@@ -185,6 +187,8 @@ async function main(argv: string[]): Promise<number> {
       label: { type: "string" },
       "no-commit": { type: "boolean" },
       history: { type: "boolean" },
+      gpg: { type: "boolean" },
+      "gpg-home": { type: "string" },
       schema: { type: "string" },
       since: { type: "string" },
       json: { type: "boolean" },
@@ -222,6 +226,7 @@ async function main(argv: string[]): Promise<number> {
         key,
         keyFile,
         identity: values.identity,
+        gpg: values.gpg ? (values["gpg-home"] ? { gpgHome: values["gpg-home"] } : true) : undefined,
         keyName,
         force: values.force,
         command: selfCommand(),

@@ -2,6 +2,7 @@ export { defaultCommand, filterConfig, shellQuote } from "./adapters/filter-conf
 // The filter process and git plumbing
 export { type FilterProcessOptions, runFilterProcess } from "./adapters/filter-process.js";
 export { type GitOptions, MIN_GIT_VERSION, parseGitVersion } from "./adapters/git.js";
+export type { GpgOptions } from "./adapters/gpg.js";
 export { type MergeSealedOptions, mergeSealed } from "./adapters/merge-driver.js";
 // Reading without a work tree
 export {

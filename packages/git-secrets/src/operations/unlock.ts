@@ -17,6 +17,7 @@ import {
   runGit,
   splitNul,
 } from "../adapters/git.js";
+import { type GpgOptions, openGitCryptGpgKeys } from "../adapters/gpg.js";
 import {
   listStoredKeys,
   readStoredKey,
@@ -26,7 +27,7 @@ import {
 import { disableRerere, rerereWarnings } from "../adapters/rerere.js";
 import { type Codec, createCodec, isEncryptedBlob } from "../core/codec.js";
 import { filterName } from "../core/filter-name.js";
-import { keyIds, type SealKey } from "../core/keys.js";
+import { keyIds, parseKey, type SealKey } from "../core/keys.js";
 import { GitSecretsError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { uncommittedPaths } from "./clean.js";
@@ -250,6 +251,13 @@ export interface UnlockOptions extends RepoOptions, CommandOptions, KeySource, I
    */
   onProgress?: ((event: SealProgressEvent) => void) | undefined;
   /**
+   * Unlock with a key git-crypt shared with GPG (`git-crypt add-gpg-user`): the files
+   * `.git-crypt/keys/<name>/0/<fingerprint>.gpg` are opened with the system `gpg`. `true`
+   * uses gpg's defaults; an object names the binary and the GnuPG home.
+   * @defaultValue `false`
+   */
+  gpg?: boolean | GpgOptions | undefined;
+  /**
    * Refuse plaintext blobs in encrypted paths (`git-seal.strict`): unlock then changes
    * nothing, and the filter refuses to check such blobs out.
    * @defaultValue the repository's setting, else `true` (written to .git/config)
@@ -311,6 +319,19 @@ export async function unlock(options: UnlockOptions = {}): Promise<UnlockResult>
     targets.push({ filter: filterName(key.format, name), name, key, bytes });
   } else if (options.identity !== undefined) {
     await asMember(options);
+  } else if (options.gpg) {
+    // git-crypt's GPG members: .git-crypt/keys/<name>/0/<fingerprint>.gpg, opened by gpg.
+    const gpg = options.gpg === true ? {} : options.gpg;
+    for (const found of await openGitCryptGpgKeys(repo.top, { ...gpg, signal: options.signal })) {
+      const key = parseKey(found.bytes);
+      if (options.keyName && found.keyName !== options.keyName) continue;
+      targets.push({
+        filter: filterName(key.format, found.keyName),
+        name: found.keyName,
+        key,
+        bytes: found.bytes,
+      });
+    }
   } else {
     const stored = options.keyName
       ? [await findStoredKey(repo.gitDir, options.keyName, repo.worktreeGitDir)]
