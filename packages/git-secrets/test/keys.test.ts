@@ -138,6 +138,8 @@ describe("passphrase-protected key files", () => {
 
   it("uses Argon2id with libsodium's MODERATE limits by default, stored in the file", {
     tags: ["slow"],
+    // 256 MiB and 3 passes in WebAssembly, twice: about 2 s idle, far more on a loaded machine.
+    timeout: 180_000,
   }, async () => {
     const sodium = await loadSodium();
     const wrapped = wrapWithPassphrase(sodium, new Uint8Array([1, 2, 3]), "twelve chars");
