@@ -15,9 +15,13 @@
  * | `UNSUPPORTED_VERSION` | a blob or key file from a newer format version | upgrade @tinkerbox/git-secrets |
  * | `PASSPHRASE_REQUIRED` | the key file is passphrase-protected and no passphrase was given | pass `passphrase` |
  * | `WRONG_PASSPHRASE` | the passphrase does not open the key file | retry with the right passphrase |
+ * | `WEAK_PASSPHRASE` | a new passphrase is shorter than the minimum (12 characters) | choose a longer passphrase |
  * | `FILTER_NOT_CONFIGURED` | the repository has a key but no filter configuration in .git/config | run `git-seal unlock` |
  * | `FILTER_CONFIG_STALE` | the filter configuration differs from what this git-seal would write | run `git-seal unlock` to refresh it |
- * | `UNCOMMITTED_CHANGES` | `lock`/`unlock` would overwrite uncommitted changes to encrypted files | commit them, or pass `force` |
+ * | `UNCOMMITTED_CHANGES` | `lock`/`unlock` would overwrite uncommitted changes | commit them, or pass `force` |
+ * | `PLAINTEXT_IN_ENCRYPTED_PATH` | strict mode: a path marked encrypted holds a plaintext blob | find who committed it; `git-seal status -f` re-encrypts |
+ * | `ALREADY_ENCRYPTED` | content to encrypt already carries a git-seal or git-crypt header | use `git-seal rotate` to re-encrypt under a new key |
+ * | `MEMBER_NOT_FOUND` | no sealed repository key for that member (or that private key) | ask a member to `add-user` you |
  * | `PROTOCOL_ERROR` | git spoke the filter protocol in a way this process does not understand | report with git's version |
  * | `FILE_NOT_FOUND` | the path does not exist at that ref | check `ref` and `path` |
  * | `ABORTED` | the `signal` aborted the operation (git was stopped) | nothing; retry when wanted |
@@ -35,12 +39,46 @@ export type GitSecretsErrorCode =
   | "UNSUPPORTED_VERSION"
   | "PASSPHRASE_REQUIRED"
   | "WRONG_PASSPHRASE"
+  | "WEAK_PASSPHRASE"
   | "FILTER_NOT_CONFIGURED"
   | "FILTER_CONFIG_STALE"
   | "UNCOMMITTED_CHANGES"
+  | "PLAINTEXT_IN_ENCRYPTED_PATH"
+  | "ALREADY_ENCRYPTED"
+  | "MEMBER_NOT_FOUND"
   | "PROTOCOL_ERROR"
   | "FILE_NOT_FOUND"
   | "ABORTED";
+
+const CODES: ReadonlySet<string> = new Set<GitSecretsErrorCode>([
+  "INVALID_ARGUMENT",
+  "NOT_A_REPOSITORY",
+  "GIT_FAILED",
+  "GIT_TOO_OLD",
+  "ALREADY_INITIALIZED",
+  "KEY_NOT_FOUND",
+  "WRONG_KEY",
+  "CORRUPT_BLOB",
+  "CORRUPT_KEY_FILE",
+  "UNSUPPORTED_VERSION",
+  "PASSPHRASE_REQUIRED",
+  "WRONG_PASSPHRASE",
+  "WEAK_PASSPHRASE",
+  "FILTER_NOT_CONFIGURED",
+  "FILTER_CONFIG_STALE",
+  "UNCOMMITTED_CHANGES",
+  "PLAINTEXT_IN_ENCRYPTED_PATH",
+  "ALREADY_ENCRYPTED",
+  "MEMBER_NOT_FOUND",
+  "PROTOCOL_ERROR",
+  "FILE_NOT_FOUND",
+  "ABORTED",
+]);
+
+/** Every {@link GitSecretsErrorCode}, in the order of the table. */
+export const GIT_SECRETS_ERROR_CODES: readonly GitSecretsErrorCode[] = [
+  ...CODES,
+] as GitSecretsErrorCode[];
 
 /** Extra data a {@link GitSecretsError} may carry so a caller can act on it. */
 export interface GitSecretsErrorDetails {
@@ -77,4 +115,22 @@ export class GitSecretsError extends Error {
     this.expectedKeyIds = details.expectedKeyIds;
     this.stderr = details.stderr;
   }
+}
+
+/**
+ * Narrows an unknown error to a {@link GitSecretsError}, optionally with one of `codes`. It also
+ * recognises an error from another copy of this package (the ESM and the CommonJS build loaded
+ * side by side), where `instanceof` fails: same name, an Error, and a code from the table.
+ */
+export function isGitSecretsError(
+  error: unknown,
+  ...codes: GitSecretsErrorCode[]
+): error is GitSecretsError {
+  const ours =
+    error instanceof GitSecretsError ||
+    (error instanceof Error &&
+      error.name === "GitSecretsError" &&
+      typeof (error as { code?: unknown }).code === "string" &&
+      CODES.has((error as unknown as { code: string }).code));
+  return ours && (codes.length === 0 || codes.includes((error as GitSecretsError).code));
 }

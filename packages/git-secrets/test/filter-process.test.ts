@@ -39,7 +39,12 @@ const HANDSHAKE = Buffer.concat([
 ]);
 
 /** Plays git's side: writes `wire`, ends stdin, returns every packet the filter answered. */
-async function converse(wire: Buffer, codec: () => Promise<Codec>, errors: string[] = []) {
+async function converse(
+  wire: Buffer,
+  codec: () => Promise<Codec>,
+  errors: string[] = [],
+  warnings: string[] = [],
+) {
   const input = new PassThrough();
   const output = new PassThrough();
   const chunks: Buffer[] = [];
@@ -51,7 +56,12 @@ async function converse(wire: Buffer, codec: () => Promise<Codec>, errors: strin
     input,
     output,
     codec,
-    logger: { error: (m) => errors.push(m) },
+    logger: {
+      debug: () => {},
+      info: () => {},
+      warn: (...m: unknown[]) => warnings.push(m.join(" ")),
+      error: (...m: unknown[]) => errors.push(m.join(" ")),
+    },
   });
   const parser = new PktParser();
   parser.push(Buffer.concat(chunks));

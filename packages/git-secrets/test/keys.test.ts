@@ -126,48 +126,85 @@ describe("passphrase-protected key files", () => {
   it("wraps and unwraps any key file", async () => {
     const sodium = await loadSodium();
     const plain = serializeKey(generateKey({ format: "git-seal", random }));
-    const wrapped = wrapWithPassphrase(sodium, plain, "correct horse", FAST);
+    const wrapped = wrapWithPassphrase(sodium, plain, "correct horse battery", FAST);
     expect(isPassphraseProtected(wrapped)).toBe(true);
     expect(Buffer.from(wrapped).includes(Buffer.from(plain.subarray(16, 40)))).toBe(false);
     expect(
-      Buffer.from(unwrapWithPassphrase(sodium, wrapped, "correct horse")).equals(
+      Buffer.from(unwrapWithPassphrase(sodium, wrapped, "correct horse battery")).equals(
         Buffer.from(plain),
       ),
     ).toBe(true);
   });
 
-  it("uses Argon2id with libsodium's interactive limits by default", async () => {
+  it("uses Argon2id with libsodium's MODERATE limits by default, stored in the file", {
+    tags: ["slow"],
+    // 256 MiB and 3 passes in WebAssembly, twice: about 2 s idle, far more on a loaded machine.
+    timeout: 180_000,
+  }, async () => {
     const sodium = await loadSodium();
-    const wrapped = wrapWithPassphrase(sodium, new Uint8Array([1, 2, 3]), "pw");
+    const wrapped = wrapWithPassphrase(sodium, new Uint8Array([1, 2, 3]), "twelve chars");
     const view = new DataView(wrapped.buffer, wrapped.byteOffset);
-    expect(wrapped[13]).toBe(sodium.crypto_pwhash_ALG_ARGON2ID13);
-    expect(view.getUint32(14)).toBe(sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE);
-    expect(view.getUint32(18)).toBe(sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE);
-    expect(Array.from(unwrapWithPassphrase(sodium, wrapped, "pw"))).toEqual([1, 2, 3]);
+    // libsodium: ALG_ARGON2ID13 = 2, OPSLIMIT_MODERATE = 3, MEMLIMIT_MODERATE = 256 MiB.
+    expect(wrapped[13]).toBe(2);
+    expect(view.getUint32(14)).toBe(3);
+    expect(view.getUint32(18)).toBe(268_435_456);
+    // Opening reads the limits from the file: no options needed.
+    expect(Array.from(unwrapWithPassphrase(sodium, wrapped, "twelve chars"))).toEqual([1, 2, 3]);
+  });
+
+  it("names levels up to SENSITIVE, refuses limits beyond it and passphrases under 12 characters", async () => {
+    const sodium = await loadSodium();
+    const interactive = wrapWithPassphrase(sodium, new Uint8Array([7]), "twelve chars", {
+      cost: "interactive",
+    });
+    const view = new DataView(interactive.buffer, interactive.byteOffset);
+    expect([view.getUint32(14), view.getUint32(18)]).toEqual([2, 67_108_864]);
+    expect(codeOf(() => wrapWithPassphrase(sodium, new Uint8Array(1), "eleven char"))).toBe(
+      "WEAK_PASSPHRASE",
+    );
+    expect(
+      codeOf(() =>
+        wrapWithPassphrase(sodium, new Uint8Array(1), "twelve chars", { memLimit: 2 ** 30 + 1 }),
+      ),
+    ).toBe("INVALID_ARGUMENT");
+    expect(
+      codeOf(() => wrapWithPassphrase(sodium, new Uint8Array(1), "twelve chars", { opsLimit: 5 })),
+    ).toBe("INVALID_ARGUMENT");
+    expect(
+      codeOf(() =>
+        wrapWithPassphrase(sodium, new Uint8Array(1), "twelve chars", { cost: "extreme" as never }),
+      ),
+    ).toBe("INVALID_ARGUMENT");
   });
 
   it("reports a wrong passphrase, tampering, truncation and bad parameters", async () => {
     const sodium = await loadSodium();
-    const wrapped = wrapWithPassphrase(sodium, new Uint8Array(64), "right", FAST);
+    const wrapped = wrapWithPassphrase(sodium, new Uint8Array(64), "right passphrase", FAST);
     expect(codeOf(() => unwrapWithPassphrase(sodium, wrapped, "wrong"))).toBe("WRONG_PASSPHRASE");
     const flipped = wrapped.slice();
     flipped[wrapped.length - 1] = (flipped[wrapped.length - 1] as number) ^ 1;
-    expect(codeOf(() => unwrapWithPassphrase(sodium, flipped, "right"))).toBe("WRONG_PASSPHRASE");
+    expect(codeOf(() => unwrapWithPassphrase(sodium, flipped, "right passphrase"))).toBe(
+      "WRONG_PASSPHRASE",
+    );
     const salt = wrapped.slice();
     salt[30] = (salt[30] as number) ^ 1;
-    expect(codeOf(() => unwrapWithPassphrase(sodium, salt, "right"))).toBe("WRONG_PASSPHRASE");
-    expect(codeOf(() => unwrapWithPassphrase(sodium, wrapped.subarray(0, 40), "right"))).toBe(
-      "CORRUPT_KEY_FILE",
+    expect(codeOf(() => unwrapWithPassphrase(sodium, salt, "right passphrase"))).toBe(
+      "WRONG_PASSPHRASE",
     );
-    expect(codeOf(() => unwrapWithPassphrase(sodium, wrapped.subarray(0, 70), "right"))).toBe(
-      "CORRUPT_KEY_FILE",
-    );
+    expect(
+      codeOf(() => unwrapWithPassphrase(sodium, wrapped.subarray(0, 40), "right passphrase")),
+    ).toBe("CORRUPT_KEY_FILE");
+    expect(
+      codeOf(() => unwrapWithPassphrase(sodium, wrapped.subarray(0, 70), "right passphrase")),
+    ).toBe("CORRUPT_KEY_FILE");
     const huge = wrapped.slice();
     new DataView(huge.buffer).setUint32(14, 1000);
-    expect(codeOf(() => unwrapWithPassphrase(sodium, huge, "right"))).toBe("CORRUPT_KEY_FILE");
+    expect(codeOf(() => unwrapWithPassphrase(sodium, huge, "right passphrase"))).toBe(
+      "CORRUPT_KEY_FILE",
+    );
     const version = wrapped.slice();
     version[12] = 9;
-    expect(codeOf(() => unwrapWithPassphrase(sodium, version, "right"))).toBe(
+    expect(codeOf(() => unwrapWithPassphrase(sodium, version, "right passphrase"))).toBe(
       "UNSUPPORTED_VERSION",
     );
     expect(codeOf(() => wrapWithPassphrase(sodium, new Uint8Array(1), "", FAST))).toBe(

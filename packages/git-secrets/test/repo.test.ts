@@ -75,7 +75,7 @@ async function sealedRepo(files: Record<string, string> = {}) {
   return { dir, result };
 }
 
-describe("init and the git filter", { timeout: 120_000 }, () => {
+describe("init and the git filter", { timeout: 120_000, tags: ["slow"] }, () => {
   it("stores ciphertext in git, plaintext in the work tree, and leaves unmatched files alone", async () => {
     const { dir, result } = await sealedRepo({ "nested/api.env": "API_TOKEN=tok-nested-123\n" });
     expect(result.attributes).toBe("filter=git-seal diff=git-seal");
@@ -239,7 +239,7 @@ describe("init and the git filter", { timeout: 120_000 }, () => {
   });
 });
 
-describe("lock, unlock, clone", { timeout: 120_000 }, () => {
+describe("lock, unlock, clone", { timeout: 120_000, tags: ["slow"] }, () => {
   it("clone shows ciphertext; unlock with the exported key decrypts; lock returns to ciphertext", async () => {
     const { dir, result } = await sealedRepo();
     const keyFile = join(box.root, `exported-${counter}.key`);
@@ -326,7 +326,7 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
     await exportKey({
       dir,
       output: keyFile,
-      passphrase: "open sesame",
+      passphrase: "open sesame please",
       opsLimit: 1,
       memLimit: 8192,
     });
@@ -339,7 +339,7 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
       unlock({ dir: clone, keyFile, command: CLI_COMMAND, passphrase: "wrong" }),
       "WRONG_PASSPHRASE",
     );
-    await unlock({ dir: clone, keyFile, command: CLI_COMMAND, passphrase: "open sesame" });
+    await unlock({ dir: clone, keyFile, command: CLI_COMMAND, passphrase: "open sesame please" });
     expect(readFileSync(join(clone, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
   });
 
@@ -370,7 +370,7 @@ describe("lock, unlock, clone", { timeout: 120_000 }, () => {
   });
 });
 
-describe("status, ls and the filter configuration", { timeout: 120_000 }, () => {
+describe("status, ls and the filter configuration", { timeout: 120_000, tags: ["slow"] }, () => {
   it("flags files staged in plaintext and re-stages them encrypted with fix", async () => {
     const { dir } = await sealedRepo({ "legacy.conf": "LEGACY_PASSWORD=plain-legacy\n" });
     expect(git(dir, "cat-file", "blob", "HEAD:legacy.conf")).toContain("plain-legacy");
@@ -380,9 +380,16 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
     });
     git(dir, "add", ".gitattributes");
     git(dir, "commit", "-q", "-m", "encrypt conf too");
-    // A plaintext blob under an encrypting attribute still checks out (smudge passes it through).
+    // A plaintext blob under an encrypting attribute: strict mode (the default) refuses to
+    // check it out; lenient mode passes it through with a warning.
     execFileSync("rm", [join(dir, "legacy.conf")]);
-    git(dir, "checkout", "--", "legacy.conf");
+    expect(gitResult(dir, ["checkout", "--", "legacy.conf"]).stderr).toContain(
+      "strict mode refuses it",
+    );
+    git(dir, "config", "git-seal.strict", "false");
+    expect(gitResult(dir, ["checkout", "--", "legacy.conf"]).stderr).toContain(
+      "Warning: legacy.conf",
+    );
     expect(readFileSync(join(dir, "legacy.conf"), "utf8")).toBe("LEGACY_PASSWORD=plain-legacy\n");
     const before = await status({ dir, command: CLI_COMMAND });
     expect(before.problems).toEqual(["legacy.conf"]);
@@ -491,7 +498,7 @@ describe("status, ls and the filter configuration", { timeout: 120_000 }, () => 
   });
 });
 
-describe("reading at a ref without a work tree", { timeout: 120_000 }, () => {
+describe("reading at a ref without a work tree", { timeout: 120_000, tags: ["slow"] }, () => {
   it("reads and decrypts a file at any commit, from loose objects and packfiles", async () => {
     const { dir } = await sealedRepo();
     const first = git(dir, "rev-parse", "HEAD").trim();
@@ -551,7 +558,7 @@ describe("reading at a ref without a work tree", { timeout: 120_000 }, () => {
   });
 });
 
-describe("the git-seal CLI", { timeout: 120_000 }, () => {
+describe("the git-seal CLI", { timeout: 120_000, tags: ["slow"] }, () => {
   it("runs init, status, ls, export-key and unlock, and `git seal` works from PATH", () => {
     const dir = newRepo(box.root, `cli-${++counter}`);
     const initRun = seal(dir, ["init"]);
@@ -573,7 +580,9 @@ describe("the git-seal CLI", { timeout: 120_000 }, () => {
       /^default\tgit-seal\t[0-9a-f]{16}\tencrypted\ta\.secret\n$/,
     );
     const keyFile = join(box.root, `cli-${counter}.key`);
-    const exp = seal(dir, ["export-key", "--passphrase", keyFile], { GIT_SEAL_PASSPHRASE: "pw" });
+    const exp = seal(dir, ["export-key", "--passphrase", "--cost", "interactive", keyFile], {
+      GIT_SEAL_PASSPHRASE: "pw-long-enough",
+    });
     expect(exp.code).toBe(0);
     expect(readFileSync(keyFile).subarray(0, 12).toString("latin1")).toBe("\0GITSEALPASS");
 
@@ -582,7 +591,7 @@ describe("the git-seal CLI", { timeout: 120_000 }, () => {
     const noPass = seal(clone, ["unlock", keyFile], { GIT_SEAL_PASSPHRASE: "" });
     expect(noPass.code).toBe(1);
     expect(noPass.stderr).toContain("PASSPHRASE_REQUIRED");
-    const ok = seal(clone, ["unlock", keyFile], { GIT_SEAL_PASSPHRASE: "pw" });
+    const ok = seal(clone, ["unlock", keyFile], { GIT_SEAL_PASSPHRASE: "pw-long-enough" });
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
     expect(readFileSync(join(clone, "a.secret"), "utf8")).toBe("cli-secret\n");
@@ -645,7 +654,7 @@ describe("the git-seal CLI", { timeout: 120_000 }, () => {
   });
 });
 
-describe("more failure paths", { timeout: 120_000 }, () => {
+describe("more failure paths", { timeout: 120_000, tags: ["slow"] }, () => {
   it("CLI plumbing: one-shot clean, smudge and textconv, and their errors", async () => {
     const { dir } = await sealedRepo();
     const cleaned = seal(dir, ["clean", "--filter", "git-seal"], {});
@@ -689,15 +698,70 @@ describe("more failure paths", { timeout: 120_000 }, () => {
     expect((await exportKey({ dir, keyName: "beta" })).length).toBeGreaterThan(70);
   });
 
-  it("stops with ABORTED when the signal is aborted", async () => {
+  it("an aborted signal stops before anything runs", async () => {
     const { dir } = await sealedRepo();
     const signal = AbortSignal.abort();
     await expectCode(status({ dir, command: CLI_COMMAND, signal }), "ABORTED");
     await expectCode(unlock({ dir, command: CLI_COMMAND, signal }), "ABORTED");
+  });
+
+  it("aborting while git runs kills it and rejects with ABORTED", async () => {
+    const { dir } = await sealedRepo();
+    // A git that announces it started, then hangs: only the abort can end the call.
+    const started = join(box.root, `started-${counter}`);
+    const slowGit = join(box.root, `slow-git-${counter}`);
+    writeFileSync(slowGit, `#!/bin/sh\necho started > '${started}'\nexec sleep 60\n`);
+    chmodSync(slowGit, 0o755);
     const controller = new AbortController();
-    const running = status({ dir, command: CLI_COMMAND, signal: controller.signal });
+    const running = status({ dir, command: CLI_COMMAND, git: slowGit, signal: controller.signal });
+    while (!existsSync(started)) await new Promise((r) => setTimeout(r, 20));
     controller.abort();
+    const error = await expectCode(running, "ABORTED");
+    expect(error.message).toContain("aborted");
+  });
+
+  it("aborting lock mid-run (after its checks) changes nothing: key, configuration and files stay", async () => {
+    const { dir } = await sealedRepo();
+    const controller = new AbortController();
+    const phases: string[] = [];
+    const running = lock({
+      dir,
+      signal: controller.signal,
+      onProgress: (event) => {
+        phases.push(`${event.phase} ${event.done}/${event.total}`);
+        if (event.phase === "verify" && event.done === 1) controller.abort();
+      },
+    });
     await expectCode(running, "ABORTED");
+    // The run got as far as its checks (one encrypted file), then stopped.
+    expect(phases).toEqual(["scan 0/0", "scan 1/1", "verify 0/1", "verify 1/1"]);
+    expect(readFileSync(join(dir, "db.env"), "utf8")).toBe("PASSWORD=hunter2-db\n");
+    expect(existsSync(join(dir, ".git", "git-seal", "keys", "default"))).toBe(true);
+    expect(git(dir, "config", "--get", "filter.git-seal.required").trim()).toBe("true");
+    expect(git(dir, "status", "--porcelain")).toBe("");
+  });
+
+  it("aborting unlock mid-run (after its checks) stores no key and writes no configuration", async () => {
+    const { dir } = await sealedRepo();
+    const keyFile = join(box.root, `abort-${counter}.key`);
+    await exportKey({ dir, output: keyFile });
+    const clone = join(box.root, `abort-clone-${counter}`);
+    git(box.root, "clone", "-q", dir, clone);
+    const ciphertext = readFileSync(join(clone, "db.env"));
+    const controller = new AbortController();
+    const running = unlock({
+      dir: clone,
+      keyFile,
+      command: CLI_COMMAND,
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.phase === "verify" && event.done === 1) controller.abort();
+      },
+    });
+    await expectCode(running, "ABORTED");
+    expect(existsSync(join(clone, ".git", "git-seal"))).toBe(false);
+    expect(gitResult(clone, ["config", "--get", "filter.git-seal.process"]).code).toBe(1);
+    expect(readFileSync(join(clone, "db.env")).equals(ciphertext)).toBe(true);
   });
 
   it("export-key never leaves a half-written file behind", async () => {
@@ -728,24 +792,40 @@ describe("more failure paths", { timeout: 120_000 }, () => {
 
   it("readFile takes a passphrase-protected key and asks for its passphrase", async () => {
     const { dir } = await sealedRepo();
-    const wrapped = await exportKey({ dir, passphrase: "pw", opsLimit: 1, memLimit: 8192 });
+    const wrapped = await exportKey({
+      dir,
+      passphrase: "pw-long-enough",
+      opsLimit: 1,
+      memLimit: 8192,
+    });
     await expectCode(readFile({ dir, path: "db.env", key: wrapped }), "PASSPHRASE_REQUIRED");
     await expectCode(
       readFile({ dir, path: "db.env", key: wrapped, passphrase: "nope" }),
       "WRONG_PASSPHRASE",
     );
-    const plain = await readFile({ dir, path: "db.env", key: wrapped, passphrase: "pw" });
+    const plain = await readFile({
+      dir,
+      path: "db.env",
+      key: wrapped,
+      passphrase: "pw-long-enough",
+    });
     expect(Buffer.from(plain).toString()).toBe("PASSWORD=hunter2-db\n");
   });
 
   it("import-key from the CLI asks for the passphrase of a protected file", async () => {
     const { dir } = await sealedRepo();
     const keyFile = join(box.root, `cli-imp-${counter}.key`);
-    await exportKey({ dir, output: keyFile, passphrase: "pw", opsLimit: 1, memLimit: 8192 });
+    await exportKey({
+      dir,
+      output: keyFile,
+      passphrase: "pw-long-enough",
+      opsLimit: 1,
+      memLimit: 8192,
+    });
     const clone = join(box.root, `cli-imp-clone-${counter}`);
     git(box.root, "clone", "-q", dir, clone);
     const passFile = join(box.root, `pass-${counter}.txt`);
-    writeFileSync(passFile, "pw\n");
+    writeFileSync(passFile, "pw-long-enough\n");
     expect(seal(clone, ["import-key", keyFile], { GIT_SEAL_PASSPHRASE: "" }).stderr).toContain(
       "[PASSPHRASE_REQUIRED]",
     );

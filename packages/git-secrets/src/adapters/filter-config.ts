@@ -39,6 +39,33 @@ export function filterConfig(filter: string, command: string): Record<string, st
   };
 }
 
+/** The local config entry that turns strict mode on (`git config git-seal.strict true`). */
+export const STRICT_CONFIG = "git-seal.strict";
+
+/**
+ * Whether strict mode is on: `git-seal.strict` in the repository's config. Unset means off
+ * (repositories from before strict mode); `init` and `unlock` set it on unless told otherwise.
+ */
+export async function readStrict(
+  top: string,
+  options: GitOptions = {},
+): Promise<boolean | undefined> {
+  const { stdout, code } = await runGit(top, ["config", "--bool", "--get", STRICT_CONFIG], {
+    ...options,
+    allowFailure: true,
+  });
+  if (code !== 0) return undefined;
+  return stdout.toString("utf8").trim() === "true";
+}
+
+export async function writeStrict(
+  top: string,
+  strict: boolean,
+  options: GitOptions = {},
+): Promise<void> {
+  await runGit(top, ["config", "--local", STRICT_CONFIG, String(strict)], options);
+}
+
 export async function writeFilterConfig(
   top: string,
   filter: string,

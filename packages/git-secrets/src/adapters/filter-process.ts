@@ -1,7 +1,7 @@
 import { readSync, writeSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { concatBytes } from "../core/bytes.js";
-import type { Codec } from "../core/codec.js";
+import { type Codec, isEncryptedBlob } from "../core/codec.js";
 import {
   encodeData,
   encodeText,
@@ -11,6 +11,7 @@ import {
   packetText,
 } from "../core/pkt-line.js";
 import { GitSecretsError } from "../errors.js";
+import { type Logger, stderrLogger } from "../logger.js";
 
 /**
  * A file descriptor read and written with blocking system calls. git talks to its filter one
@@ -123,6 +124,19 @@ function write(output: Writable | number, data: Uint8Array): Promise<void> {
   });
 }
 
+/** The warning git-crypt prints for the same case, worded for git-seal. */
+export function plaintextWarning(path: string): string {
+  return `Warning: ${path || "a file"} is marked encrypted in .gitattributes but its blob is plaintext (checked out as stored; anyone who can push could have planted it). Run git-seal status to see such files.`;
+}
+
+export function plaintextInEncryptedPath(path: string): GitSecretsError {
+  return new GitSecretsError(
+    "PLAINTEXT_IN_ENCRYPTED_PATH",
+    `${path || "a file"} is marked encrypted in .gitattributes but its blob is plaintext; strict mode refuses it (anyone who can push could have planted it). Check who committed it; git-seal status -f re-encrypts it, git config git-seal.strict false only warns`,
+    path ? { path } : {},
+  );
+}
+
 /** Options of {@link runFilterProcess}. */
 export interface FilterProcessOptions {
   /**
@@ -137,9 +151,24 @@ export interface FilterProcessOptions {
    * `status=error` and the reason on `logger`, so git stops with a clear message.
    */
   codec: () => Promise<Codec>;
-  /** Receives one line per failed file. Default: stderr. */
-  logger?: { error(message: string): void };
-  /** Called after each file; used by tests and progress displays. */
+  /**
+   * Receives one `error` line per failed file and one `warn` line per plaintext blob in an
+   * encrypted path.
+   * @defaultValue `git-seal: …` lines on stderr (git shows them to the user)
+   */
+  logger?: Logger | undefined;
+  /**
+   * What to do when git asks to smudge content without a git-seal/git-crypt header in a path
+   * the attributes mark encrypted (someone committed plaintext there): `true` answers
+   * `status=error` (git stops the checkout), `false` passes it through with a warning on
+   * `logger`, as git-crypt does. A function is asked once, on the first such file.
+   * @defaultValue `false`
+   */
+  strict?: boolean | (() => Promise<boolean>) | undefined;
+  /**
+   * Called after each file; used by tests and progress displays.
+   * @defaultValue none
+   */
   onFile?: (event: {
     command: "clean" | "smudge";
     path: string;
@@ -157,9 +186,7 @@ export interface FilterProcessOptions {
  */
 export async function runFilterProcess(options: FilterProcessOptions): Promise<{ files: number }> {
   const { input, output } = options;
-  const logger = options.logger ?? {
-    error: (m: string) => process.stderr.write(`git-seal: ${m}\n`),
-  };
+  const logger = options.logger ?? stderrLogger();
   const reader = new PacketReader(input);
 
   const welcome = (await reader.readList()) ?? [];
@@ -187,6 +214,7 @@ export async function runFilterProcess(options: FilterProcessOptions): Promise<{
   );
 
   let codec: Promise<Codec> | undefined;
+  let strict: Promise<boolean> | undefined;
   let files = 0;
   for (;;) {
     const request = await reader.readList();
@@ -206,9 +234,18 @@ export async function runFilterProcess(options: FilterProcessOptions): Promise<{
     }
     let result: Uint8Array;
     try {
-      codec ??= options.codec();
-      const c = await codec;
-      result = command === "clean" ? c.seal(content, path) : c.open(content, path);
+      if (command === "smudge" && !isEncryptedBlob(content)) {
+        strict ??= Promise.resolve(
+          typeof options.strict === "function" ? options.strict() : (options.strict ?? false),
+        );
+        if (await strict) throw plaintextInEncryptedPath(path);
+        logger.warn(plaintextWarning(path));
+        result = content;
+      } else {
+        codec ??= options.codec();
+        const c = await codec;
+        result = command === "clean" ? c.seal(content, path) : c.open(content, path);
+      }
     } catch (error) {
       logger.error(
         error instanceof Error ? `${path}: ${error.message}` : `${path}: ${String(error)}`,

@@ -4,10 +4,20 @@ import { GitSecretsError } from "../errors.js";
 
 /** How to run git: the binary (default `git` on PATH) and extra environment. */
 export interface GitOptions {
-  /** The git executable. Default: `git` from PATH. */
+  /**
+   * The git executable.
+   * @defaultValue `"git"` (from PATH)
+   */
   git?: string | undefined;
-  /** Extra environment for git (merged over `process.env`). */
+  /**
+   * Extra environment for git (merged over `process.env`).
+   * @defaultValue `{}`
+   */
   env?: Record<string, string | undefined> | undefined;
+  /**
+   * Stops the operation: the running git process is killed and the call rejects with `ABORTED`.
+   * @defaultValue no signal (runs to the end)
+   */
   signal?: AbortSignal | undefined;
 }
 
@@ -77,6 +87,13 @@ export function runGit(
   });
 }
 
+/** Throws `ABORTED` when `signal` has been aborted: called before each step that writes. */
+export function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new GitSecretsError("ABORTED", "the operation was aborted", { cause: signal.reason });
+  }
+}
+
 function aborted(args: readonly string[], cause: unknown): GitSecretsError {
   return new GitSecretsError("ABORTED", `git ${args[0] ?? ""} was aborted`, { cause });
 }
@@ -124,21 +141,30 @@ export interface RepoPaths {
   top: string;
   /** The common git directory (shared by worktrees): keys are stored under it. */
   gitDir: string;
+  /**
+   * This work tree's own git directory (`git rev-parse --git-dir`): the common one in the main
+   * work tree, `.git/worktrees/<name>` in a linked one — where git-crypt 0.7 keeps its keys.
+   */
+  worktreeGitDir: string;
 }
 
 export async function repoPaths(dir: string, options: GitOptions = {}): Promise<RepoPaths> {
-  const result = await runGit(dir, ["rev-parse", "--show-toplevel", "--git-common-dir"], {
-    ...options,
-    allowFailure: true,
-  }).catch((cause: unknown) => {
+  const result = await runGit(
+    dir,
+    ["rev-parse", "--show-toplevel", "--git-common-dir", "--git-dir"],
+    {
+      ...options,
+      allowFailure: true,
+    },
+  ).catch((cause: unknown) => {
     if (cause instanceof GitSecretsError && cause.code === "ABORTED") throw cause;
     throw new GitSecretsError("NOT_A_REPOSITORY", `${dir} is not a git work tree`, {
       cause,
       path: dir,
     });
   });
-  const [top, common] = result.stdout.toString("utf8").trim().split("\n");
-  if (result.code !== 0 || !top || !common) {
+  const [top, common, own] = result.stdout.toString("utf8").trim().split("\n");
+  if (result.code !== 0 || !top || !common || !own) {
     throw new GitSecretsError(
       "NOT_A_REPOSITORY",
       `${dir} is not inside a git work tree: ${result.stderr.trim()}`,
@@ -146,7 +172,34 @@ export async function repoPaths(dir: string, options: GitOptions = {}): Promise<
     );
   }
   // git answers the common dir relative to the directory it ran in.
-  return { top, gitDir: resolve(dir, common) };
+  return { top, gitDir: resolve(dir, common), worktreeGitDir: resolve(dir, own) };
+}
+
+/** The content of every blob in `oids`, read through one `git cat-file --batch`. */
+export async function readBlobs(
+  top: string,
+  git: GitOptions,
+  oids: readonly string[],
+): Promise<Map<string, Uint8Array>> {
+  const blobs = new Map<string, Uint8Array>();
+  const unique = [...new Set(oids)];
+  if (unique.length === 0) return blobs;
+  const { stdout } = await runGit(top, ["cat-file", "--batch"], {
+    ...git,
+    input: `${unique.join("\n")}\n`,
+  });
+  let offset = 0;
+  while (offset < stdout.length) {
+    const newline = stdout.indexOf(0x0a, offset);
+    if (newline < 0) break;
+    const [oid, type, size] = stdout.toString("latin1", offset, newline).split(" ");
+    offset = newline + 1;
+    if (type === "missing" || !oid) continue;
+    const length = Number(size);
+    blobs.set(oid, new Uint8Array(stdout.buffer, stdout.byteOffset + offset, length));
+    offset += length + 1;
+  }
+  return blobs;
 }
 
 /** Splits NUL-separated git output. */

@@ -25,7 +25,24 @@ export interface StoredKey {
   key: SealKey;
 }
 
+/**
+ * The stored key of that format and name. git-seal keeps keys in the common git directory so
+ * every linked work tree sees them; git-crypt 0.7 keeps its keys under `git rev-parse
+ * --git-dir`, which in a linked work tree is `.git/worktrees/<name>`, so a git-crypt key is
+ * also looked for there (`worktreeGitDir`).
+ */
 export async function readStoredKey(
+  gitDir: string,
+  format: SealFormat,
+  keyName: string,
+  worktreeGitDir?: string,
+): Promise<StoredKey | undefined> {
+  const found = await readKeyAt(gitDir, format, keyName);
+  if (found || format !== "git-crypt" || !worktreeGitDir || worktreeGitDir === gitDir) return found;
+  return readKeyAt(worktreeGitDir, format, keyName);
+}
+
+async function readKeyAt(
   gitDir: string,
   format: SealFormat,
   keyName: string,
@@ -57,18 +74,27 @@ export async function readStoredKey(
 }
 
 /** Every key stored in the repository. */
-export async function listStoredKeys(gitDir: string): Promise<StoredKey[]> {
+export async function listStoredKeys(
+  gitDir: string,
+  worktreeGitDir?: string,
+): Promise<StoredKey[]> {
   const found: StoredKey[] = [];
   for (const format of ["git-seal", "git-crypt"] as const) {
-    let names: string[];
-    try {
-      names = await readdir(join(gitDir, format, "keys"));
-    } catch {
-      continue;
+    const dirs = [gitDir];
+    if (format === "git-crypt" && worktreeGitDir && worktreeGitDir !== gitDir) {
+      dirs.push(worktreeGitDir);
     }
-    for (const name of names.sort()) {
+    const names = new Set<string>();
+    for (const dir of dirs) {
+      try {
+        for (const name of await readdir(join(dir, format, "keys"))) names.add(name);
+      } catch {
+        // no keys of this format there
+      }
+    }
+    for (const name of [...names].sort()) {
       if (!/^[A-Za-z0-9_-]{1,128}$/.test(name)) continue;
-      const stored = await readStoredKey(gitDir, format, name);
+      const stored = await readStoredKey(gitDir, format, name, worktreeGitDir);
       if (stored) found.push(stored);
     }
   }

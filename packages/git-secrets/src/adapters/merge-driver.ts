@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,9 +12,21 @@ export interface MergeSealedOptions extends GitOptions {
   base: Uint8Array;
   ours: Uint8Array;
   theirs: Uint8Array;
-  /** Conflict marker length git asks for (`%L`). Default: 7. */
+  /**
+   * Conflict marker length git asks for (`%L`).
+   * @defaultValue `7`
+   */
   markerSize?: number | undefined;
-  /** The file's path, for messages and conflict labels. */
+  /**
+   * Where the private directory for the three plaintexts is made (mode 0700, removed on every
+   * exit path, also when the process is interrupted).
+   * @defaultValue `/dev/shm` when it exists (memory, never written to disk), else `os.tmpdir()`
+   */
+  tempDir?: string | undefined;
+  /**
+   * The file's path, for messages and conflict labels.
+   * @defaultValue `"file"` in labels
+   */
   path?: string | undefined;
 }
 
@@ -30,7 +43,17 @@ export async function mergeSealed(
   const [base, ours, theirs] = [options.base, options.ours, options.theirs].map((blob) =>
     codec.open(blob, options.path),
   ) as [Uint8Array, Uint8Array, Uint8Array];
-  const dir = await mkdtemp(join(tmpdir(), "git-seal-merge-"));
+  const dir = await mkdtemp(join(options.tempDir ?? defaultTempDir(), "git-seal-merge-"));
+  // An interrupted merge (Ctrl-C, git killing the driver) must not leave plaintext behind.
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanup();
+    process.kill(process.pid, signal);
+  };
+  process.once("exit", cleanup);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGHUP", onSignal);
   try {
     await Promise.all([
       writeFile(join(dir, "base"), base, { mode: 0o600 }),
@@ -72,6 +95,14 @@ export async function mergeSealed(
       },
     );
   } finally {
+    process.off("exit", cleanup);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function defaultTempDir(): string {
+  return existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 }

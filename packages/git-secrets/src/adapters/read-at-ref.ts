@@ -1,13 +1,17 @@
 import * as nodeFs from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type * as IsoGit from "isomorphic-git";
+import { type AttributeRule, filterFor, parseAttributes } from "../core/attributes.js";
 import { createCodec, isEncryptedBlob } from "../core/codec.js";
+import { parseFilterName } from "../core/filter-name.js";
 import { isGitCryptBlob } from "../core/gitcrypt-format.js";
 import { keyIds, parseKey, type SealFormat, type SealKey } from "../core/keys.js";
 import { nativeBlobKeyId } from "../core/native-format.js";
 import { isPassphraseProtected, unwrapWithPassphrase } from "../core/passphrase.js";
 import { loadSodium } from "../core/sodium.js";
 import { GitSecretsError } from "../errors.js";
+import { type Logger, silentLogger } from "../logger.js";
+import { plaintextInEncryptedPath, plaintextWarning } from "./filter-process.js";
 
 type Git = typeof IsoGit;
 let loading: Promise<Git> | undefined;
@@ -22,13 +26,25 @@ function loadGit(): Promise<Git> {
 export interface AtRefOptions {
   /** The repository's work-tree directory (or a bare repository with `gitdir`). */
   dir: string;
-  /** The git directory. Default: `<dir>/.git`. */
+  /**
+   * The git directory.
+   * @defaultValue `<dir>/.git`
+   */
   gitdir?: string | undefined;
-  /** A branch, tag, `HEAD` or (abbreviated) commit id. Default: `HEAD`. */
+  /**
+   * A branch, tag, `HEAD` or (abbreviated) commit id.
+   * @defaultValue `"HEAD"`
+   */
   ref?: string | undefined;
-  /** The fs isomorphic-git reads through. Default: node:fs. */
+  /**
+   * The fs isomorphic-git reads through.
+   * @defaultValue `node:fs`
+   */
   fs?: IsoGit.FsClient | undefined;
-  /** isomorphic-git's object cache, reused across calls for speed. */
+  /**
+   * isomorphic-git's object cache, reused across calls for speed.
+   * @defaultValue a fresh cache per call
+   */
   cache?: object | undefined;
 }
 
@@ -37,13 +53,38 @@ export interface ReadFileOptions extends AtRefOptions {
   /** Path of the file inside the repository, with `/` separators. */
   path: string;
   /**
-   * The key: a parsed key, or a key file's bytes (plain or passphrase-protected). Default:
-   * the keys stored in the repository (`.git/git-seal/keys/*`, `.git/git-crypt/keys/*`): the
-   * one whose key id the blob names, else `default` first.
+   * The key: a parsed key, or a key file's bytes (plain or passphrase-protected).
+   * @defaultValue the keys stored in the repository (`.git/git-seal/keys/*`,
+   * `.git/git-crypt/keys/*`): the one whose key id the blob names, else `default` first
    */
   key?: SealKey | Uint8Array | undefined;
-  /** Passphrase when `key` is a passphrase-protected key file. */
+  /**
+   * Passphrase when `key` is a passphrase-protected key file.
+   * @defaultValue none (a protected key file then fails with `PASSPHRASE_REQUIRED`)
+   */
   passphrase?: string | undefined;
+  /**
+   * A plaintext blob in a path the `.gitattributes` at `ref` (and `.git/info/attributes`) mark
+   * encrypted: `true` throws `PLAINTEXT_IN_ENCRYPTED_PATH`; `false` returns it and warns on
+   * `logger`. Use {@link readFileDetailed} to get the answer as data instead.
+   * @defaultValue `true`
+   */
+  strict?: boolean | undefined;
+  /**
+   * Receives the warning for a plaintext blob in an encrypted path when `strict` is false.
+   * @defaultValue silent
+   */
+  logger?: Logger | undefined;
+}
+
+/** What {@link readFileDetailed} found. */
+export interface ReadFileResult {
+  /** The plaintext (decrypted, or the blob as stored when it was not encrypted). */
+  content: Uint8Array;
+  /** The blob in git was ciphertext. */
+  encrypted: boolean;
+  /** Marked encrypted but stored as plaintext: someone committed it past the filter. */
+  plaintextInEncryptedPath: boolean;
 }
 
 async function resolveCommit(
@@ -118,12 +159,63 @@ async function keyFor(options: ReadFileOptions): Promise<SealKey> {
   return parseKey(data);
 }
 
+/** The `filter` attribute of `path` at commit `oid`, from every .gitattributes on its way. */
+async function filterAt(
+  git: Git,
+  fs: IsoGit.FsClient,
+  options: ReadFileOptions,
+  oid: string,
+): Promise<string | undefined> {
+  const dirs = [""];
+  const parts = options.path.split("/").slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) dirs.push(parts.slice(0, i).join("/"));
+  const rules: AttributeRule[] = [];
+  for (const dir of dirs) {
+    const filepath = dir === "" ? ".gitattributes" : `${dir}/.gitattributes`;
+    try {
+      const { blob } = await git.readBlob({
+        fs,
+        dir: options.dir,
+        gitdir: options.gitdir,
+        oid,
+        filepath,
+        cache: options.cache,
+      });
+      rules.push(...parseAttributes(new TextDecoder().decode(blob), dir));
+    } catch {
+      // no .gitattributes in that directory
+    }
+  }
+  const gitdir = options.gitdir ?? join(options.dir, ".git");
+  try {
+    const info = await nodeFs.promises.readFile(join(gitdir, "info", "attributes"), "utf8");
+    rules.push(...parseAttributes(info, ""));
+  } catch {
+    // no .git/info/attributes
+  }
+  return filterFor(rules, options.path);
+}
+
 /**
  * The plaintext of `path` as committed at `ref`, decrypted with `key`, read straight from the
  * object database by isomorphic-git (loose objects or packfiles): no work tree, no checkout,
- * no git binary. A file that is not encrypted is returned as stored.
+ * no git binary. A file that is not encrypted is returned as stored — unless the attributes
+ * mark it encrypted (see `strict`).
  */
 export async function readFile(options: ReadFileOptions): Promise<Uint8Array> {
+  const result = await readFileDetailed({ ...options, strict: options.strict ?? true });
+  if (result.plaintextInEncryptedPath) {
+    (options.logger ?? silentLogger).warn(plaintextWarning(options.path));
+  }
+  return result.content;
+}
+
+/**
+ * {@link readFile} that answers with what it found: whether the blob was encrypted and
+ * whether the attributes say it should be. Throws for a plaintext blob in an encrypted path
+ * only when `strict` is `true` (here it defaults to `false`: the marker is in the result).
+ */
+export async function readFileDetailed(options: ReadFileOptions): Promise<ReadFileResult> {
   const git = await loadGit();
   const fs = options.fs ?? nodeFs;
   const oid = await resolveCommit(git, options, fs);
@@ -147,15 +239,29 @@ export async function readFile(options: ReadFileOptions): Promise<Uint8Array> {
       },
     );
   }
-  if (!isEncryptedBlob(blob)) return blob;
-  if (options.key) return (await createCodec(await keyFor(options))).open(blob, options.path);
+  if (!isEncryptedBlob(blob)) {
+    const filter = await filterAt(git, fs, options, oid);
+    const marked = filter !== undefined && parseFilterName(filter) !== undefined;
+    if (marked && options.strict) throw plaintextInEncryptedPath(options.path);
+    return {
+      content: blob,
+      encrypted: false,
+      plaintextInEncryptedPath: marked,
+    };
+  }
+  const done = (content: Uint8Array): ReadFileResult => ({
+    content,
+    encrypted: true,
+    plaintextInEncryptedPath: false,
+  });
+  if (options.key) return done((await createCodec(await keyFor(options))).open(blob, options.path));
   // No key given: use the repository's own store, as the filter would.
   const format: SealFormat = isGitCryptBlob(blob) ? "git-crypt" : "git-seal";
   const candidates = await storedKeys(options, format, nativeBlobKeyId(blob));
   let failure: unknown;
   for (const key of candidates) {
     try {
-      return (await createCodec(key)).open(blob, options.path);
+      return done((await createCodec(key)).open(blob, options.path));
     } catch (error) {
       failure ??= error;
     }

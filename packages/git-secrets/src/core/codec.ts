@@ -12,7 +12,7 @@ import { loadSodium, type Sodium } from "./sodium.js";
 /** Seals and opens blobs with one key; the filter process holds one for its whole life. */
 export interface Codec {
   readonly key: SealKey;
-  /** Plaintext → blob (git's clean direction). Deterministic. */
+  /** Plaintext → blob (git's clean direction). Deterministic. Content that already is a blob is refused (`ALREADY_ENCRYPTED`). */
   seal(plaintext: Uint8Array, path?: string): Uint8Array;
   /** Blob → plaintext (smudge). Content without the format's magic is returned unchanged. */
   open(blob: Uint8Array, path?: string): Uint8Array;
@@ -25,12 +25,29 @@ export function isEncryptedBlob(data: Uint8Array): boolean {
   return isNativeBlob(data) || isGitCryptBlob(data);
 }
 
+/**
+ * Refuses to encrypt content that already is a blob: sealing it again would hide the real
+ * content under two layers (what a manual `git add --renormalize` with a new key used to do).
+ */
+function refuseSealed(plaintext: Uint8Array, path: string | undefined): void {
+  if (isEncryptedBlob(plaintext)) {
+    throw new GitSecretsError(
+      "ALREADY_ENCRYPTED",
+      `${path || "the content"} already carries a ${isNativeBlob(plaintext) ? "git-seal" : "git-crypt"} header: it is not encrypted twice. To re-encrypt files under a new key, use \`git-seal rotate\``,
+      path ? { path } : {},
+    );
+  }
+}
+
 export function createCodecSync(key: SealKey, sodium: Sodium | undefined): Codec {
   if (key.format === "git-crypt") {
     const entry = latestEntry(key);
     return {
       key,
-      seal: (plaintext) => sealGitCrypt(entry, plaintext),
+      seal: (plaintext, path) => {
+        refuseSealed(plaintext, path);
+        return sealGitCrypt(entry, plaintext);
+      },
       open: (blob, path) => {
         if (isGitCryptBlob(blob)) return openGitCrypt(key.entries, blob, path);
         if (isNativeBlob(blob)) {
@@ -50,7 +67,10 @@ export function createCodecSync(key: SealKey, sodium: Sodium | undefined): Codec
   const entry = latestEntry(key);
   return {
     key,
-    seal: (plaintext) => sealNative(sodium, entry, plaintext),
+    seal: (plaintext, path) => {
+      refuseSealed(plaintext, path);
+      return sealNative(sodium, entry, plaintext);
+    },
     open: (blob, path) => {
       if (isNativeBlob(blob)) return openNative(sodium, key.entries, blob, path);
       if (isGitCryptBlob(blob)) {

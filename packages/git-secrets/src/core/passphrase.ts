@@ -20,12 +20,37 @@ export const PASSPHRASE_MAGIC = ascii("\0GITSEALPASS");
 const VERSION = 1;
 const ARGON2ID13 = 2;
 
-/** Argon2id cost. The default is libsodium's INTERACTIVE limits (~0.1–0.2 s, 64 MiB). */
+/** libsodium's named Argon2id limits (crypto_pwhash_OPSLIMIT_* / MEMLIMIT_*). */
+export const ARGON2ID_LIMITS = {
+  interactive: { opsLimit: 2, memLimit: 64 * 1024 * 1024 },
+  moderate: { opsLimit: 3, memLimit: 256 * 1024 * 1024 },
+  sensitive: { opsLimit: 4, memLimit: 1024 * 1024 * 1024 },
+} as const;
+
+/** The shortest passphrase {@link wrapWithPassphrase} accepts for a new key backup. */
+export const MIN_PASSPHRASE_LENGTH = 12;
+
+/**
+ * Argon2id cost of a new passphrase-protected key file. The limits used are stored in the
+ * file, so opening it needs no options. The default is libsodium's MODERATE limits (about a
+ * second and 256 MiB); up to SENSITIVE (1 GiB) for backups that leave the building.
+ */
 export interface PassphraseCost {
-  /** Argon2id passes. Default: `crypto_pwhash_OPSLIMIT_INTERACTIVE` (2). */
-  opsLimit?: number;
-  /** Memory in bytes. Default: `crypto_pwhash_MEMLIMIT_INTERACTIVE` (64 MiB). */
-  memLimit?: number;
+  /**
+   * A named level; `opsLimit`/`memLimit` override its parts.
+   * @defaultValue `"moderate"`
+   */
+  cost?: keyof typeof ARGON2ID_LIMITS | undefined;
+  /**
+   * Argon2id passes (1–4; SENSITIVE is 4).
+   * @defaultValue `3` (`crypto_pwhash_OPSLIMIT_MODERATE`)
+   */
+  opsLimit?: number | undefined;
+  /**
+   * Memory in bytes (8 KiB – 1 GiB; SENSITIVE is 1 GiB).
+   * @defaultValue `268435456`, 256 MiB (`crypto_pwhash_MEMLIMIT_MODERATE`)
+   */
+  memLimit?: number | undefined;
 }
 
 export function isPassphraseProtected(data: Uint8Array): boolean {
@@ -38,16 +63,47 @@ function checkPassphrase(passphrase: string): void {
   }
 }
 
+function checkNewPassphrase(passphrase: string): void {
+  checkPassphrase(passphrase);
+  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
+    throw new GitSecretsError(
+      "WEAK_PASSPHRASE",
+      `the passphrase has ${[...passphrase].length} characters; a key backup needs at least ${MIN_PASSPHRASE_LENGTH} (a few random words are easy to type and hard to guess)`,
+    );
+  }
+}
+
 export function wrapWithPassphrase(
   sodium: Sodium,
   keyFile: Uint8Array,
   passphrase: string,
   options: PassphraseCost & { random?: ((length: number) => Uint8Array) | undefined } = {},
 ): Uint8Array {
-  checkPassphrase(passphrase);
+  checkNewPassphrase(passphrase);
   const random = options.random ?? ((n: number) => sodium.randombytes_buf(n));
-  const opsLimit = options.opsLimit ?? sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE;
-  const memLimit = options.memLimit ?? sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  const level = ARGON2ID_LIMITS[options.cost ?? "moderate"];
+  if (!level) {
+    throw new GitSecretsError(
+      "INVALID_ARGUMENT",
+      `unknown Argon2id cost "${String(options.cost)}": use interactive, moderate or sensitive`,
+    );
+  }
+  const opsLimit = options.opsLimit ?? level.opsLimit;
+  const memLimit = options.memLimit ?? level.memLimit;
+  const max = ARGON2ID_LIMITS.sensitive;
+  if (
+    !Number.isInteger(opsLimit) ||
+    !Number.isInteger(memLimit) ||
+    opsLimit < 1 ||
+    opsLimit > max.opsLimit ||
+    memLimit < 8192 ||
+    memLimit > max.memLimit
+  ) {
+    throw new GitSecretsError(
+      "INVALID_ARGUMENT",
+      `Argon2id limits must be 1–${max.opsLimit} passes and 8 KiB–1 GiB (SENSITIVE at most); got ${opsLimit} and ${memLimit} bytes`,
+    );
+  }
   const salt = random(sodium.crypto_pwhash_SALTBYTES);
   const nonce = random(24);
   const header = concatBytes([

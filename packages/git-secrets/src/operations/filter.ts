@@ -1,11 +1,13 @@
 import type { Readable, Writable } from "node:stream";
 import { addToBlobCache, blobOid } from "../adapters/blob-cache.js";
+import { readStrict } from "../adapters/filter-config.js";
 import { runFilterProcess } from "../adapters/filter-process.js";
 import { readStoredKey } from "../adapters/key-store.js";
 import { type Codec, createCodec } from "../core/codec.js";
 import { requireFilterName } from "../core/filter-name.js";
 import { nativeBlobKeyId } from "../core/native-format.js";
 import { GitSecretsError } from "../errors.js";
+import type { Logger } from "../logger.js";
 import { openRepo, type RepoOptions } from "./context.js";
 
 /** Options of {@link filterCodec} and {@link serveFilter}. */
@@ -18,7 +20,7 @@ export interface FilterOptions extends RepoOptions {
 export async function filterCodec(options: FilterOptions): Promise<Codec> {
   const { format, keyName } = requireFilterName(options.filter);
   const repo = await openRepo(options);
-  const stored = await readStoredKey(repo.gitDir, format, keyName);
+  const stored = await readStoredKey(repo.gitDir, format, keyName, repo.worktreeGitDir);
   if (!stored) {
     throw new GitSecretsError(
       "KEY_NOT_FOUND",
@@ -28,6 +30,12 @@ export async function filterCodec(options: FilterOptions): Promise<Codec> {
   return createCodec(stored.key);
 }
 
+/** The repository's strict setting (`git-seal.strict`), off when unset. */
+export async function strictMode(options: RepoOptions): Promise<boolean> {
+  const repo = await openRepo(options);
+  return (await readStrict(repo.top, repo.git)) ?? false;
+}
+
 /**
  * Serves git's long-running filter protocol for one driver until git closes the pipe, with
  * the repository's stored key, and records the ids of the blobs it produced so `status` need
@@ -35,10 +43,20 @@ export async function filterCodec(options: FilterOptions): Promise<Codec> {
  */
 export async function serveFilter(
   options: FilterOptions & {
-    /** A stream, or a file descriptor read/written with blocking calls (the CLI passes 0 and 1). */
+    /** What git writes: a stream, or a file descriptor read with blocking calls (the CLI passes 0). */
     input: Readable | number;
+    /** Where git reads answers: a stream, or a file descriptor (the CLI passes 1). */
     output: Writable | number;
-    logger?: { error(message: string): void } | undefined;
+    /**
+     * Refuse plaintext blobs in encrypted paths instead of passing them through with a warning.
+     * @defaultValue the repository's `git-seal.strict` setting (off when unset)
+     */
+    strict?: boolean | undefined;
+    /**
+     * Receives the filter's messages (failed files, plaintext blobs in encrypted paths).
+     * @defaultValue `git-seal: …` lines on stderr
+     */
+    logger?: Logger | undefined;
   },
 ): Promise<{ files: number }> {
   const produced: { oid: string; keyId: string | undefined }[] = [];
@@ -46,6 +64,7 @@ export async function serveFilter(
     input: options.input,
     output: options.output,
     codec: () => filterCodec(options),
+    strict: options.strict ?? (() => strictMode(options)),
     ...(options.logger ? { logger: options.logger } : {}),
     onFile: (event) => {
       if (event.command === "clean") {

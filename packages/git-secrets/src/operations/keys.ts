@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { writeSecretFile } from "../adapters/files.js";
-import { defaultCommand, writeFilterConfig } from "../adapters/filter-config.js";
+import { defaultCommand, writeFilterConfig, writeStrict } from "../adapters/filter-config.js";
 import { checkGitVersion } from "../adapters/git.js";
 import {
   listStoredKeys,
@@ -44,12 +44,27 @@ export interface KeyInfo {
 
 /** Options of {@link init}. */
 export interface InitOptions extends RepoOptions, CommandOptions {
-  /** Key name, like git-crypt's `-k`. Default: `default`. */
+  /**
+   * Key name, like git-crypt's `-k`.
+   * @defaultValue `"default"`
+   */
   keyName?: string | undefined;
-  /** Blob format. `git-crypt` writes git-crypt 0.7 blobs and key files. Default: `git-seal`. */
+  /**
+   * Blob format. `git-crypt` writes git-crypt 0.7 blobs and key files.
+   * @defaultValue `"git-seal"`
+   */
   format?: SealFormat | undefined;
-  /** Randomness for the key (tests pass a seeded source). Default: libsodium's CSPRNG. */
+  /**
+   * Randomness for the key (tests pass a seeded source).
+   * @defaultValue libsodium's CSPRNG
+   */
   random?: ((length: number) => Uint8Array) | undefined;
+  /**
+   * Strict mode (`git-seal.strict`): plaintext blobs in encrypted paths are refused on
+   * checkout, `unlock` and `readFile` instead of passed through with a warning.
+   * @defaultValue `true`
+   */
+  strict?: boolean | undefined;
 }
 
 /** What {@link init} did and what the user should do next. */
@@ -88,6 +103,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   const keyPath = await writeStoredKey(repo.gitDir, format, keyName, serializeKey(key));
   const filter = filterName(format, keyName);
   await writeFilterConfig(repo.top, filter, options.command ?? defaultCommand(), repo.git);
+  await writeStrict(repo.top, options.strict ?? true, repo.git);
   const attributes = `filter=${filter} diff=${filter}`;
   return {
     keyName,
@@ -102,11 +118,20 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
 
 /** Where a key comes from: the bytes of a key file, or its path. */
 export interface KeySource {
-  /** The key file's bytes (plain or passphrase-protected). */
+  /**
+   * The key file's bytes (plain or passphrase-protected).
+   * @defaultValue none: `keyFile` is read instead
+   */
   key?: Uint8Array | undefined;
-  /** Path of the key file (plain or passphrase-protected). */
+  /**
+   * Path of the key file (plain or passphrase-protected).
+   * @defaultValue none: `key` is used instead
+   */
   keyFile?: string | undefined;
-  /** Passphrase for a passphrase-protected key file. */
+  /**
+   * Passphrase for a passphrase-protected key file.
+   * @defaultValue none (a protected key file then fails with `PASSPHRASE_REQUIRED`)
+   */
   passphrase?: string | undefined;
 }
 
@@ -148,7 +173,10 @@ export async function loadKey(source: KeySource): Promise<{ key: SealKey; bytes:
 
 /** Options of {@link importKey}. */
 export interface ImportKeyOptions extends RepoOptions, KeySource {
-  /** Store under this name instead of the name the key file carries. */
+  /**
+   * Store under this name instead of the name the key file carries.
+   * @defaultValue the key file's name, else `"default"`
+   */
   keyName?: string | undefined;
 }
 
@@ -162,7 +190,10 @@ export async function importKey(options: ImportKeyOptions): Promise<KeyInfo> {
   const keyName = options.keyName ?? key.name ?? "default";
   checkKeyName(keyName);
   const existing = await readStoredKey(repo.gitDir, key.format, keyName);
-  if (existing && keyIds(existing.key).join() !== keyIds(key).join()) {
+  // A key that extends the stored one by newer epochs (after a rotation) replaces it.
+  const extendsStored =
+    existing !== undefined && keyIds(existing.key).every((id) => keyIds(key).includes(id));
+  if (existing && !extendsStored) {
     throw new GitSecretsError(
       "ALREADY_INITIALIZED",
       `a different ${key.format} key named "${keyName}" (${keyIds(existing.key).join(", ")}) is already stored; lock it first or pick another key name`,
@@ -186,13 +217,26 @@ export async function importKey(options: ImportKeyOptions): Promise<KeyInfo> {
 
 /** Options of {@link exportKey}. */
 export interface ExportKeyOptions extends RepoOptions, PassphraseCost {
-  /** Which key. Default: the only key stored, else `default`. */
+  /**
+   * Which key.
+   * @defaultValue the only key stored, else `"default"`
+   */
   keyName?: string | undefined;
-  /** Protect the exported file with this passphrase (Argon2id + XChaCha20-Poly1305). */
+  /**
+   * Protect the exported file with this passphrase (Argon2id + XChaCha20-Poly1305); at least
+   * 12 characters.
+   * @defaultValue none: the plain key file
+   */
   passphrase?: string | undefined;
-  /** Also write the key file here, atomically with mode 0600. */
+  /**
+   * Also write the key file here, atomically with mode 0600.
+   * @defaultValue none: only returned
+   */
   output?: string | undefined;
-  /** Randomness for salt and nonce. Default: libsodium's CSPRNG. */
+  /**
+   * Randomness for salt and nonce.
+   * @defaultValue libsodium's CSPRNG
+   */
   random?: ((length: number) => Uint8Array) | undefined;
 }
 
@@ -202,10 +246,11 @@ export interface ExportKeyOptions extends RepoOptions, PassphraseCost {
  */
 export async function exportKey(options: ExportKeyOptions = {}): Promise<Uint8Array> {
   const repo = await openRepo(options);
-  const stored = await findStoredKey(repo.gitDir, options.keyName);
+  const stored = await findStoredKey(repo.gitDir, options.keyName, repo.worktreeGitDir);
   let data = stored.bytes;
   if (options.passphrase !== undefined) {
     data = wrapWithPassphrase(await loadSodium(), data, options.passphrase, {
+      cost: options.cost,
       opsLimit: options.opsLimit,
       memLimit: options.memLimit,
       random: options.random,
@@ -219,8 +264,9 @@ export async function exportKey(options: ExportKeyOptions = {}): Promise<Uint8Ar
 export async function findStoredKey(
   gitDir: string,
   keyName: string | undefined,
+  worktreeGitDir?: string,
 ): Promise<StoredKey> {
-  const all = await listStoredKeys(gitDir);
+  const all = await listStoredKeys(gitDir, worktreeGitDir);
   const matches =
     keyName === undefined
       ? all.length === 1

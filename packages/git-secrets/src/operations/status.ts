@@ -19,9 +19,15 @@ export interface StatusEntry {
 
 /** Options of {@link status}. */
 export interface StatusOptions extends RepoOptions, CommandOptions {
-  /** Only files that should be encrypted (`-e`) or only the others (`-u`). */
+  /**
+   * Only files that should be encrypted (`-e`) or only the others (`-u`).
+   * @defaultValue every file
+   */
   only?: "encrypted" | "unencrypted" | undefined;
-  /** Re-stage the files that should be encrypted but are stored in plaintext (`-f`). */
+  /**
+   * Re-stage the files that should be encrypted but are stored in plaintext (`-f`).
+   * @defaultValue `false`
+   */
   fix?: boolean | undefined;
 }
 
@@ -49,8 +55,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   const located = repoPaths(start, git);
   const [where, keys, scanned] = await Promise.allSettled([
     located,
-    located.then(async ({ top, gitDir }) => {
-      const found = await listStoredKeys(gitDir);
+    located.then(async ({ top, gitDir, worktreeGitDir }) => {
+      const found = await listStoredKeys(gitDir, worktreeGitDir);
       for (const key of found) await checkFilterConfig(top, key.filterName, command, git);
       return found;
     }),

@@ -1,0 +1,267 @@
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join } from "node:path";
+import { defaultCommand } from "../adapters/filter-config.js";
+import { type GitOptions, readBlobs, runGit, splitNul } from "../adapters/git.js";
+import { isEncryptedBlob } from "../core/codec.js";
+import {
+  type DetectOptions,
+  findSecrets,
+  rulesFor,
+  type SecretFinding,
+  type SecretRule,
+} from "../core/detectors.js";
+import { GitSecretsError } from "../errors.js";
+import { type CommandOptions, openRepo, type RepoOptions } from "./context.js";
+import { scanFiles } from "./scan.js";
+
+/** Options of {@link guard} and {@link scan}. */
+export interface GuardOptions extends RepoOptions, DetectOptions {}
+
+/** What {@link guard} found in the staged changes. */
+export interface GuardResult {
+  /** True when the commit may go ahead. */
+  ok: boolean;
+  /** Staged files that an attribute marks encrypted but whose staged blob is plaintext. */
+  plaintext: string[];
+  /** Likely secrets in the staged content of files that are not encrypted. */
+  findings: SecretFinding[];
+  /** Staged files examined. */
+  files: number;
+}
+
+/** The repository's own patterns (`git config --add git-seal.guard.pattern …`, `…allowed`). */
+async function configuredPatterns(
+  top: string,
+  git: GitOptions,
+): Promise<{ patterns: string[]; allowed: string[] }> {
+  const all = async (name: string) => {
+    const { stdout, code } = await runGit(top, ["config", "--get-all", name], {
+      ...git,
+      allowFailure: true,
+    });
+    return code === 0 ? stdout.toString("utf8").split("\n").filter(Boolean) : [];
+  };
+  const [patterns, allowed] = await Promise.all([
+    all("git-seal.guard.pattern"),
+    all("git-seal.guard.allowed"),
+  ]);
+  return { patterns, allowed };
+}
+
+async function detection(
+  top: string,
+  options: GuardOptions,
+): Promise<{ rules: SecretRule[]; allowed: RegExp[] }> {
+  const configured = await configuredPatterns(top, options);
+  const rules = rulesFor({
+    ...options,
+    extraPatterns: [...(options.extraPatterns ?? []), ...configured.patterns],
+  });
+  const allowed = [...(options.allowed ?? []), ...configured.allowed].map((a) => new RegExp(a));
+  return { rules, allowed };
+}
+
+/**
+ * The pre-commit check: blocks a commit in which a file an attribute marks encrypted would be
+ * stored as plaintext (the filter was not configured, or the repository is locked), or in
+ * which the staged content of another file holds a likely secret. Reads only staged blobs.
+ */
+export async function guard(options: GuardOptions = {}): Promise<GuardResult> {
+  const repo = await openRepo(options);
+  const head = await runGit(repo.top, ["rev-parse", "--verify", "-q", "HEAD"], {
+    ...repo.git,
+    allowFailure: true,
+  });
+  // Against the empty tree before the first commit.
+  const base = head.code === 0 ? "HEAD" : "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+  const [changed, infos, detect] = await Promise.all([
+    runGit(
+      repo.top,
+      [
+        "diff-index",
+        "--cached",
+        "--name-only",
+        "-z",
+        "--diff-filter=ACMRT",
+        "--no-renames",
+        base,
+        "--",
+      ],
+      repo.git,
+    ),
+    scanFiles(repo.top, repo, repo.git),
+    detection(repo.top, options),
+  ]);
+  const staged = new Set(splitNul(changed.stdout));
+  const byPath = new Map(infos.map((f) => [f.path, f]));
+  const plaintext: string[] = [];
+  const toScan: { path: string; oid: string }[] = [];
+  for (const path of staged) {
+    const info = byPath.get(path);
+    if (!info?.oid) continue;
+    if (info.filterName !== undefined) {
+      if (info.staged === "plaintext") plaintext.push(path);
+      continue; // encrypted files may hold secrets: that is what they are for
+    }
+    toScan.push({ path, oid: info.oid });
+  }
+  const blobs = await readBlobs(
+    repo.top,
+    repo.git,
+    toScan.map((f) => f.oid),
+  );
+  const findings: SecretFinding[] = [];
+  for (const file of toScan) {
+    const blob = blobs.get(file.oid);
+    if (!blob || isEncryptedBlob(blob)) continue;
+    findings.push(...findSecrets(blob, file.path, detect.rules, detect.allowed));
+  }
+  return {
+    ok: plaintext.length === 0 && findings.length === 0,
+    plaintext: plaintext.sort(),
+    findings,
+    files: staged.size,
+  };
+}
+
+const HOOK_MARK = "# git-seal leak guard";
+
+/** Options of {@link installGuard}. */
+export interface InstallGuardOptions extends RepoOptions, CommandOptions {
+  /**
+   * Replace a pre-commit hook that git-seal did not write.
+   * @defaultValue `false` (refuse with `ALREADY_INITIALIZED`)
+   */
+  force?: boolean | undefined;
+}
+
+/** Writes the pre-commit hook (`git rev-parse --git-path hooks/pre-commit`, so `core.hooksPath` is honoured). */
+export async function installGuard(options: InstallGuardOptions = {}): Promise<{ path: string }> {
+  const repo = await openRepo(options);
+  const { stdout } = await runGit(
+    repo.top,
+    ["rev-parse", "--git-path", "hooks/pre-commit"],
+    repo.git,
+  );
+  const relative = stdout.toString("utf8").trim();
+  const path = isAbsolute(relative) ? relative : join(repo.top, relative);
+  if (existsSync(path) && !options.force) {
+    const existing = await readFile(path, "utf8");
+    if (!existing.includes(HOOK_MARK)) {
+      throw new GitSecretsError(
+        "ALREADY_INITIALIZED",
+        `${path} is a pre-commit hook git-seal did not write; add "git-seal guard" to it, or force`,
+        { path },
+      );
+    }
+  }
+  const command = options.command ?? defaultCommand();
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(
+    path,
+    `#!/bin/sh\n${HOOK_MARK} (git-seal guard install). Bypass once: git commit --no-verify\nexec ${command} guard\n`,
+  );
+  await chmod(path, 0o755);
+  return { path };
+}
+
+/** Options of {@link scan}. */
+export interface ScanOptions extends GuardOptions {
+  /**
+   * Every blob reachable from any ref (`git rev-list --all --objects`) instead of the work tree.
+   * @defaultValue `false`
+   */
+  history?: boolean | undefined;
+}
+
+/** What {@link scan} found. */
+export interface ScanResult {
+  findings: (SecretFinding & { blob?: string | undefined })[];
+  /** Files (work tree) or blobs (history) read. */
+  scanned: number;
+  /** Bytes read. */
+  bytes: number;
+  /** How to get rid of what was found, for people. */
+  advice: string[];
+}
+
+/**
+ * Finds likely secrets in the work tree (tracked and untracked files, ignored ones left out,
+ * files marked encrypted skipped) or in every blob of the history. Encrypted blobs are skipped.
+ */
+export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
+  const repo = await openRepo(options);
+  const detect = await detection(repo.top, options);
+  const findings: ScanResult["findings"] = [];
+  let scanned = 0;
+  let bytes = 0;
+  if (options.history) {
+    const { stdout } = await runGit(
+      repo.top,
+      ["rev-list", "--all", "--objects", "--no-object-names"],
+      repo.git,
+    );
+    const oids = stdout.toString("latin1").split("\n").filter(Boolean);
+    const named = await runGit(repo.top, ["rev-list", "--all", "--objects"], repo.git);
+    const pathOf = new Map<string, string>();
+    for (const line of named.stdout.toString("utf8").split("\n")) {
+      const space = line.indexOf(" ");
+      if (space > 0 && !pathOf.has(line.slice(0, space)))
+        pathOf.set(line.slice(0, space), line.slice(space + 1));
+    }
+    const types = await runGit(
+      repo.top,
+      ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+      {
+        ...repo.git,
+        input: `${oids.join("\n")}\n`,
+      },
+    );
+    const blobsOnly = types.stdout
+      .toString("latin1")
+      .split("\n")
+      .filter((l) => l.endsWith(" blob"))
+      .map((l) => l.slice(0, l.indexOf(" ")));
+    const blobs = await readBlobs(repo.top, repo.git, blobsOnly);
+    for (const [oid, blob] of blobs) {
+      scanned++;
+      bytes += blob.length;
+      if (isEncryptedBlob(blob)) continue;
+      for (const f of findSecrets(blob, pathOf.get(oid) ?? oid, detect.rules, detect.allowed)) {
+        findings.push({ ...f, blob: oid });
+      }
+    }
+  } else {
+    const infos = await scanFiles(repo.top, repo, repo.git, { untracked: true });
+    for (const info of infos) {
+      if (info.filterName !== undefined) continue;
+      let data: Uint8Array;
+      try {
+        data = new Uint8Array(await readFile(join(repo.top, info.path)));
+      } catch {
+        continue; // deleted in the work tree
+      }
+      scanned++;
+      bytes += data.length;
+      findings.push(...findSecrets(data, info.path, detect.rules, detect.allowed));
+    }
+  }
+  const advice: string[] = [];
+  if (findings.length > 0) {
+    const paths = [...new Set(findings.map((f) => f.path))];
+    advice.push(
+      "Revoke or change every secret found first: a pushed secret must be considered known.",
+    );
+    if (options.history) {
+      advice.push(
+        `Then rewrite history without them, e.g. git filter-repo --invert-paths ${paths.map((p) => `--path '${p}'`).join(" ")} (or --replace-text a file listing the values), force-push, and have everyone re-clone.`,
+      );
+    } else {
+      advice.push(
+        "Move the values into a file .gitattributes marks encrypted (filter=git-seal), or add git-seal:allow to a line that is not a secret.",
+      );
+    }
+  }
+  return { findings, scanned, bytes, advice };
+}
