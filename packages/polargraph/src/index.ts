@@ -1,1 +1,32 @@
-export { PolargraphError, type PolargraphErrorCode } from "./errors.js";
+export { distanceToSegment, type Point, type Polyline, polylineLength } from "./core/geometry.js";
+export {
+  type CordLengths,
+  type CordPosition,
+  lengthToSteps,
+  spoolRadiusAt,
+  stepsToLength,
+  stepsToXY,
+  toCords,
+  toXY,
+} from "./core/kinematics.js";
+export {
+  drawableRect,
+  exampleMachine,
+  type Machine,
+  type MachineInput,
+  type MotorLimits,
+  machineToPage,
+  mmPerStep,
+  type PenSettings,
+  pageToMachine,
+  parseMachine,
+  type Rect,
+  type WorkspaceLimits,
+} from "./core/machine.js";
+export {
+  isPolargraphError,
+  PolargraphError,
+  type PolargraphErrorCode,
+  type PolargraphErrorData,
+} from "./errors.js";
+export { type Logger, silentLogger } from "./logger.js";
