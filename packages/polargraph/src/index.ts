@@ -24,6 +24,19 @@ export {
   type WorkspaceLimits,
 } from "./core/machine.js";
 export {
+  analyseWorkspace,
+  checkPoint,
+  cordTensions,
+  type PointReport,
+  type Resolution,
+  resolutionAt,
+  type Tensions,
+  type WorkspaceIssue,
+  type WorkspaceMap,
+  type WorkspaceOptions,
+  workspaceSvg,
+} from "./core/workspace.js";
+export {
   isPolargraphError,
   PolargraphError,
   type PolargraphErrorCode,
