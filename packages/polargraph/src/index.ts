@@ -24,6 +24,18 @@ export {
   type WorkspaceLimits,
 } from "./core/machine.js";
 export {
+  clipPolyline,
+  type PenChange,
+  type Plan,
+  type PlannedMove,
+  type PlanOptions,
+  type PlanProgressEvent,
+  type PlanStep,
+  type PlanWarning,
+  planDrawing,
+} from "./core/planner.js";
+export { cordLinearDeviation, DEFAULT_TOLERANCE, segmentLine } from "./core/segment.js";
+export {
   analyseWorkspace,
   checkPoint,
   cordTensions,
