@@ -55,3 +55,15 @@ export {
   type PolargraphErrorData,
 } from "./errors.js";
 export { type Logger, silentLogger } from "./logger.js";
+export {
+  type GrblOutputOptions,
+  type MarlinOutputOptions,
+  toGrbl,
+  toMarlin,
+} from "./output/gcode.js";
+export {
+  POLARGRAPH_MAX_COMMAND_LENGTH,
+  type PolargraphOutputOptions,
+  toPolargraph,
+} from "./output/polargraph.js";
+export { planToSvg, type SvgPreviewOptions } from "./output/svg.js";

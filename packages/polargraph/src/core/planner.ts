@@ -22,6 +22,8 @@ export interface PlannedMove {
   dRight: number;
   /** Length in cord space, √(ΔL² + ΔR²), mm: the speeds below are along it. */
   length: number;
+  /** Speed limit of the move from both motors and the draw or travel speed, cord-space mm/s. */
+  maxSpeed: number;
   /** Speed at the start, top speed reached and speed at the end, cord-space mm/s. */
   entrySpeed: number;
   peakSpeed: number;
@@ -299,6 +301,7 @@ function planChain(m: Machine, raws: Raw[]): PlannedMove[] {
       dLeft: r.l1 - r.l0,
       dRight: r.r1 - r.r0,
       length: L,
+      maxSpeed: vc,
       entrySpeed: ve,
       peakSpeed: peak,
       exitSpeed: vx,
