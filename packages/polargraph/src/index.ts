@@ -1,3 +1,19 @@
+export {
+  marlinChecksum,
+  type PlotterJob,
+  type PlotterProtocol,
+  type StreamOptions,
+  type StreamProgressEvent,
+  type StreamResult,
+  streamToPlotter,
+} from "./adapters/stream.js";
+export {
+  openSerialTransport,
+  openTcpTransport,
+  type PlotterTransport,
+  type SerialTransportOptions,
+  type TcpTransportOptions,
+} from "./adapters/transport.js";
 export { distanceToSegment, type Point, type Polyline, polylineLength } from "./core/geometry.js";
 export {
   type CordLengths,

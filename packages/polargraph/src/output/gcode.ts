@@ -38,7 +38,7 @@ export function toMarlin(plan: Plan, options: MarlinOutputOptions = {}): string[
   const X = (p: Point) => f(p.x - origin.x);
   const Y = (p: Point) => f(origin.y - p.y);
   const out = [
-    "; @tinkerbox/polargraph — Marlin/Makelangelo",
+    "; @tinkerbox/polargraph: Marlin/Makelangelo",
     `; machine ${m.name}, origin at (${f(origin.x)}, ${f(origin.y)}) mm, Y up`,
     "G21",
     "G90",
@@ -89,7 +89,7 @@ export function toGrbl(plan: Plan, options: GrblOutputOptions = {}): string[] {
     return pen === "z" ? `G0 Z${angle}` : `M3 S${angle}`;
   };
   const out = [
-    "; @tinkerbox/polargraph — GRBL, X = left cord, Y = right cord",
+    "; @tinkerbox/polargraph: GRBL, X = left cord, Y = right cord",
     `; $100=$101=${f(1 / perStep)} steps/mm`,
     "G21",
     "G90",
