@@ -14,6 +14,7 @@ export {
   type SerialTransportOptions,
   type TcpTransportOptions,
 } from "./adapters/transport.js";
+export { boundsOf, fitToPage } from "./core/fit.js";
 export { distanceToSegment, type Point, type Polyline, polylineLength } from "./core/geometry.js";
 export {
   type CordLengths,
@@ -70,6 +71,8 @@ export {
   type PolargraphErrorCode,
   type PolargraphErrorData,
 } from "./errors.js";
+export { formatPolylines, parsePolylines } from "./input/polylines.js";
+export { parseSvg, type SvgDrawing, type SvgInputOptions } from "./input/svg.js";
 export { type Logger, silentLogger } from "./logger.js";
 export {
   type GrblOutputOptions,
