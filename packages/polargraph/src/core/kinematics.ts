@@ -28,7 +28,7 @@ export interface CordPosition extends CordLengths {
  * radians takes up w(θ) = r₀θ + tθ²/4π of cord. r₀ is the radius at the home position, where the
  * motor positions are L/(π·d) steps per mm exactly.
  */
-interface Constants {
+export interface Constants {
   ox: number;
   oy: number;
   span: number;
@@ -43,7 +43,8 @@ interface Constants {
 
 const cache = new WeakMap<Machine, Constants>();
 
-function constants(m: Machine): Constants {
+/** @internal Precomputed kinematic constants of a machine (cached per machine object). */
+export function constants(m: Machine): Constants {
   let c = cache.get(m);
   if (c) return c;
   const ox = m.penOffset.x;

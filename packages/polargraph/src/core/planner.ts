@@ -1,9 +1,9 @@
 import { PolargraphError } from "../errors.js";
 import { type Logger, silentLogger } from "../logger.js";
 import type { Point, Polyline } from "./geometry.js";
-import { cordLengthsOf } from "./kinematics.js";
+import { type Constants, constants } from "./kinematics.js";
 import type { Machine } from "./machine.js";
-import { DEFAULT_TOLERANCE, segmentLine } from "./segment.js";
+import { DEFAULT_TOLERANCE } from "./segment.js";
 import { checkPoint, type WorkspaceIssue } from "./workspace.js";
 
 /** One straight move of both cords, with its speed profile (cord-space mm and mm/s). */
@@ -95,17 +95,6 @@ export interface Plan {
 
 const MIN_JUNCTION_SPEED = 0;
 
-interface Raw {
-  pen: "down" | "up";
-  from: Point;
-  to: Point;
-  l0: number;
-  r0: number;
-  l1: number;
-  r1: number;
-  xy: number;
-}
-
 /**
  * Plans a drawing: strokes in page mm (origin at the page's top-left corner) become pen changes
  * and cord-linear moves, segmented to `tolerance`, each with a trapezoidal speed profile within
@@ -125,108 +114,189 @@ export function planDrawing(
   const warnings = checkStrokes(machine, strokes);
   for (const w of warnings) logger.warn(w.message);
 
-  const groups: Array<Raw[] | boolean> = [];
-  const steps: PlanStep[] = [];
+  const k = constants(machine);
+  const D = machine.motorDistance;
   const { x: px, y: py } = machine.page;
+  const buf = new ChainBuffer();
+  const steps: PlanStep[] = [];
   let at: Point = machine.home;
-  let atCords = cordLengthsOf(machine, at.x, at.y);
+  let atL = Math.hypot(at.x - k.ox, at.y - k.oy);
+  let atR = Math.hypot(D - k.ox - at.x, at.y - k.oy);
   let drawLength = 0;
   let travelLength = 0;
   let moveCount = 0;
-  const seg: Point[] = [];
-  const chain = (pen: "down" | "up", pts: Point[]): Raw[] => {
-    const out: Raw[] = [];
-    for (const target of pts) {
-      seg.length = 0;
-      segmentLine(machine, at, target, tolerance, seg);
-      for (const p of seg) {
-        const c = cordLengthsOf(machine, p.x, p.y);
-        const xy = Math.hypot(p.x - at.x, p.y - at.y);
-        if (c.left !== atCords.left || c.right !== atCords.right)
-          out.push({
-            pen,
-            from: at,
-            to: p,
-            l0: atCords.left,
-            r0: atCords.right,
-            l1: c.left,
-            r1: c.right,
-            xy,
-          });
-        if (pen === "down") drawLength += xy;
-        else travelLength += xy;
-        at = p;
-        atCords = c;
-      }
-    }
-    return out;
+  let durationMs = 0;
+  const sink = (x: number, y: number, l: number, r: number, point: Point | null) => {
+    const to = point ?? { x, y };
+    const xy = Math.hypot(x - at.x, y - at.y);
+    if (l !== atL || r !== atR) buf.push(at, to, atL, atR, l, r, xy);
+    if (buf.pen === "down") drawLength += xy;
+    else travelLength += xy;
+    at = to;
+    atL = l;
+    atR = r;
+  };
+  const lineTo = (target: Point) => {
+    const l = Math.hypot(target.x - k.ox, target.y - k.oy);
+    const r = Math.hypot(D - k.ox - target.x, target.y - k.oy);
+    segmentCords(k, D, at.x, at.y, atL, atR, target.x, target.y, l, r, tolerance, 0, target, sink);
+  };
+  const flush = () => {
+    if (buf.n === 0) return;
+    durationMs += planChain(machine, buf, steps);
+    moveCount += buf.n;
+    buf.clear();
+  };
+  const pen = (down: boolean) => {
+    flush();
+    const penMs = down ? machine.pen.downDelayMs : machine.pen.upDelayMs;
+    steps.push({ type: "pen", down, durationMs: penMs });
+    durationMs += penMs;
   };
   const total = strokes.length;
   let lastReport = 0;
   for (let s = 0; s < strokes.length; s++) {
     const stroke = strokes[s] as Polyline;
-    const pts = stroke.map((p) => ({ x: p.x + px, y: p.y + py }));
-    const first = pts[0] as Point;
-    const travel = chain("up", [first]);
-    if (travel.length) groups.push(travel);
-    groups.push(true);
-    const draw = chain("down", pts.slice(1));
-    if (draw.length) groups.push(draw);
-    groups.push(false);
+    const first = stroke[0] as Point;
+    buf.pen = "up";
+    lineTo({ x: first.x + px, y: first.y + py });
+    pen(true);
+    buf.pen = "down";
+    for (let i = 1; i < stroke.length; i++) {
+      const p = stroke[i] as Point;
+      lineTo({ x: p.x + px, y: p.y + py });
+    }
+    pen(false);
     if (options.onProgress && (s + 1 === total || s - lastReport >= 256)) {
       lastReport = s;
       options.onProgress({ phase: "plan", done: s + 1, total });
     }
   }
-  if (options.returnHome ?? true) {
-    const home = chain("up", [machine.home]);
-    if (home.length) groups.push(home);
-  }
-  // groups are chains of moves (each starting and ending at rest) and pen changes (true: down)
-  let durationMs = 0;
-  for (const group of groups) {
-    if (typeof group === "boolean") {
-      const penMs = group ? machine.pen.downDelayMs : machine.pen.upDelayMs;
-      steps.push({ type: "pen", down: group, durationMs: penMs });
-      durationMs += penMs;
-      continue;
-    }
-    const planned = planChain(machine, group);
-    for (const m of planned) {
-      steps.push(m);
-      durationMs += m.durationMs;
-    }
-    moveCount += planned.length;
-  }
+  buf.pen = "up";
+  if (options.returnHome ?? true) lineTo(machine.home);
+  flush();
   if (options.onProgress && total === 0) options.onProgress({ phase: "plan", done: 0, total: 0 });
   return { machine, strokes, steps, warnings, durationMs, drawLength, travelLength, moveCount };
 }
 
-/** Plans one chain of moves that starts and ends at rest. */
-function planChain(m: Machine, raws: Raw[]): PlannedMove[] {
-  const n = raws.length;
-  const len = new Float64Array(n);
-  const vmax = new Float64Array(n);
-  const amax = new Float64Array(n);
-  const entryMax = new Float64Array(n);
-  const ul = new Float64Array(n);
-  const ur = new Float64Array(n);
+const QUARTERS = [0.5, 0.25, 0.75];
+
+/**
+ * Recursive cord-space segmentation (see segmentLine) on scalars, calling `sink` with each
+ * end point and its cord lengths; allocation-free apart from the split points themselves.
+ */
+function segmentCords(
+  k: Constants,
+  D: number,
+  ax: number,
+  ay: number,
+  la: number,
+  ra: number,
+  bx: number,
+  by: number,
+  lb: number,
+  rb: number,
+  tol: number,
+  depth: number,
+  target: Point | null,
+  sink: (x: number, y: number, l: number, r: number, point: Point | null) => void,
+): void {
+  const dx = bx - ax;
+  const dy = by - ay;
+  const len = Math.hypot(dx, dy);
+  let deviation = 0;
+  if (len > 1e-6 && depth < 24) {
+    const span = k.span;
+    for (const t of QUARTERS) {
+      const l = la + (lb - la) * t;
+      const r = ra + (rb - ra) * t;
+      const X = (l * l - r * r + span * span) / (2 * span);
+      const Y = Math.sqrt(l * l - X * X);
+      const d = Math.abs((X + k.ox - ax) * dy - (Y + k.oy - ay) * dx) / len;
+      if (d > deviation) deviation = d;
+      if (deviation > tol) break;
+    }
+  }
+  if (deviation <= tol) {
+    sink(bx, by, lb, rb, target);
+    return;
+  }
+  const cx = (ax + bx) / 2;
+  const cy = (ay + by) / 2;
+  const lc = Math.hypot(cx - k.ox, cy - k.oy);
+  const rc = Math.hypot(D - k.ox - cx, cy - k.oy);
+  segmentCords(k, D, ax, ay, la, ra, cx, cy, lc, rc, tol, depth + 1, null, sink);
+  segmentCords(k, D, cx, cy, lc, rc, bx, by, lb, rb, tol, depth + 1, target, sink);
+}
+
+/** Moves of one chain (between pen changes), in columns, reused from chain to chain. */
+class ChainBuffer {
+  n = 0;
+  pen: "up" | "down" = "up";
+  private cap = 1024;
+  from: Point[] = [];
+  to: Point[] = [];
+  l0 = new Float64Array(this.cap);
+  r0 = new Float64Array(this.cap);
+  l1 = new Float64Array(this.cap);
+  r1 = new Float64Array(this.cap);
+  xy = new Float64Array(this.cap);
+
+  push(from: Point, to: Point, l0: number, r0: number, l1: number, r1: number, xy: number): void {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.from[i] = from;
+    this.to[i] = to;
+    this.l0[i] = l0;
+    this.r0[i] = r0;
+    this.l1[i] = l1;
+    this.r1[i] = r1;
+    this.xy[i] = xy;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  private grow(): void {
+    this.cap *= 2;
+    for (const key of ["l0", "r0", "l1", "r1", "xy"] as const) {
+      const next = new Float64Array(this.cap);
+      next.set(this[key]);
+      this[key] = next;
+    }
+  }
+}
+
+let scratch = new Float64Array(0);
+
+/** Plans one chain of moves that starts and ends at rest; appends them to `steps`, returns ms. */
+function planChain(m: Machine, buf: ChainBuffer, steps: PlanStep[]): number {
+  const n = buf.n;
+  if (scratch.length < 7 * (n + 1)) scratch = new Float64Array(14 * (n + 1));
+  const len = scratch.subarray(0, n);
+  const vmax = scratch.subarray(n, 2 * n);
+  const amax = scratch.subarray(2 * n, 3 * n);
+  const entryMax = scratch.subarray(3 * n, 4 * n);
+  const ul = scratch.subarray(4 * n, 5 * n);
+  const ur = scratch.subarray(5 * n, 6 * n);
+  const entry = scratch.subarray(6 * n, 7 * n + 1);
   const { left: ml, right: mr } = m.motors;
+  const feed = buf.pen === "down" ? m.drawSpeed : m.travelSpeed;
   for (let i = 0; i < n; i++) {
-    const r = raws[i] as Raw;
-    const dl = r.l1 - r.l0;
-    const dr = r.r1 - r.r0;
+    const dl = (buf.l1[i] as number) - (buf.l0[i] as number);
+    const dr = (buf.r1[i] as number) - (buf.r0[i] as number);
+    const xy = buf.xy[i] as number;
     const L = Math.hypot(dl, dr);
     len[i] = L;
     ul[i] = dl / L;
     ur[i] = dr / L;
     const al = Math.abs(dl / L);
     const ar = Math.abs(dr / L);
-    const feed = r.pen === "down" ? m.drawSpeed : m.travelSpeed;
     vmax[i] = Math.min(
       al > 0 ? ml.maxSpeed / al : Number.POSITIVE_INFINITY,
       ar > 0 ? mr.maxSpeed / ar : Number.POSITIVE_INFINITY,
-      r.xy > 0 ? (feed * L) / r.xy : Number.POSITIVE_INFINITY,
+      xy > 0 ? (feed * L) / xy : Number.POSITIVE_INFINITY,
     );
     amax[i] = Math.min(
       al > 0 ? ml.maxAcceleration / al : Number.POSITIVE_INFINITY,
@@ -258,7 +328,6 @@ function planChain(m: Machine, raws: Raw[]): PlannedMove[] {
     entryMax[i] = Math.min(vj, vmax[i - 1] as number, vmax[i] as number);
   }
   // backward pass: every move must be able to slow down to the next entry
-  const entry = new Float64Array(n + 1);
   entry[n] = 0;
   for (let i = n - 1; i >= 0; i--) {
     const reach = Math.sqrt(
@@ -273,9 +342,8 @@ function planChain(m: Machine, raws: Raw[]): PlannedMove[] {
     );
     if ((entry[i + 1] as number) > reach) entry[i + 1] = reach;
   }
-  const out: PlannedMove[] = new Array(n);
+  let totalMs = 0;
   for (let i = 0; i < n; i++) {
-    const r = raws[i] as Raw;
     const L = len[i] as number;
     const a = amax[i] as number;
     const ve = entry[i] as number;
@@ -290,26 +358,27 @@ function planChain(m: Machine, raws: Raw[]): PlannedMove[] {
       dd = Math.max(0, L - da);
     }
     const cruise = Math.max(0, L - da - dd);
-    const seconds = (peak - ve) / a + (peak - vx) / a + (peak > 0 ? cruise / peak : 0);
-    out[i] = {
+    const ms = ((peak - ve) / a + (peak - vx) / a + (peak > 0 ? cruise / peak : 0)) * 1000;
+    totalMs += ms;
+    steps.push({
       type: "move",
-      pen: r.pen,
-      from: r.from,
-      to: r.to,
-      left: r.l1,
-      right: r.r1,
-      dLeft: r.l1 - r.l0,
-      dRight: r.r1 - r.r0,
+      pen: buf.pen,
+      from: buf.from[i] as Point,
+      to: buf.to[i] as Point,
+      left: buf.l1[i] as number,
+      right: buf.r1[i] as number,
+      dLeft: (buf.l1[i] as number) - (buf.l0[i] as number),
+      dRight: (buf.r1[i] as number) - (buf.r0[i] as number),
       length: L,
       maxSpeed: vc,
       entrySpeed: ve,
       peakSpeed: peak,
       exitSpeed: vx,
       acceleration: a,
-      durationMs: seconds * 1000,
-    };
+      durationMs: ms,
+    });
   }
-  return out;
+  return totalMs;
 }
 
 function inside(p: Point, x0: number, y0: number, x1: number, y1: number): boolean {

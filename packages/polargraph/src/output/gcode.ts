@@ -4,9 +4,10 @@ import { mmPerStep } from "../core/machine.js";
 import type { Plan } from "../core/planner.js";
 import { PolargraphError } from "../errors.js";
 
+/** Millimetres to three decimals, shortest form ("12.5", not "12.500"). */
 function f(n: number): string {
-  const s = n.toFixed(3);
-  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  const r = Math.round(n * 1000) / 1000;
+  return r === 0 ? "0" : String(r);
 }
 
 /** Options of {@link toMarlin}. */
