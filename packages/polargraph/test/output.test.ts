@@ -40,7 +40,7 @@ const drawing: Polyline[] = [
 const toMachine = (lines: Polyline[], machine: Machine): Point[][] =>
   lines.map((l) => l.map((p) => ({ x: p.x + machine.page.x, y: p.y + machine.page.y })));
 
-describe("outputs replayed by independent readers", () => {
+describe("outputs replayed by independent readers", { tags: ["slow"] }, () => {
   const plan = planDrawing(m, drawing);
   const intended = toMachine(drawing, m);
 
