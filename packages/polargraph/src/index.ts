@@ -41,6 +41,16 @@ export {
   type WorkspaceLimits,
 } from "./core/machine.js";
 export {
+  mergeLines,
+  type OptimizeOptions,
+  type OptimizeResult,
+  optimizePaths,
+  type PathStats,
+  pathStats,
+  simplifyLine,
+  sortLines,
+} from "./core/optimize.js";
+export {
   clipPolyline,
   type PenChange,
   type Plan,
@@ -85,4 +95,4 @@ export {
   type PolargraphOutputOptions,
   toPolargraph,
 } from "./output/polargraph.js";
-export { planToSvg, type SvgPreviewOptions } from "./output/svg.js";
+export { planToSvg, type SvgPreviewOptions, strokesToSvg } from "./output/svg.js";

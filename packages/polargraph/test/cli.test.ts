@@ -101,6 +101,30 @@ describe("polargraph CLI", () => {
     }
   });
 
+  it("optimize prints pen-up travel before and after and writes the lines", async () => {
+    const lines = join(dir, "lines.json");
+    writeFileSync(
+      lines,
+      JSON.stringify(
+        Array.from({ length: 40 }, (_, i) => [
+          [(i * 37) % 200, (i * 53) % 300],
+          [((i * 37) % 200) + 5, ((i * 53) % 300) + 5],
+        ]),
+      ),
+    );
+    const out = join(dir, "lines-opt.json");
+    const r = await cli("optimize", lines, "--out", out, "--machine", machineFile);
+    expect(r.code).toBe(0);
+    const m = /pen up\s+([\d.]+) → ([\d.]+) m/.exec(r.stdout);
+    expect(Number(m?.[2])).toBeLessThan(Number(m?.[1]));
+    expect(r.stdout).toMatch(/time\s+[\d.]+ → [\d.]+ min/);
+    expect(JSON.parse(readFileSync(out, "utf8")).polylines).toHaveLength(40);
+    const svgOut = join(dir, "lines-opt.svg");
+    expect((await cli("optimize", lines, "--out", svgOut)).code).toBe(0);
+    expect(parseSvg(readFileSync(svgOut, "utf8")).strokes).toHaveLength(40);
+    expect((await cli("optimize", lines, "--simplify=-1")).code).toBe(1);
+  });
+
   it("fails clearly on bad input", async () => {
     const bad = join(dir, "bad.json");
     writeFileSync(bad, '{"motorDistance": -1}');

@@ -265,7 +265,7 @@ describe("transports", () => {
 
 describe("streamToPlotter over a serial pseudo-terminal (socat)", { tags: ["peer"] }, () => {
   it.skipIf(!hasSocat && !inCI)("streams polargraph commands over serialport", async () => {
-    const sim = await simulator({ protocol: "polargraph", over: "pty", readyIntervalMs: 100 });
+    const sim = await simulator({ protocol: "polargraph", over: "pty", readyIntervalMs: 1000 });
     const port = await openSerialTransport({ path: sim.path as string, baudRate: 57600 });
     cleanups.push(() => port.close());
     await streamToPlotter(polargraph, port).done;

@@ -10,14 +10,15 @@ import {
 import { fitToPage } from "../core/fit.js";
 import type { Polyline } from "../core/geometry.js";
 import { exampleMachine, type Machine, mmPerStep, parseMachine } from "../core/machine.js";
+import { optimizePaths } from "../core/optimize.js";
 import { type Plan, planDrawing } from "../core/planner.js";
 import { analyseWorkspace, workspaceSvg } from "../core/workspace.js";
 import { isPolargraphError, PolargraphError } from "../errors.js";
-import { parsePolylines } from "../input/polylines.js";
+import { formatPolylines, parsePolylines } from "../input/polylines.js";
 import { parseSvg } from "../input/svg.js";
 import { toGrbl, toMarlin } from "../output/gcode.js";
 import { toPolargraph } from "../output/polargraph.js";
-import { planToSvg } from "../output/svg.js";
+import { planToSvg, strokesToSvg } from "../output/svg.js";
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIo {
@@ -36,6 +37,9 @@ commands:
             plans the drawing and writes commands (stdout without --out); gcode = Makelangelo/Marlin
   estimate  <drawing.svg|.json> [--machine m.json] [--fit] [--clip] [--tolerance 0.1]
             plot time, path lengths, moves and warnings
+  optimize  <drawing.svg|.json> [--out file.svg|.json] [--merge-tolerance 0.05] [--simplify 0]
+            [--min-length 0] [--machine m.json]
+            merges, orders and flips lines to cut pen-up travel; prints before/after
   stream    <commands file> --port /dev/ttyUSB0|tcp://host:port [--protocol polargraph|grbl|marlin]
             [--baud 57600] [--buffer 128] [--start-line 0] [--timeout-ms 60000]
             sends commands with the protocol's flow control; on failure prints the line to resume from
@@ -115,6 +119,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         buffer: { type: "string" },
         "start-line": { type: "string" },
         "timeout-ms": { type: "string" },
+        "merge-tolerance": { type: "string" },
+        simplify: { type: "string" },
+        "min-length": { type: "string" },
       },
     }));
   } catch (error) {
@@ -138,6 +145,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await plan(command, positionals[0], values, num, io);
       case "stream":
         return await stream(positionals[0], values, num, io);
+      case "optimize":
+        return await optimize(positionals[0], values, num, io);
       default:
         io.stderr(`polargraph: unknown command "${command}"\n${USAGE}\n`);
         return 2;
@@ -302,4 +311,59 @@ async function stream(
   } finally {
     await transport.close();
   }
+}
+
+async function optimize(
+  file: string | undefined,
+  values: Values,
+  num: Num,
+  io: CliIo,
+): Promise<number> {
+  const machine = values.machine ? await loadMachine(values.machine as string) : undefined;
+  const strokes = await loadDrawing(file);
+  const r = optimizePaths(strokes, {
+    mergeTolerance: num("merge-tolerance"),
+    simplifyTolerance: num("simplify"),
+    minLength: num("min-length"),
+    machine,
+  });
+  const row = (label: string, a: number | undefined, b: number | undefined, unit: string) =>
+    `${label.padEnd(12)} ${a === undefined ? "-" : a.toFixed(1)} → ${b === undefined ? "-" : b.toFixed(1)} ${unit}`;
+  io.stdout(
+    [
+      row("lines", r.before.lines, r.after.lines, ""),
+      row("pen down", r.before.penDownMm / 1000, r.after.penDownMm / 1000, "m"),
+      row("pen up", r.before.penUpMm / 1000, r.after.penUpMm / 1000, "m"),
+      ...(machine
+        ? [
+            row(
+              "time",
+              (r.before.estimatedMs ?? 0) / 60000,
+              (r.after.estimatedMs ?? 0) / 60000,
+              "min",
+            ),
+          ]
+        : []),
+      "",
+    ].join("\n"),
+  );
+  const out = values.out as string | undefined;
+  if (out) {
+    if (extname(out).toLowerCase() === ".json") await writeFile(out, formatPolylines(r.strokes));
+    else {
+      let width = 0;
+      let height = 0;
+      for (const l of r.strokes)
+        for (const p of l) {
+          width = Math.max(width, p.x);
+          height = Math.max(height, p.y);
+        }
+      await writeFile(
+        out,
+        strokesToSvg(r.strokes, { width: Math.ceil(width + 1), height: Math.ceil(height + 1) }),
+      );
+    }
+    io.stderr(`wrote ${out}\n`);
+  }
+  return 0;
 }

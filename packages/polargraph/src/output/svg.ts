@@ -63,3 +63,20 @@ export function planToSvg(plan: Plan, options: SvgPreviewOptions = {}): string {
   out.push("</svg>");
   return `${out.join("\n")}\n`;
 }
+
+/** Polylines (page mm) as a plain SVG document of the given size in mm, one `<path>` per line. */
+export function strokesToSvg(
+  strokes: readonly Plan["strokes"][number][],
+  size: { width: number; height: number },
+): string {
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f(size.width)} ${f(size.height)}" width="${f(size.width)}mm" height="${f(size.height)}mm">`,
+    `<g fill="none" stroke="#000" stroke-width="0.3" stroke-linecap="round" stroke-linejoin="round">`,
+  ];
+  for (const line of strokes) {
+    if (line.length < 2) continue;
+    out.push(`<path d="M${line.map((p) => `${f(p.x)},${f(p.y)}`).join("L")}"/>`);
+  }
+  out.push("</g>", "</svg>");
+  return `${out.join("\n")}\n`;
+}
