@@ -14,6 +14,7 @@ export {
   type SerialTransportOptions,
   type TcpTransportOptions,
 } from "./adapters/transport.js";
+export { randomSpirographOptions, type SpirographOptions, spirograph } from "./art/spirograph.js";
 export { boundsOf, fitToPage } from "./core/fit.js";
 export { distanceToSegment, type Point, type Polyline, polylineLength } from "./core/geometry.js";
 export {
