@@ -16,3 +16,4 @@ export {
   type ThermalComicErrorCode,
   type ThermalComicErrorData,
 } from "./errors.js";
+export type { Logger } from "./logger.js";

@@ -9,8 +9,8 @@ export interface GreyBitmap {
 }
 
 /**
- * Luma of RGBA pixels (ITU-R BT.601 weights, alpha composited over white paper), as thermal
- * printers see colour: a transparent pixel is paper.
+ * Luma of RGBA pixels (ITU-R BT.601 weights in 8.8 fixed point, alpha composited over white
+ * paper), as a thermal printer sees colour: a transparent pixel is paper.
  */
 export function rgbaToGrey(
   rgba: Uint8Array | Uint8ClampedArray,
@@ -19,12 +19,14 @@ export function rgbaToGrey(
 ): GreyBitmap {
   const data = new Uint8Array(width * height);
   for (let i = 0, j = 0; j < data.length; i += 4, j++) {
-    const a = (rgba[i + 3] as number) / 255;
     const luma =
-      0.299 * (rgba[i] as number) +
-      0.587 * (rgba[i + 1] as number) +
-      0.114 * (rgba[i + 2] as number);
-    data[j] = Math.round(luma * a + 255 * (1 - a));
+      ((rgba[i] as number) * 77 +
+        (rgba[i + 1] as number) * 150 +
+        (rgba[i + 2] as number) * 29 +
+        128) >>
+      8;
+    const a = rgba[i + 3] as number;
+    data[j] = a === 255 ? luma : (luma * a + 255 * (255 - a) + 127) / 255;
   }
   return { width, height, data };
 }

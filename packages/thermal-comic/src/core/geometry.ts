@@ -266,3 +266,18 @@ export function roundPolygon(polygon: Polygon, digits = 2): Polygon {
   const f = 10 ** digits;
   return polygon.map(([x, y]) => [Math.round(x * f) / f, Math.round(y * f) / f]);
 }
+
+/** Whether the polygon is convex (every turn goes the same way; collinear corners allowed). */
+export function isConvex(polygon: Polygon): boolean {
+  let sign = 0;
+  for (let i = 0; i < polygon.length; i++) {
+    const [x1, y1] = polygon[i] as Point;
+    const [x2, y2] = polygon[(i + 1) % polygon.length] as Point;
+    const [x3, y3] = polygon[(i + 2) % polygon.length] as Point;
+    const cross = (x2 - x1) * (y3 - y2) - (y2 - y1) * (x3 - x2);
+    if (Math.abs(cross) < 1e-6) continue;
+    if (sign === 0) sign = Math.sign(cross);
+    else if (Math.sign(cross) !== sign) return false;
+  }
+  return true;
+}

@@ -4,6 +4,7 @@ import {
   boundingBox,
   clipToHalfPlane,
   clockwise,
+  isConvex,
   type Point,
   type Polygon,
   type Rect,
@@ -283,6 +284,11 @@ export function layoutFromTemplate(
         `template panel ${index} must be a list of at least 3 [x, y] number pairs`,
       );
     const scaled = clockwise(polygon.map(([x, y]): Point => [x * sx, y * sy]));
+    if (!isConvex(scaled))
+      throw new ThermalComicError(
+        "INVALID_LAYOUT",
+        `template panel ${index} is not convex; panels are convex polygons (split an L-shaped panel in two)`,
+      );
     if (area(scaled) < 1)
       throw new ThermalComicError("INVALID_LAYOUT", `template panel ${index} has no area`);
     return roundPolygon(scaled);
