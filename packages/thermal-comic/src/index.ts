@@ -1,4 +1,15 @@
+export { examplePoolDir } from "./adapters/assets.js";
+export { FALLBACK_FAMILIES, type FontOption, SHIPPED_FONT_FAMILY } from "./adapters/font.js";
+export {
+  type LoadPoolOptions,
+  loadPool,
+  POOL_IMAGE_EXTENSIONS,
+  type Pool,
+  type PoolImage,
+  type PoolSource,
+} from "./adapters/pool.js";
 export type { GreyBitmap } from "./core/bitmap.js";
+export { type Placement, placeImage } from "./core/fit.js";
 export type { Point, Polygon, Rect } from "./core/geometry.js";
 export {
   type Layout,
@@ -8,6 +19,13 @@ export {
   randomLayout,
   type TemplateLayout,
 } from "./core/layout.js";
+export {
+  ASPECT_RANGES,
+  type AspectRule,
+  type ImageMetadata,
+  type ResolvedMetadata,
+  resolveMetadata,
+} from "./core/metadata.js";
 export { createRandom, type Random, type Seed } from "./core/random.js";
 export { type DetectPanelsOptions, detectPanels } from "./core/template.js";
 export {
