@@ -66,8 +66,8 @@ export function assignImages(
       if (options.emptyPanels.has(panel.id)) continue;
       const tags = options.panelTags.get(panel.id) ?? [];
       if (!tags.every((t) => image.meta.tags.includes(t))) continue;
-      let row = fits.get(panel.id);
-      if (!row) fits.set(panel.id, (row = new Map()));
+      const row = fits.get(panel.id) ?? new Map<number, Placement[]>();
+      fits.set(panel.id, row);
       row.set(index, placements);
       usable.add(index);
     }
