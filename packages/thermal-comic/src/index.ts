@@ -8,6 +8,18 @@ export {
   type PoolImage,
   type PoolSource,
 } from "./adapters/pool.js";
+export { type ComicTemplate, loadTemplate } from "./adapters/template.js";
+export {
+  type BalloonScript,
+  type ComicLayout,
+  type ComicPanel,
+  type ComposeOptions,
+  type ComposePhase,
+  type ComposeProgressEvent,
+  type ComposeResult,
+  composeComic,
+  type PanelScript,
+} from "./compose.js";
 export type { GreyBitmap } from "./core/bitmap.js";
 export { type Placement, placeImage } from "./core/fit.js";
 export type { Point, Polygon, Rect } from "./core/geometry.js";

@@ -1,8 +1,11 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
 import { rgbaToGrey } from "../src/core/bitmap.js";
 import { boundingBox } from "../src/core/geometry.js";
-import { detectPanels, type GreyBitmap } from "../src/index.js";
+import { detectPanels, type GreyBitmap, loadTemplate } from "../src/index.js";
+import { tempDir } from "./helpers.js";
 
 /**
  * A grid as someone would sketch it: a 600×900 sheet, an outer frame and three panels drawn with
@@ -100,5 +103,98 @@ describe("detectPanels", () => {
     expect(() => detectPanels({ width: 10, height: 10, data: new Uint8Array(5) })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
+  });
+});
+
+describe("loadTemplate", () => {
+  async function gridPng(): Promise<Buffer> {
+    const canvas = createCanvas(300, 400);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, 300, 400);
+    ctx.lineWidth = 4;
+    ctx.strokeRect(10, 10, 280, 180);
+    ctx.strokeRect(10, 210, 280, 180);
+    return canvas.encode("png");
+  }
+
+  it("detects the panels of a grid image and keeps the drawing as art", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "grid.png"), await gridPng());
+    const template = await loadTemplate(join(dir, "grid.png"));
+    expect(template.panels).toHaveLength(2);
+    expect(template.art?.length).toBeGreaterThan(100);
+    expect([template.width, template.height]).toEqual([300, 400]);
+  });
+
+  it("takes polygons from the grid's sidecar file instead of detecting", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "grid.png"), await gridPng());
+    writeFileSync(
+      join(dir, "grid.yaml"),
+      "panels:\n  - [[12, 12], [288, 12], [288, 388], [12, 388]]\n",
+    );
+    const template = await loadTemplate(join(dir, "grid.png"));
+    expect(template.panels).toEqual([
+      [
+        [12, 12],
+        [288, 12],
+        [288, 388],
+        [12, 388],
+      ],
+    ]);
+  });
+
+  it("reads a polygon file, with or without an image", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "page.json"),
+      JSON.stringify({
+        width: 100,
+        height: 200,
+        panels: [
+          [
+            [0, 0],
+            [100, 0],
+            [100, 90],
+          ],
+        ],
+      }),
+    );
+    expect(await loadTemplate(join(dir, "page.json"))).toMatchObject({ width: 100, height: 200 });
+    writeFileSync(join(dir, "grid.png"), await gridPng());
+    writeFileSync(join(dir, "page2.json"), JSON.stringify({ image: "grid.png" }));
+    const detected = await loadTemplate(join(dir, "page2.json"));
+    expect(detected.panels).toHaveLength(2);
+    expect(detected.art).toBeDefined();
+  });
+
+  it("names the file of a bad template", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "bad.json"),
+      JSON.stringify({ width: 100, height: 200, panels: [[[0, 0]]] }),
+    );
+    await expect(loadTemplate(join(dir, "bad.json"))).rejects.toMatchObject({
+      code: "INVALID_LAYOUT",
+      path: join(dir, "bad.json"),
+    });
+    const blank = createCanvas(50, 50);
+    const ctx = blank.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, 50, 50);
+    writeFileSync(join(dir, "blank.png"), await blank.encode("png"));
+    await expect(loadTemplate(join(dir, "blank.png"))).rejects.toMatchObject({
+      code: "INVALID_LAYOUT",
+      path: join(dir, "blank.png"),
+    });
+    writeFileSync(join(dir, "junk.png"), "junk");
+    await expect(loadTemplate(join(dir, "junk.png"))).rejects.toMatchObject({
+      code: "CORRUPT_IMAGE",
+      path: join(dir, "junk.png"),
+    });
+    await expect(loadTemplate(join(dir, "missing.png"))).rejects.toMatchObject({
+      code: "IO_ERROR",
+    });
   });
 });
