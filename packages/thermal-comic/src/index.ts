@@ -38,6 +38,7 @@ export {
   type ResolvedMetadata,
   resolveMetadata,
 } from "./core/metadata.js";
+export { downsample, encodeGreyPng, type GreyPngOptions } from "./core/png.js";
 export { createRandom, type Random, type Seed } from "./core/random.js";
 export { type DetectPanelsOptions, detectPanels } from "./core/template.js";
 export {
