@@ -50,11 +50,20 @@ export interface BalloonScript {
 
 /** Text and wishes for one panel (by reading order). */
 export interface PanelScript {
-  /** A caption box in the panel's top-left corner. */
+  /**
+   * A caption box in the panel's top-left corner.
+   * @defaultValue none
+   */
   caption?: string;
-  /** Speech balloons, placed top first, away from the image's region of interest. */
+  /**
+   * Speech balloons, placed top first, away from the image's region of interest.
+   * @defaultValue none
+   */
   balloons?: Array<string | BalloonScript>;
-  /** Only images carrying all these tags may fill this panel. */
+  /**
+   * Only images carrying all these tags may fill this panel.
+   * @defaultValue any image
+   */
   tags?: string[];
 }
 
@@ -101,7 +110,10 @@ export interface ComposeOptions {
    * @defaultValue width ÷ 26, rounded
    */
   fontSize?: number;
-  /** Captions, balloons and tag wishes per panel, in reading order. */
+  /**
+   * Captions, balloons and tag wishes per panel, in reading order.
+   * @defaultValue no text, any image in any panel
+   */
   script?: PanelScript[];
   /**
    * Hi-res PNG dots per printer dot (2 gives 406 dpi on a 203-dpi printer's page).
@@ -165,14 +177,20 @@ export interface ComposeOptions {
    * @defaultValue "error"
    */
   roiTooLarge?: "error" | "skip";
-  /** Stops composing between phases. */
+  /**
+   * Stops composing between phases.
+   * @defaultValue never aborted
+   */
   signal?: AbortSignal;
   /**
    * Debug lines (choices made) and warnings (font fallback, stray metadata files).
    * @defaultValue silent
    */
   logger?: Logger;
-  /** Called as each phase starts. */
+  /**
+   * Called as each phase starts.
+   * @defaultValue none
+   */
   onProgress?: (event: ComposeProgressEvent) => void;
 }
 

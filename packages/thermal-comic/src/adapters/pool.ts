@@ -43,7 +43,10 @@ export interface PoolSource {
 
 /** Options of {@link loadPool}. */
 export interface LoadPoolOptions {
-  /** Stops loading. */
+  /**
+   * Stops loading.
+   * @defaultValue never aborted
+   */
   signal?: AbortSignal;
   /**
    * Receives a warning for each metadata file without an image.

@@ -34,7 +34,10 @@ export interface ImageMetadata {
    * @defaultValue [0.5, 0.5]
    */
   anchor?: [number, number] | string;
-  /** Region of interest in image pixels: it always stays wholly visible inside the panel polygon. */
+  /**
+   * Region of interest in image pixels: it always stays wholly visible inside the panel polygon.
+   * @defaultValue none (`contain` keeps the whole image visible)
+   */
   roi?: Rect;
   /**
    * Smallest scale (printer dots per image pixel) the image may be drawn at.
@@ -57,7 +60,10 @@ export interface ImageMetadata {
    * @defaultValue false (never turned)
    */
   rotate?: boolean | number[];
-  /** The speaker's mouth in image pixels: balloon tails in this image's panel point at it. */
+  /**
+   * The speaker's mouth in image pixels: balloon tails in this image's panel point at it.
+   * @defaultValue none (tails point down)
+   */
   speaker?: Point;
   /**
    * Relative chance of being picked among the images that fit a panel.
