@@ -74,7 +74,11 @@ for (let i = 1; i <= RUNS; i++) {
   // Interleave, so load from other work on the machine hits both alike.
   const o = await ours(i);
   oursMs.push(o.ms);
-  for (const [phase, ms] of Object.entries(o.phases)) (phaseMs[phase] ??= []).push(ms);
+  for (const [phase, ms] of Object.entries(o.phases)) {
+    const list = phaseMs[phase] ?? [];
+    list.push(ms);
+    phaseMs[phase] = list;
+  }
   peerMs.push(await peer(i));
 }
 const scale1: number[] = [];

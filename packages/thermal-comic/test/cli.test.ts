@@ -30,7 +30,7 @@ function run(
 }
 
 // Each run starts node with the tsx loader (a few seconds under load): tagged slow.
-describe("thermal-comic CLI", { tags: ["slow"] }, () => {
+describe("thermal-comic CLI", { tags: ["slow"], timeout: 120_000 }, () => {
   it("compose writes the hi-res PNG, the printer-resolution PNG and the layout; the same seed gives the same bytes", async () => {
     const dir = tempDir();
     const first = await run(
