@@ -219,3 +219,29 @@ const template = await loadTemplate(join(example, "grid.png"));
 const onTemplate = await composeComic({ seed: 7, width: 384, layout: template, pool, scale: 1 });
 writeFileSync(join(images, "template-comic-384.png"), encodeGreyPng(onTemplate.bitmap));
 console.log("wrote", images, "and", join(example, "grid.png"));
+
+// 5. Dithering: the same crop of the comic with four methods, side by side, at printer dots.
+{
+  const { dither, isBlack } = await import("../src/index.js");
+  const crop = { x: 0, y: 220, width: 190, height: 240 };
+  const grey = new Uint8Array(crop.width * crop.height);
+  for (let y = 0; y < crop.height; y++)
+    for (let x = 0; x < crop.width; x++)
+      grey[y * crop.width + x] = comic.bitmap.data[
+        (crop.y + y) * comic.bitmap.width + crop.x + x
+      ] as number;
+  const methods = ["threshold", "bayer4", "floyd-steinberg", "atkinson"] as const;
+  const gap = 8;
+  const sheet = new Uint8Array((methods.length * (crop.width + gap) - gap) * crop.height).fill(255);
+  const sheetWidth = methods.length * (crop.width + gap) - gap;
+  methods.forEach((method, i) => {
+    const mono = dither({ width: crop.width, height: crop.height, data: grey }, { method });
+    for (let y = 0; y < crop.height; y++)
+      for (let x = 0; x < crop.width; x++)
+        sheet[y * sheetWidth + i * (crop.width + gap) + x] = isBlack(mono, x, y) ? 0 : 255;
+  });
+  writeFileSync(
+    join(images, "dither.png"),
+    encodeGreyPng({ width: sheetWidth, height: crop.height, data: sheet }),
+  );
+}

@@ -21,6 +21,15 @@ export {
   type PanelScript,
 } from "./compose.js";
 export type { GreyBitmap } from "./core/bitmap.js";
+export {
+  bayerMatrix,
+  DITHER_METHODS,
+  type DitherMethod,
+  type DitherOptions,
+  dither,
+  isBlack,
+  type MonoBitmap,
+} from "./core/dither.js";
 export { type Placement, placeImage } from "./core/fit.js";
 export type { Point, Polygon, Rect } from "./core/geometry.js";
 export {
