@@ -245,3 +245,21 @@ console.log("wrote", images, "and", join(example, "grid.png"));
     encodeGreyPng({ width: sheetWidth, height: crop.height, data: sheet }),
   );
 }
+
+// 6. The virtual printer: the comic dithered, encoded for a 58 mm printer with a caption, decoded
+// again and rendered as the paper would come out (top part).
+{
+  const { decodeEscPos, dither, encodeEscPos, renderPaper } = await import("../src/index.js");
+  const bytes = encodeEscPos(dither(comic.bitmap, { method: "atkinson" }), {
+    profile: "58mm",
+    caption: "tinkerbox comic #2026",
+    feedLines: 2,
+  });
+  const paper = decodeEscPos(bytes, { width: 384 });
+  const { loadImage } = await import("@napi-rs/canvas");
+  const full = await loadImage(renderPaper(paper));
+  const shown = createCanvas(384, 420);
+  const ctx = shown.getContext("2d");
+  ctx.drawImage(full, 0, full.height - 420, 384, 420, 0, 0, 384, 420);
+  writeFileSync(join(images, "virtual-printer.png"), await shown.encode("png"));
+}

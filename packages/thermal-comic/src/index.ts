@@ -1,5 +1,6 @@
 export { examplePoolDir } from "./adapters/assets.js";
 export { FALLBACK_FAMILIES, type FontOption, SHIPPED_FONT_FAMILY } from "./adapters/font.js";
+export { type RenderPaperOptions, renderPaper } from "./adapters/paper.js";
 export {
   type LoadPoolOptions,
   loadPool,
@@ -30,6 +31,19 @@ export {
   isBlack,
   type MonoBitmap,
 } from "./core/dither.js";
+export {
+  bandHeights,
+  type EscPosOptions,
+  encodeEscPos,
+  encodeText,
+  resolveProfile,
+} from "./core/escpos.js";
+export {
+  type DecodedPaper,
+  type DecodeOptions,
+  decodeEscPos,
+  type UnknownCommand,
+} from "./core/escpos-decode.js";
 export { type Placement, placeImage } from "./core/fit.js";
 export type { Point, Polygon, Rect } from "./core/geometry.js";
 export {
@@ -48,6 +62,7 @@ export {
   resolveMetadata,
 } from "./core/metadata.js";
 export { downsample, encodeGreyPng, type GreyPngOptions } from "./core/png.js";
+export { PRINTER_PROFILES, type PrinterProfile } from "./core/profiles.js";
 export { createRandom, type Random, type Seed } from "./core/random.js";
 export { type DetectPanelsOptions, detectPanels } from "./core/template.js";
 export {
