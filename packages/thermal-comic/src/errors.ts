@@ -13,6 +13,8 @@
  * | `NO_FITTING_IMAGE` | a panel has no image whose fit rules allow it and empty panels are not allowed | `panel` |
  * | `FONT_ERROR` | a font file given by the caller cannot be read or registered | `path` |
  * | `IO_ERROR` | a file or folder cannot be read or written | `path` |
+ * | `PRINTER_UNREACHABLE` | no connection to the printer (refused, timeout), or its device cannot be opened | `path` |
+ * | `PRINT_INTERRUPTED` | the connection broke or stalled mid-job | `bytesSent`, `path` |
  * | `ABORTED` | the `signal` was aborted | |
  */
 export type ThermalComicErrorCode =
@@ -26,6 +28,8 @@ export type ThermalComicErrorCode =
   | "NO_FITTING_IMAGE"
   | "FONT_ERROR"
   | "IO_ERROR"
+  | "PRINTER_UNREACHABLE"
+  | "PRINT_INTERRUPTED"
   | "ABORTED";
 
 /** Data a caller can act on, present where the code's row in the table says so. */
@@ -40,6 +44,8 @@ export interface ThermalComicErrorData {
   needed?: number;
   /** How many usable images the pool has. */
   available?: number;
+  /** How many bytes reached the printer before printing broke off. */
+  bytesSent?: number;
 }
 
 /** The one error class of @tinkerbox/thermal-comic; `code` says what went wrong. */
@@ -51,6 +57,7 @@ export class ThermalComicError extends Error {
   readonly panel?: number;
   readonly needed?: number;
   readonly available?: number;
+  readonly bytesSent?: number;
 
   constructor(
     code: ThermalComicErrorCode,
@@ -64,6 +71,7 @@ export class ThermalComicError extends Error {
     if (options?.panel !== undefined) this.panel = options.panel;
     if (options?.needed !== undefined) this.needed = options.needed;
     if (options?.available !== undefined) this.available = options.available;
+    if (options?.bytesSent !== undefined) this.bytesSent = options.bytesSent;
   }
 }
 

@@ -10,6 +10,7 @@ export {
   type PoolSource,
 } from "./adapters/pool.js";
 export { type ComicTemplate, loadTemplate } from "./adapters/template.js";
+export { type PrintProgressEvent, type SendOptions, sendToPrinter } from "./adapters/transport.js";
 export {
   type BalloonScript,
   type ComicLayout,
