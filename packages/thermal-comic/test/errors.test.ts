@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ThermalComicError } from "../src/index.js";
+import { isThermalComicError, ThermalComicError } from "../src/index.js";
 
 describe("ThermalComicError", () => {
   it("carries its code and cause", () => {
@@ -9,5 +9,15 @@ describe("ThermalComicError", () => {
     expect(error.code).toBe("INVALID_ARGUMENT");
     expect(error.cause).toBe(cause);
     expect(error.name).toBe("ThermalComicError");
+  });
+});
+
+describe("isThermalComicError", () => {
+  it("recognises the class and carries the data to act on", () => {
+    const error = new ThermalComicError("ROI_TOO_LARGE", "too big", { path: "/pool/a.png" });
+    expect(isThermalComicError(error)).toBe(true);
+    expect(error.path).toBe("/pool/a.png");
+    expect(isThermalComicError(new Error("plain"))).toBe(false);
+    expect(isThermalComicError({ name: "ThermalComicError", code: "X" })).toBe(false);
   });
 });

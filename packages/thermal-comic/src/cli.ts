@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+// `thermal-comic`: compose a comic, detect a grid's panels. Thin: parses argv, calls the public
+// API, writes files, prints. Exit codes: 0 ok, 2 bad usage or argument, 1 any other error.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import {
+  type ComposeOptions,
+  composeComic,
+  encodeGreyPng,
+  isThermalComicError,
+  type Layout,
+  loadTemplate,
+  type PanelScript,
+} from "./index.js";
+
+const USAGE = `Usage: thermal-comic <command> [options]
+
+Commands:
+  compose     compose a comic page from a seed and an image pool; writes
+              <out>.png (hi-res), <out>.print.png (printer resolution, greyscale) and <out>.json (layout)
+  detect      print the panels found in a hand-drawn grid image as template JSON
+
+compose options:
+  --seed <n|text>        seed of every random choice (default: random, printed)
+  --width <dots>         page width in printer dots: 384 (58 mm), 576 (80 mm), … (default 576)
+  --height <dots>        page height in dots (default: twice the width; a template keeps its aspect)
+  --pool <dir>           image pool folder (default: the example pool shipped with the package)
+  --out <path>           output path without extension (default: comic)
+  --panels <n>           number of panels of a random layout (default: from the seed)
+  --template <file>      grid image (.png/.jpg) or polygon file (.json/.yaml) instead of a random layout
+  --layout <file>        a layout JSON written by an earlier run (same panels again)
+  --script <file>        JSON or YAML list, one entry per panel: { caption, balloons: [text], tags }
+  --scale <n>            hi-res dots per printer dot (default 2)
+  --font <file>          TTF/OTF/WOFF/WOFF2 for captions and balloons (default: Comic Neue, shipped)
+  --font-size <dots>     text size (default width ÷ 26)
+  --gutter <dots>        space between panels; --margin <dots> around them; --slant <0..1> chance of slanted cuts
+  --empty <ids>          panels to leave without a picture, e.g. 1,3
+  --allow-reuse          repeat images when the pool is too small
+  --skip-large-roi       leave out images whose region of interest fits no panel (default: error)
+  --color                keep colour in the hi-res PNG
+  -q, --quiet            no progress on stderr
+
+detect options:
+  thermal-comic detect <grid.png> [--min-area <fraction>] [--close-gaps <px>]
+
+  -h, --help             this help
+  --version              the package version`;
+
+class UsageError extends Error {}
+
+function number(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n))
+    throw new UsageError(`--${name} must be a number, got "${value}"`);
+  return n;
+}
+
+async function readStructured(path: string): Promise<unknown> {
+  const text = await readFile(path, "utf8");
+  return /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      seed: { type: "string" },
+      width: { type: "string" },
+      height: { type: "string" },
+      pool: { type: "string" },
+      out: { type: "string" },
+      panels: { type: "string" },
+      template: { type: "string" },
+      layout: { type: "string" },
+      script: { type: "string" },
+      scale: { type: "string" },
+      font: { type: "string" },
+      "font-size": { type: "string" },
+      gutter: { type: "string" },
+      margin: { type: "string" },
+      slant: { type: "string" },
+      empty: { type: "string" },
+      "allow-reuse": { type: "boolean" },
+      "skip-large-roi": { type: "boolean" },
+      color: { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+      "min-area": { type: "string" },
+      "close-gaps": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+  });
+  if (values.version) {
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+    console.log(pkg.version);
+    return 0;
+  }
+  if (values.help || positionals.length === 0) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const [command, ...rest] = positionals;
+  if (command === "detect") {
+    const file = rest[0];
+    if (!file) throw new UsageError("detect needs a grid image: thermal-comic detect grid.png");
+    const minArea = number("min-area", values["min-area"]);
+    const closeGaps = number("close-gaps", values["close-gaps"]);
+    const template = await loadTemplate(resolve(file), {
+      ...(minArea !== undefined && { minAreaFraction: minArea }),
+      ...(closeGaps !== undefined && { closeGaps }),
+    });
+    console.log(
+      JSON.stringify(
+        { width: template.width, height: template.height, panels: template.panels },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (command !== "compose")
+    throw new UsageError(`unknown command "${command}"; commands: compose, detect`);
+  if (rest.length)
+    throw new UsageError(`compose takes no positional arguments, got ${rest.join(" ")}`);
+
+  const seedText = values.seed ?? String(Math.floor(Math.random() * 2 ** 31));
+  const seed = /^-?\d+$/.test(seedText) ? Number(seedText) : seedText;
+  const width = number("width", values.width) ?? 576;
+  const height = number("height", values.height);
+  let layout: ComposeOptions["layout"];
+  if (values.template && values.layout)
+    throw new UsageError("give --template or --layout, not both");
+  if (values.template) layout = await loadTemplate(resolve(values.template));
+  if (values.layout) layout = (await readStructured(resolve(values.layout))) as Layout;
+  const script = values.script
+    ? ((await readStructured(resolve(values.script))) as PanelScript[])
+    : undefined;
+  if (script !== undefined && !Array.isArray(script))
+    throw new UsageError(`--script ${values.script} must hold a list with one entry per panel`);
+  const empty = values.empty?.split(",").map((id) => number("empty", id) as number);
+  const quiet = values.quiet ?? false;
+  const options: ComposeOptions = {
+    seed,
+    width,
+    ...(height !== undefined && { height }),
+    ...(layout && { layout }),
+    ...(values.pool && { pool: resolve(values.pool) }),
+    ...(values.font && { font: resolve(values.font) }),
+    ...(script && { script }),
+    ...(empty && { emptyPanels: empty }),
+    allowReuse: values["allow-reuse"] ?? false,
+    roiTooLarge: values["skip-large-roi"] ? "skip" : "error",
+    color: values.color ?? false,
+  };
+  const numeric = {
+    panels: number("panels", values.panels),
+    scale: number("scale", values.scale),
+    fontSize: number("font-size", values["font-size"]),
+    gutter: number("gutter", values.gutter),
+    margin: number("margin", values.margin),
+    slantChance: number("slant", values.slant),
+  };
+  for (const [key, value] of Object.entries(numeric))
+    if (value !== undefined) (options as unknown as Record<string, number>)[key] = value;
+  if (!quiet)
+    options.onProgress = (e) => process.stderr.write(`[${e.done + 1}/${e.total}] ${e.phase}\n`);
+
+  const started = performance.now();
+  const result = await composeComic(options);
+  const out = resolve(values.out ?? "comic");
+  await mkdir(dirname(out), { recursive: true });
+  const printPng = encodeGreyPng(result.bitmap, { ppi: 203 });
+  await writeFile(`${out}.png`, result.png);
+  await writeFile(`${out}.print.png`, printPng);
+  await writeFile(`${out}.json`, `${JSON.stringify(result.layout, null, 2)}\n`);
+  const { layout: page } = result;
+  console.log(
+    `seed ${JSON.stringify(seed)}: ${page.panels.length} panels on ${page.width}×${page.height} dots in ${Math.round(performance.now() - started)} ms`,
+  );
+  for (const panel of page.panels)
+    console.log(
+      `  panel ${panel.id}: ${panel.image ? `${panel.image.name}${panel.image.rotation ? ` (turned ${panel.image.rotation}°)` : ""}` : "(empty)"}`,
+    );
+  console.log(
+    `${out}.png  ${result.png.length} bytes (${Math.round(page.width * page.scale)}×${Math.round(page.height * page.scale)})`,
+  );
+  console.log(
+    `${out}.print.png  ${printPng.length} bytes (${page.width}×${page.height}, printer resolution)`,
+  );
+  console.log(`${out}.json  layout`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string })?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+    ) {
+      console.error(
+        `thermal-comic: ${(error as Error).message}\n\n${USAGE.split("\n")[0]}; see --help`,
+      );
+      process.exitCode = 2;
+    } else if (isThermalComicError(error)) {
+      console.error(`thermal-comic: ${error.code}: ${error.message}`);
+      process.exitCode = error.code === "INVALID_ARGUMENT" ? 2 : 1;
+    } else {
+      console.error(`thermal-comic: ${(error as Error)?.message ?? error}`);
+      process.exitCode = 1;
+    }
+  },
+);

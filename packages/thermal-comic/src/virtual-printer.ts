@@ -1,0 +1,6 @@
+export {
+  type RunningVirtualPrinter,
+  startVirtualPrinter,
+  type VirtualPrinterOptions,
+  type VirtualPrintJob,
+} from "./services/virtual-printer.js";

@@ -1,0 +1,140 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createCanvas } from "@napi-rs/canvas";
+import { describe, expect, it } from "vitest";
+import { poolCopy, tempDir } from "./helpers.js";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+const tsx = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
+const cli = join(import.meta.dirname, "..", "src", "cli.ts");
+
+function run(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", tsx, cli, ...args], { cwd });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Each run starts node with the tsx loader (a few seconds under load): tagged slow.
+describe("thermal-comic CLI", { tags: ["slow"], timeout: 120_000 }, () => {
+  it("compose writes the hi-res PNG, the printer-resolution PNG and the layout; the same seed gives the same bytes", async () => {
+    const dir = tempDir();
+    const first = await run(
+      ["compose", "--seed", "7", "--width", "384", "--height", "800", "--out", "a/comic"],
+      dir,
+    );
+    expect(first.stderr).toContain("[5/5] encode");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/seed 7: \d+ panels on 384×800 dots/);
+    const png = readFileSync(join(dir, "a", "comic.png"));
+    expect(png.readUInt32BE(16)).toBe(768);
+    const print = readFileSync(join(dir, "a", "comic.print.png"));
+    expect([print.readUInt32BE(16), print.readUInt32BE(20)]).toEqual([384, 800]);
+    const layout = JSON.parse(readFileSync(join(dir, "a", "comic.json"), "utf8"));
+    expect(layout).toMatchObject({ version: 1, seed: 7, width: 384, height: 800, scale: 2 });
+
+    const second = await run(
+      ["compose", "--seed", "7", "--width", "384", "--height", "800", "--out", "b/comic", "-q"],
+      dir,
+    );
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe("");
+    expect(readFileSync(join(dir, "b", "comic.png")).equals(png)).toBe(true);
+  });
+
+  it("compose takes a script, a pool folder and a layout from an earlier run", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "script.yaml"), "- caption: Once upon a time\n- balloons: [Hi!]\n");
+    const made = await run(
+      [
+        "compose",
+        "--seed",
+        "x",
+        "--width",
+        "384",
+        "--height",
+        "700",
+        "--panels",
+        "2",
+        "--script",
+        "script.yaml",
+        "--pool",
+        poolCopy(),
+        "--out",
+        "one",
+        "-q",
+      ],
+      dir,
+    );
+    expect(made.code).toBe(0);
+    const layout = JSON.parse(readFileSync(join(dir, "one.json"), "utf8"));
+    expect(layout.seed).toBe("x");
+    expect(layout.panels[0].caption.text).toBe("Once upon a time");
+    expect(layout.panels[1].balloons[0].text).toBe("Hi!");
+    const again = await run(
+      ["compose", "--seed", "y", "--width", "384", "--layout", "one.json", "--out", "two", "-q"],
+      dir,
+    );
+    expect(again.code).toBe(0);
+    const second = JSON.parse(readFileSync(join(dir, "two.json"), "utf8"));
+    expect(second.panels.map((p: { polygon: unknown }) => p.polygon)).toEqual(
+      layout.panels.map((p: { polygon: unknown }) => p.polygon),
+    );
+  });
+
+  it("detect prints the panels of a grid image", async () => {
+    const dir = tempDir();
+    const canvas = createCanvas(200, 300);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, 200, 300);
+    ctx.lineWidth = 3;
+    ctx.strokeRect(10, 10, 180, 130);
+    ctx.strokeRect(10, 160, 180, 130);
+    writeFileSync(join(dir, "grid.png"), await canvas.encode("png"));
+    const result = await run(["detect", "grid.png"], dir);
+    expect(result.code).toBe(0);
+    const template = JSON.parse(result.stdout);
+    expect(template).toMatchObject({ width: 200, height: 300 });
+    expect(template.panels).toHaveLength(2);
+  });
+
+  it("prints usage, and exits 2 on bad usage or arguments and 1 on bad input files", async () => {
+    const dir = tempDir();
+    const help = await run(["--help"], dir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: thermal-comic/);
+    const version = await run(["--version"], dir);
+    expect(version.stdout.trim()).toBe(
+      JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")).version,
+    );
+    expect((await run(["compose", "--bogus"], dir)).code).toBe(2);
+    expect((await run(["draw"], dir)).code).toBe(2);
+    const width = await run(["compose", "--width", "abc"], dir);
+    expect(width.code).toBe(2);
+    expect(width.stderr).toContain("--width must be a number");
+    const narrow = await run(["compose", "--width", "10", "-q"], dir);
+    expect(narrow.code).toBe(2);
+    expect(narrow.stderr).toContain("INVALID_ARGUMENT");
+    const pool = poolCopy();
+    rmSync(join(pool, "cat.json"));
+    const missing = await run(["compose", "--pool", pool, "-q", "--out", "x"], dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`MISSING_METADATA: ${join(pool, "cat.svg")}`);
+    expect(existsSync(join(dir, "x.png"))).toBe(false);
+  });
+});
