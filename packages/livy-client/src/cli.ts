@@ -2,6 +2,9 @@
 // `livy`: submit, status, logs, kill, list, serve. Thin: parses argv, calls the public API, prints.
 // Exit codes: 0 ok / batch succeeded, 1 batch failed (dead, error, killed), 2 bad usage or
 // argument, 3 timeout, 4 any other error (network, HTTP, not found).
+import { readFile } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createLivyDevServer } from "./dev-server/index.js";
 import {
@@ -11,6 +14,13 @@ import {
   LivyClient,
   LivyError,
 } from "./index.js";
+import {
+  definePipeline,
+  type Pipeline,
+  type PipelineDefinition,
+  runPipeline,
+  toStateMachine,
+} from "./pipeline/index.js";
 
 const USAGE = `Usage: livy <command> [options]
 
@@ -34,6 +44,10 @@ Commands:
                             --no-origin-check, --no-host-check. A --host other than loopback
                             prints a warning.
   version                   print the server's Livy version
+  pipeline run <file>       run a pipeline (a .json definition, or a module whose default export is
+                            one) on Livy, with live progress and a report per job (--input k=v,
+                            --max-parallel N, --execution NAME, --json); exit 1 if it fails
+  pipeline asl <file>       print its Amazon States Language definition (--submit-arn, --status-arn)
 
 Common options:
   --url <url>               Livy URL (default: $LIVY_URL, then http://localhost:8998)
@@ -88,6 +102,12 @@ const options = {
   "retain-sec": { type: "string" },
   cwd: { type: "string" },
   "log-layout": { type: "string" },
+  // pipeline
+  input: { type: "string", multiple: true },
+  "max-parallel": { type: "string" },
+  execution: { type: "string" },
+  "submit-arn": { type: "string" },
+  "status-arn": { type: "string" },
 } as const;
 
 class UsageError extends Error {}
@@ -129,11 +149,13 @@ async function main(argv: string[]): Promise<number> {
     headers[header.slice(0, at).trim()] = header.slice(at + 1).trim();
   }
   const client = new LivyClient({
-    url: values.url ?? process.env.LIVY_URL ?? "http://localhost:8998",
+    // An empty LIVY_URL counts as unset.
+    url: values.url || process.env.LIVY_URL || "http://localhost:8998",
     headers,
     csrf: !values["no-csrf"],
   });
   const pollIntervalMs = int(values.poll, "poll") ?? 1000;
+  if (command === "pipeline") return pipelineCommand(client, rest, values);
   const id = (): number => {
     const raw = rest[0];
     if (raw === undefined || !/^\d+$/.test(raw))
@@ -267,6 +289,110 @@ async function follow(
   return isTerminalBatchState(batch.state) && batch.state === "success" ? 0 : 1;
 }
 
+async function loadPipeline(file: string | undefined): Promise<Pipeline> {
+  if (!file) throw new UsageError("pipeline expects a pipeline file (.json, or a module)");
+  const path = resolvePath(file);
+  let definition: unknown;
+  if (path.endsWith(".json")) {
+    definition = JSON.parse(await readFile(path, "utf8"));
+  } else {
+    const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    definition = module.default;
+  }
+  if (
+    definition &&
+    typeof definition === "object" &&
+    Array.isArray((definition as Pipeline).jobs)
+  ) {
+    return definition as Pipeline; // already defined with definePipeline
+  }
+  return definePipeline(definition as PipelineDefinition);
+}
+
+async function pipelineCommand(
+  client: LivyClient,
+  rest: string[],
+  values: {
+    input?: string[];
+    "max-parallel"?: string;
+    execution?: string;
+    json?: boolean;
+    poll?: string;
+    "submit-arn"?: string;
+    "status-arn"?: string;
+  },
+): Promise<number> {
+  const [action, file] = rest;
+  if (action === "asl") {
+    const pipeline = await loadPipeline(file);
+    const submitFunctionArn = values["submit-arn"];
+    const statusFunctionArn = values["status-arn"];
+    if (!submitFunctionArn || !statusFunctionArn) {
+      throw new UsageError(
+        "pipeline asl needs --submit-arn and --status-arn (Lambda function ARNs)",
+      );
+    }
+    const definition = toStateMachine(pipeline, { submitFunctionArn, statusFunctionArn });
+    process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
+    return 0;
+  }
+  if (action !== "run") {
+    throw new UsageError(`unknown pipeline command ${JSON.stringify(action ?? "")} (run, asl)`);
+  }
+  const pipeline = await loadPipeline(file);
+  const input: Record<string, string> = {};
+  for (const pair of values.input ?? []) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`--input expects key=value, got ${JSON.stringify(pair)}`);
+    input[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const maxParallel = int(values["max-parallel"], "max-parallel");
+  const poll = int(values.poll, "poll");
+  const started = Date.now();
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const report = await runPipeline(pipeline, {
+      livy: client,
+      input,
+      signal: controller.signal,
+      ...(maxParallel !== undefined ? { maxParallel } : {}),
+      ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
+      ...(values.execution ? { execution: values.execution } : {}),
+      onProgress: (event) => {
+        const line =
+          event.type === "job-submitted"
+            ? `${event.job}: batch ${event.batchId} submitted (attempt ${event.attempt})`
+            : event.type === "job-state"
+              ? `${event.job}: ${event.state}`
+              : event.type === "job-retry"
+                ? `${event.job}: retrying (attempt ${event.attempt}) after: ${event.reason.split("\n")[0]}`
+                : event.type === "job-finished"
+                  ? `${event.job}: ${event.report.state}${event.report.reason ? ` (${event.report.reason.split("\n")[0]})` : ""}`
+                  : undefined;
+        if (line) process.stderr.write(`${stamp(started)} ${line}\n`);
+      },
+    });
+    if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      process.stdout.write(
+        `pipeline ${report.pipeline} (execution ${report.execution}): ${report.status}\n`,
+      );
+      for (const [name, job] of Object.entries(report.jobs)) {
+        process.stdout.write(
+          `${name}\t${job.state}\tattempts ${job.attempts}\tbatch ${job.batchId ?? "-"}\t${(job.durationMs / 1000).toFixed(1)} s\n`,
+        );
+      }
+    }
+    return report.status === "succeeded" ? 0 : 1;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
 async function serve(
   values: Record<string, string | boolean | string[] | undefined>,
 ): Promise<number> {
@@ -332,7 +458,7 @@ main(process.argv.slice(2)).then(
           ? 1
           : error.code === "TIMEOUT"
             ? 3
-            : ["INVALID_ARGUMENT", "INVALID_URL"].includes(error.code)
+            : ["INVALID_ARGUMENT", "INVALID_URL", "INVALID_PIPELINE"].includes(error.code)
               ? 2
               : 4;
     } else {

@@ -115,6 +115,64 @@ describe("livy CLI", { timeout: 120_000, tags: ["slow"] }, () => {
     expect(refused.code).toBe(2);
   });
 
+  it("runs a pipeline file with live progress, and prints its ASL", async () => {
+    const file = join(import.meta.dirname, "fixtures", "pipelines", "two.json");
+    const ok = await livy([
+      "pipeline",
+      "run",
+      file,
+      "--url",
+      url,
+      "--poll",
+      "50",
+      "--input",
+      "lines=3",
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^pipeline cli-two \(execution [0-9a-f]+\): succeeded$/m);
+    expect(ok.stdout).toMatch(/^first\tsucceeded\tattempts 1\tbatch \d+\t/m);
+    expect(ok.stderr).toMatch(/first: batch \d+ submitted \(attempt 1\)/);
+    expect(ok.stderr).toMatch(/second: succeeded/);
+    const failing = await livy([
+      "pipeline",
+      "run",
+      file,
+      "--url",
+      url,
+      "--poll",
+      "50",
+      "--input",
+      "code=4",
+      "--json",
+    ]);
+    expect(failing.code).toBe(1);
+    expect(JSON.parse(failing.stdout)).toMatchObject({
+      status: "failed",
+      jobs: { second: { state: "failed" } },
+    });
+    const asl = await livy([
+      "pipeline",
+      "asl",
+      file,
+      "--submit-arn",
+      "arn:aws:lambda:eu-west-1:123456789012:function:submit",
+      "--status-arn",
+      "arn:aws:lambda:eu-west-1:123456789012:function:status",
+    ]);
+    expect(asl.code).toBe(0);
+    expect(JSON.parse(asl.stdout)).toMatchObject({ StartAt: "Run pipeline" });
+    const cycle = await livy([
+      "pipeline",
+      "run",
+      join(import.meta.dirname, "fixtures", "pipelines", "cycle.json"),
+      "--url",
+      url,
+    ]);
+    expect(cycle.code).toBe(2);
+    expect(cycle.stderr).toContain("cycle: a → b → a");
+    expect((await livy(["pipeline", "deploy", file, "--url", url])).code).toBe(2);
+  });
+
   it("reattaches to a live batch of the same name", async () => {
     const first = await livy([
       "submit",
