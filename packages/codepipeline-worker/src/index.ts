@@ -2,7 +2,6 @@ export type { ArtifactCredentials, ArtifactS3Config, S3Location } from "./adapte
 export {
   type ExtractResult,
   extractZip,
-  isUnsafeEntryName,
   type ZipLimits,
   zipDirectory,
 } from "./adapters/zip.js";

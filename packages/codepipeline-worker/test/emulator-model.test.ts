@@ -194,6 +194,13 @@ describe("emulator: constraints of the CodePipeline model", () => {
     expect(await name(create(input))).toBe(error);
   });
 
+  it("counts lengths in code points, as the model does: 160 emoji fit a description, 161 do not", async () => {
+    const described = (description: string) =>
+      name(create({ configurationProperties: [prop({ name: "A", description })] }));
+    expect(await described("😀".repeat(160))).toBe("ok");
+    expect(await described("😀".repeat(161))).toBe("ValidationException");
+  });
+
   it("CreateCustomActionType accepts every bound and echoes the tags", async () => {
     const out = await create({
       provider: "p".repeat(35),

@@ -3,15 +3,9 @@ import { mkdtemp, readdir, readFile, rm, statfs, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { defaultMaxBytes } from "../src/adapters/zip.js";
+import { defaultMaxBytes, isUnsafeEntryName } from "../src/adapters/zip.js";
 import { zipFiles } from "../src/emulator/enqueue.js";
-import {
-  CodepipelineWorkerError,
-  extractZip,
-  isUnsafeEntryName,
-  type ZipLimits,
-  zipDirectory,
-} from "../src/index.js";
+import { CodepipelineWorkerError, extractZip, type ZipLimits, zipDirectory } from "../src/index.js";
 import { unzipToMap } from "./helpers.js";
 import { rawZip } from "./raw-zip.js";
 

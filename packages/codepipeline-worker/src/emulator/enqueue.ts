@@ -9,23 +9,32 @@ import type { EmulatorState, WireArtifact } from "./state.js";
 /** An input artifact for `enqueueJob`: files to zip, a ready zip, or an object key (which may be missing on purpose). */
 export interface EnqueueArtifact {
   name: string;
+  /** The source revision it was built from. @defaultValue none */
   revision?: string;
+  /** Files to zip as the artifact. @defaultValue none (an empty zip when neither `zip` nor `objectKey` is given) */
   files?: Record<string, string | Uint8Array>;
+  /** A ready zip. @defaultValue none */
   zip?: Uint8Array;
+  /** An existing (or, on purpose, missing) object key instead of an upload. @defaultValue a new key */
   objectKey?: string;
 }
 
 /** A job to queue, as a pipeline would produce it. */
 export interface EnqueueJobInput {
   actionTypeId: { category: string; provider: string; version: string };
+  /** The action's configuration in the pipeline. @defaultValue `{}` */
   configuration?: Record<string, string>;
+  /** @defaultValue none */
   inputArtifacts?: EnqueueArtifact[];
-  /** Names of the output artifacts the action must produce. */
+  /** Names of the output artifacts the action must produce. @defaultValue none */
   outputArtifacts?: string[];
+  /** @defaultValue `"emulated-pipeline"` */
   pipelineName?: string;
+  /** @defaultValue `"Deploy"` */
   stageName?: string;
+  /** @defaultValue the action type's provider */
   actionName?: string;
-  /** Tells the worker to encrypt outputs with this KMS key (SSE-KMS). */
+  /** Tells the worker to encrypt outputs with this KMS key (SSE-KMS). @defaultValue none (SSE-S3) */
   encryptionKey?: { id: string; type: "KMS" };
 }
 

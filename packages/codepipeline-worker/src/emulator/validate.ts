@@ -5,6 +5,32 @@ import { ServiceException } from "./service-exception.js";
 /** Type mismatches the JSON 1.1 deserializer refuses before validation runs. */
 class SerializationProblem extends Error {}
 
+const patterns = new Map<string, RegExp>();
+/** The model's patterns, compiled once. */
+function pattern(source: string): RegExp {
+  let re = patterns.get(source);
+  if (!re) {
+    re = new RegExp(source, "u");
+    patterns.set(source, re);
+  }
+  return re;
+}
+
+/** Length as the model counts it: Unicode code points. */
+function codePoints(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 >= text.length) n++;
+    else {
+      const d = text.charCodeAt(i + 1);
+      n++;
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return n;
+}
+
 function describe(value: unknown): string {
   return typeof value === "string" ? `'${value}'` : value === null ? "null" : String(value);
 }
@@ -20,7 +46,7 @@ function check(
   if (c.length !== undefined) {
     const size =
       typeof value === "string"
-        ? [...value].length
+        ? codePoints(value)
         : Array.isArray(value)
           ? value.length
           : typeof value === "object" && value !== null
@@ -31,11 +57,7 @@ function check(
     if (size !== undefined && c.length.max !== undefined && size > c.length.max)
       problems.push(`${at} have length less than or equal to ${c.length.max}`);
   }
-  if (
-    c.pattern !== undefined &&
-    typeof value === "string" &&
-    !new RegExp(c.pattern, "u").test(value)
-  )
+  if (c.pattern !== undefined && typeof value === "string" && !pattern(c.pattern).test(value))
     problems.push(`${at} satisfy regular expression pattern: ${c.pattern}`);
   if (c.range !== undefined && typeof value === "number") {
     if (c.range.min !== undefined && value < c.range.min)
