@@ -42,6 +42,8 @@ export function shannonEntropy(text: string): number {
 function highEntropy(secret: string): boolean {
   if (/^[a-z]+$|^[A-Z]+$|^\d+$/.test(secret)) return false; // one character class: words, numbers
   if (/^\$\{?[A-Za-z_]|^%\(|^<|^\{\{/.test(secret)) return false; // placeholders, templates
+  // Code that reads the secret from elsewhere: process.env.KEY, os.environ["KEY"], getenv("KEY").
+  if (/^[A-Za-z_$][\w$]*(?:\.[\w$]+)+$/.test(secret) || /[([]/.test(secret)) return false;
   const threshold = /^[0-9a-f]+$/i.test(secret) ? 3.0 : 3.5;
   return shannonEntropy(secret) >= threshold;
 }
