@@ -10,7 +10,10 @@ export interface SecretRule {
   description: string;
   /** Global regex; group 1, when present, is the secret part. */
   pattern: RegExp;
-  /** A cheap substring test before the regex runs (lower case). */
+  /**
+   * A cheap substring test before the regex runs: lower-case words, also looked for in upper
+   * case and capitalised (no lower-casing of the whole text, which costs more than the regexes).
+   */
   hint?: string[] | undefined;
   /** Extra check of the secret part (entropy of generic values). */
   accept?: ((secret: string) => boolean) | undefined;
@@ -42,6 +45,8 @@ export function shannonEntropy(text: string): number {
 function highEntropy(secret: string): boolean {
   if (/^[a-z]+$|^[A-Z]+$|^\d+$/.test(secret)) return false; // one character class: words, numbers
   if (/^\$\{?[A-Za-z_]|^%\(|^<|^\{\{/.test(secret)) return false; // placeholders, templates
+  // Code that reads the secret from elsewhere: process.env.KEY, os.environ["KEY"], getenv("KEY").
+  if (/^[A-Za-z_$][\w$]*(?:\.[\w$]+)+$/.test(secret) || /[([]/.test(secret)) return false;
   const threshold = /^[0-9a-f]+$/i.test(secret) ? 3.0 : 3.5;
   return shannonEntropy(secret) >= threshold;
 }
@@ -64,7 +69,7 @@ export const DEFAULT_RULES: readonly SecretRule[] = [
     id: "private-key",
     description: "private key block",
     pattern: /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----/g,
-    hint: ["private key"],
+    hint: ["PRIVATE KEY"],
   },
   {
     id: "github-token",
@@ -88,7 +93,7 @@ export const DEFAULT_RULES: readonly SecretRule[] = [
     id: "google-api-key",
     description: "Google API key",
     pattern: /\b(AIza[0-9A-Za-z_-]{35})\b/g,
-    hint: ["aiza"],
+    hint: ["AIza"],
   },
   {
     id: "generic-secret",
@@ -152,15 +157,10 @@ export function findSecrets(
 ): SecretFinding[] {
   if (data.length === 0 || isBinary(data)) return [];
   const text = Buffer.from(data.buffer, data.byteOffset, data.length).toString("latin1");
-  let lower: string | undefined;
   const findings: SecretFinding[] = [];
   let lineStarts: number[] | undefined;
   for (const rule of rules) {
-    if (rule.hint) {
-      lower ??= text.toLowerCase();
-      const l = lower;
-      if (!rule.hint.some((h) => l.includes(h))) continue;
-    }
+    if (rule.hint && !rule.hint.some((h) => mentions(text, h))) continue;
     rule.pattern.lastIndex = 0;
     for (let m = rule.pattern.exec(text); m !== null; m = rule.pattern.exec(text)) {
       if (m[0].length === 0) {
@@ -189,6 +189,18 @@ export function findSecrets(
   return findings
     .filter((f) => f.rule !== "generic-secret" || !named.has(f.line))
     .sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
+}
+
+const seen = new Map<string, string[]>();
+function mentions(text: string, word: string): boolean {
+  let variants = seen.get(word);
+  if (!variants) {
+    variants = [
+      ...new Set([word, word.toUpperCase(), (word[0] ?? "").toUpperCase() + word.slice(1)]),
+    ];
+    seen.set(word, variants);
+  }
+  return variants.some((v) => text.includes(v));
 }
 
 function starts(text: string): number[] {
