@@ -8,19 +8,32 @@ import { parse as parseYaml } from "yaml";
 import {
   type ComposeOptions,
   composeComic,
+  type DitherMethod,
+  decodeEscPos,
+  dither,
+  encodeEscPos,
   encodeGreyPng,
+  type GreyBitmap,
   isThermalComicError,
   type Layout,
   loadTemplate,
   type PanelScript,
+  type PrinterProfile,
+  readGreyImage,
+  renderPaper,
+  resolveProfile,
+  sendToPrinter,
 } from "./index.js";
+import { startVirtualPrinter } from "./virtual-printer.js";
 
 const USAGE = `Usage: thermal-comic <command> [options]
 
 Commands:
-  compose     compose a comic page from a seed and an image pool; writes
-              <out>.png (hi-res), <out>.print.png (printer resolution, greyscale) and <out>.json (layout)
-  detect      print the panels found in a hand-drawn grid image as template JSON
+  compose         compose a comic page from a seed and an image pool; writes
+                  <out>.png (hi-res), <out>.print.png (printer resolution, greyscale) and <out>.json (layout)
+  detect          print the panels found in a hand-drawn grid image as template JSON
+  print <image>   dither a picture and print it
+  virtual-printer run a virtual ESC/POS printer on a TCP port; each job saved as PNG and .bin
 
 compose options:
   --seed <n|text>        seed of every random choice (default: random, printed)
@@ -41,6 +54,20 @@ compose options:
   --skip-large-roi       leave out images whose region of interest fits no panel (default: error)
   --color                keep colour in the hi-res PNG
   -q, --quiet            no progress on stderr
+
+  --print <printer>      also print the comic (printer as below)
+
+print options (also for compose --print):
+  --printer <target>     tcp://host:9100 | /dev/usb/lp0 | file:out.bin | virtual (default virtual)
+  --profile <name>       58mm, 80mm, 80mm-512, epson-tm-t20, adafruit-csn-a2, xprinter-58-clone,
+                         column-58mm (default: 80mm, or 58mm when --width is 384)
+  --dither <method>      threshold, bayer2, bayer4, bayer8, floyd-steinberg (default), atkinson, stucki, sierra
+  --caption <text>       a text line under the picture
+  --preview <file.png>   the paper exactly as the printer gets it (decoded from the bytes sent)
+  --too-wide <scale|error>  a picture wider than the printer (default scale)
+
+virtual-printer options:
+  --port <n> (default 9100), --host <addr> (default 127.0.0.1), --out <dir> (default .), --width <dots>
 
 detect options:
   thermal-comic detect <grid.png> [--min-area <fraction>] [--close-gaps <px>]
@@ -89,6 +116,15 @@ async function main(argv: string[]): Promise<number> {
       color: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
       "min-area": { type: "string" },
+      print: { type: "string" },
+      printer: { type: "string" },
+      profile: { type: "string" },
+      dither: { type: "string" },
+      caption: { type: "string" },
+      preview: { type: "string" },
+      "too-wide": { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
       "close-gaps": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
@@ -122,8 +158,49 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
+  if (command === "print") {
+    const file = rest[0];
+    if (!file)
+      throw new UsageError("print needs a picture: thermal-comic print comic.png --printer …");
+    const profile = resolveProfile(values.profile ?? "80mm");
+    const tooWide = values["too-wide"] ?? "scale";
+    if (tooWide !== "scale" && tooWide !== "error")
+      throw new UsageError("--too-wide must be scale or error");
+    const grey = await readGreyImage(resolve(file), { maxWidth: profile.widthDots, tooWide });
+    await printBitmap(grey, values, profile);
+    return 0;
+  }
+  if (command === "virtual-printer") {
+    const outDir = resolve(values.out ?? ".");
+    await mkdir(outDir, { recursive: true });
+    const port = number("port", values.port) ?? 9100;
+    const vp = await startVirtualPrinter({
+      port,
+      ...(values.host && { host: values.host }),
+      width: number("width", values.width) ?? 576,
+      logger: {
+        debug() {},
+        info: (m: unknown) => console.log(m),
+        warn: (m: unknown) => console.error(m),
+        error: (m: unknown) => console.error(m),
+      },
+      onJob: (job) => {
+        void writeFile(resolve(outDir, `job-${job.id}.png`), job.png);
+        void writeFile(resolve(outDir, `job-${job.id}.bin`), job.bytes);
+      },
+    });
+    console.log(`virtual printer listening on ${vp.url}; jobs go to ${outDir} (Ctrl-C stops)`);
+    await new Promise<void>((done) => {
+      process.once("SIGINT", done);
+      process.once("SIGTERM", done);
+    });
+    await vp.close();
+    return 0;
+  }
   if (command !== "compose")
-    throw new UsageError(`unknown command "${command}"; commands: compose, detect`);
+    throw new UsageError(
+      `unknown command "${command}"; commands: compose, detect, print, virtual-printer`,
+    );
   if (rest.length)
     throw new UsageError(`compose takes no positional arguments, got ${rest.join(" ")}`);
 
@@ -192,7 +269,54 @@ async function main(argv: string[]): Promise<number> {
     `${out}.print.png  ${printPng.length} bytes (${page.width}×${page.height}, printer resolution)`,
   );
   console.log(`${out}.json  layout`);
+  if (values.print !== undefined)
+    await printBitmap(
+      result.bitmap,
+      { ...values, printer: values.print },
+      resolveProfile(values.profile ?? (width <= 384 ? "58mm" : "80mm")),
+    );
   return 0;
+}
+
+/** Dithers, encodes and sends a greyscale picture; writes the preview of what was sent. */
+async function printBitmap(
+  grey: GreyBitmap,
+  values: Record<string, unknown>,
+  profile: PrinterProfile,
+): Promise<void> {
+  const method = (values.dither as DitherMethod | undefined) ?? "floyd-steinberg";
+  const bytes = encodeEscPos(dither(grey, { method }), {
+    profile,
+    ...(typeof values.caption === "string" && { caption: values.caption }),
+  });
+  const target = (values.printer as string | undefined) || "virtual";
+  const vp =
+    target === "virtual" ? await startVirtualPrinter({ port: 0, width: profile.widthDots }) : null;
+  const printer = vp ? vp.url : target;
+  try {
+    const quiet = Boolean(values.quiet);
+    const { bytesSent } = await sendToPrinter(bytes, {
+      printer,
+      profile,
+      pacing: target !== "virtual",
+      ...(!quiet && {
+        onProgress: (e: { phase: string; done: number; total: number }) =>
+          process.stderr.write(
+            `\r${e.phase} ${e.done}/${e.total} bytes${e.phase === "done" ? "\n" : ""}`,
+          ),
+      }),
+    });
+    console.log(
+      `printed ${grey.width}×${grey.height} dots (${profile.name}, ${method}): ${bytesSent} bytes to ${target}`,
+    );
+  } finally {
+    await vp?.close();
+  }
+  if (typeof values.preview === "string") {
+    const png = renderPaper(decodeEscPos(bytes, { width: profile.widthDots }));
+    await writeFile(resolve(values.preview), png);
+    console.log(`${resolve(values.preview)}  ${png.length} bytes (preview of the paper)`);
+  }
 }
 
 main(process.argv.slice(2)).then(

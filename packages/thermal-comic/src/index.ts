@@ -8,6 +8,8 @@ export {
   type Pool,
   type PoolImage,
   type PoolSource,
+  type ReadGreyImageOptions,
+  readGreyImage,
 } from "./adapters/pool.js";
 export { type ComicTemplate, loadTemplate } from "./adapters/template.js";
 export { type PrintProgressEvent, type SendOptions, sendToPrinter } from "./adapters/transport.js";

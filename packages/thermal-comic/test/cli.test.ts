@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createCanvas } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
+import { decodeEscPos, encodeEscPos, sendToPrinter } from "../src/index.js";
+import { startVirtualPrinter } from "../src/virtual-printer.js";
 import { poolCopy, tempDir } from "./helpers.js";
 
 const root = join(import.meta.dirname, "..", "..", "..");
@@ -136,5 +138,122 @@ describe("thermal-comic CLI", { tags: ["slow"], timeout: 120_000 }, () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`MISSING_METADATA: ${join(pool, "cat.svg")}`);
     expect(existsSync(join(dir, "x.png"))).toBe(false);
+  });
+
+  it("print dithers a picture, sends it to a printer over TCP or to a file, and writes the preview", async () => {
+    const dir = tempDir();
+    const canvas = createCanvas(800, 300);
+    const ctx = canvas.getContext("2d");
+    const gradient = ctx.createLinearGradient(0, 0, 800, 0);
+    gradient.addColorStop(0, "#000");
+    gradient.addColorStop(1, "#fff");
+    ctx.fillStyle = gradient;
+    ctx.fillRect(0, 0, 800, 300);
+    writeFileSync(join(dir, "pic.png"), await canvas.encode("png"));
+    const toFile = await run(
+      [
+        "print",
+        "pic.png",
+        "--printer",
+        "file:job.bin",
+        "--profile",
+        "58mm",
+        "--dither",
+        "atkinson",
+        "--preview",
+        "prev.png",
+        "-q",
+      ],
+      dir,
+    );
+    expect(toFile.stderr).toBe("");
+    expect(toFile.code).toBe(0);
+    // 800 dots scaled to the 384-dot printer: 384×144.
+    const paper = decodeEscPos(readFileSync(join(dir, "job.bin")), { width: 384 });
+    expect(paper.width).toBe(384);
+    expect(paper.height).toBeGreaterThanOrEqual(144);
+    expect(readFileSync(join(dir, "prev.png")).subarray(1, 4).toString()).toBe("PNG");
+
+    const vp = await startVirtualPrinter({ port: 0, width: 576 });
+    try {
+      const toTcp = await run(
+        ["print", "pic.png", "--printer", vp.url, "--caption", "hi", "-q"],
+        dir,
+      );
+      expect(toTcp.code).toBe(0);
+      expect(vp.jobs).toHaveLength(1);
+      expect(vp.jobs[0]!.paper.texts.map((t) => t.text)).toEqual(["hi"]);
+    } finally {
+      await vp.close();
+    }
+    const down = await run(
+      ["print", "pic.png", "--printer", `tcp://127.0.0.1:${vp.port}`, "-q"],
+      dir,
+    );
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain("PRINTER_UNREACHABLE");
+  });
+
+  it("compose --print prints the comic in the same step (to the built-in virtual printer)", async () => {
+    const dir = tempDir();
+    const result = await run(
+      [
+        "compose",
+        "--seed",
+        "4",
+        "--width",
+        "384",
+        "--height",
+        "600",
+        "--out",
+        "c",
+        "--print",
+        "virtual",
+        "--preview",
+        "paper.png",
+        "-q",
+      ],
+      dir,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /printed 384×600 dots \(58mm, floyd-steinberg\): \d+ bytes to virtual/,
+    );
+    expect(existsSync(join(dir, "paper.png"))).toBe(true);
+  });
+
+  it("virtual-printer serves until stopped and saves each job as PNG and .bin", async () => {
+    const dir = tempDir();
+    const child = spawn(
+      process.execPath,
+      ["--import", tsx, cli, "virtual-printer", "--port", "0", "--width", "384", "--out", "jobs"],
+      {
+        cwd: dir,
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (c) => {
+          out += c;
+          const match = /listening on (tcp:\/\/[\d.]+:\d+)/.exec(out);
+          if (match) resolve(match[1] as string);
+        });
+        child.once("exit", () => reject(new Error(`exited early: ${out}`)));
+      });
+      const bytes = encodeEscPos(
+        { width: 8, height: 2, bytesPerRow: 1, data: new Uint8Array([0xff, 0x81]) },
+        { profile: "58mm" },
+      );
+      await sendToPrinter(bytes, { printer: url, pacing: false });
+      for (let i = 0; i < 100 && !existsSync(join(dir, "jobs", "job-1.bin")); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(readFileSync(join(dir, "jobs", "job-1.bin")).equals(Buffer.from(bytes))).toBe(true);
+      expect(existsSync(join(dir, "jobs", "job-1.png"))).toBe(true);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
   });
 });

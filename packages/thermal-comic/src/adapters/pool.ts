@@ -188,3 +188,47 @@ export async function decode(data: Uint8Array, path: string): Promise<Image> {
     );
   return image;
 }
+
+/** Options of {@link readGreyImage}. */
+export interface ReadGreyImageOptions {
+  /**
+   * Widest result in dots; a wider picture is scaled down to it (keeping its aspect) or refused.
+   * @defaultValue no limit
+   */
+  maxWidth?: number;
+  /**
+   * What to do with a picture wider than `maxWidth`.
+   * @defaultValue "scale"
+   */
+  tooWide?: "scale" | "error";
+}
+
+/** Decodes a picture file or bytes (PNG, JPEG, WebP, GIF, AVIF, SVG) into a greyscale bitmap on white paper. */
+export async function readGreyImage(
+  source: string | Uint8Array,
+  options: ReadGreyImageOptions = {},
+) {
+  const path = typeof source === "string" ? source : "picture";
+  const image = await decode(typeof source === "string" ? await readBytes(source) : source, path);
+  let width = image.width;
+  let height = image.height;
+  if (options.maxWidth !== undefined && width > options.maxWidth) {
+    if ((options.tooWide ?? "scale") === "error")
+      throw new ThermalComicError(
+        "INVALID_ARGUMENT",
+        `${path} is ${width} dots wide; the printer takes ${options.maxWidth}`,
+        { path },
+      );
+    height = Math.max(1, Math.round((height * options.maxWidth) / width));
+    width = options.maxWidth;
+  }
+  const { createCanvas } = await import("@napi-rs/canvas");
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, width, height);
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(image, 0, 0, width, height);
+  const { rgbaToGrey } = await import("../core/bitmap.js");
+  return rgbaToGrey(canvas.data(), width, height);
+}
