@@ -57,13 +57,7 @@ const pnpmBuiltins = new Set(["install", "i", "add", "dlx", "publish"]);
  * Their tests are `it.fails`: they pass while the command is still wrong and fail once every
  * file is fixed, so the entry is then deleted and the command is checked like any other.
  */
-const knownWrong = new Map([
-  [
-    "pnpm docs",
-    "pnpm's built-in `docs` opens a package home page; the script is `pnpm api-docs` " +
-      "(docs/livy-client.md, docs/polargraph.md, docs/raw-scanner.md, docs/thermal-comic.md)",
-  ],
-]);
+const knownWrong = new Map<string, string>();
 
 /** Where each distinct command appears, for the failure messages. */
 function commandsBy(select: (command: string) => boolean): Map<string, string[]> {

@@ -36,7 +36,9 @@ function problemsOf(input: unknown): string[] {
 
 describe("defineAction", () => {
   it("infers the handler's configuration type from the properties", () => {
-    defineAction({
+    // The type assertion is checked by the typecheck; at run time the values the handler gets
+    // (parsed by the same properties) have the types the inferred type promises.
+    const action = defineAction({
       ...base,
       configurationProperties: [
         { name: "Url", required: true, key: true, secret: false, type: "String" },
@@ -54,6 +56,18 @@ describe("defineAction", () => {
         return undefined;
       },
     });
+    const parsed = parseConfiguration(action.configurationProperties, {
+      Url: "https://repo.example",
+      DryRun: "false",
+      Token: "t0ken",
+    });
+    expect(parsed).toEqual({
+      Url: "https://repo.example",
+      Port: undefined,
+      DryRun: false,
+      Token: "t0ken",
+    });
+    expect(typeof parsed.DryRun).toBe("boolean");
   });
 
   it("accepts a valid definition and marks it Custom", () => {
