@@ -94,7 +94,7 @@ describe("analyseWorkspace", () => {
     expect(map.cells).toHaveLength(map.columns * map.rows);
     const g = map.goodArea;
     expect(g).not.toBeNull();
-    if (!g) return;
+    if (!g) throw new Error("the workspace has no good drawing area");
     // tension 1.5 × W at the centre needs sin α ≥ 1/3: y ≥ 500/√8 ≈ 177 mm
     expect(g.y).toBeGreaterThanOrEqual(160);
     expect(g.x).toBeGreaterThan(0);
