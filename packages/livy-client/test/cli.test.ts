@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { request } from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -291,6 +292,104 @@ describe("livy CLI", { timeout: 120_000, tags: ["slow"] }, () => {
       const closed = new Promise((resolve) => child.on("close", resolve));
       child.kill("SIGTERM");
       expect(await closed).toBe(0);
+    }
+  });
+});
+
+/** Starts `livy serve --port 0 …flags` and resolves with its URL and a stop function. */
+async function serveWith(
+  flags: string[],
+): Promise<{ url: string; stop: () => Promise<number | null> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", tsx, cli, "serve", "--port", "0", ...flags],
+    {
+      cwd: jobs,
+    },
+  );
+  const serving = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.on("close", (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  const stop = () => {
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.kill("SIGTERM");
+    return closed;
+  };
+  return { url: serving, stop };
+}
+
+/** A raw POST /batches with the headers given (a browser's Host and Origin included). */
+function postBatch(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/batches`, { method: "POST", headers }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("livy serve: each browser check turns off only by its own flag", () => {
+  const batch = JSON.stringify({ file: "run.sh", args: ["hi"] });
+
+  it("--no-content-type-check, --allow-origin, --allow-host and --max-body-bytes", async () => {
+    const { url: serving, stop } = await serveWith([
+      "--no-content-type-check",
+      "--allow-origin",
+      "https://ok.example",
+      "--allow-host",
+      "devbox.local",
+      "--max-body-bytes",
+      "200",
+    ]);
+    try {
+      const port = new URL(serving).port;
+      const allowed = {
+        host: `devbox.local:${port}`,
+        origin: "https://ok.example",
+        "content-type": "text/plain",
+        "x-requested-by": "test",
+      };
+      expect(await postBatch(serving, allowed, batch)).toBe(201);
+      expect(await postBatch(serving, { ...allowed, origin: "https://evil.example" }, batch)).toBe(
+        403,
+      );
+      expect(await postBatch(serving, { ...allowed, host: `evil.example:${port}` }, batch)).toBe(
+        403,
+      );
+      const big = JSON.stringify({ file: "run.sh", args: ["x".repeat(300)] });
+      expect(await postBatch(serving, allowed, big)).toBe(413);
+      // The CSRF header is still required: only the checks named were turned off.
+      const { "x-requested-by": _, ...noCsrf } = allowed;
+      expect(await postBatch(serving, noCsrf, batch)).toBe(400);
+    } finally {
+      expect(await stop()).toBe(0);
+    }
+  });
+
+  it("--no-origin-check and --no-host-check", async () => {
+    const { url: serving, stop } = await serveWith(["--no-origin-check", "--no-host-check"]);
+    try {
+      const forged = {
+        host: "evil.example",
+        origin: "https://evil.example",
+        "content-type": "application/json",
+        "x-requested-by": "test",
+      };
+      expect(await postBatch(serving, forged, batch)).toBe(201);
+      // The content type is still checked.
+      expect(await postBatch(serving, { ...forged, "content-type": "text/plain" }, batch)).toBe(
+        415,
+      );
+    } finally {
+      expect(await stop()).toBe(0);
     }
   });
 });
