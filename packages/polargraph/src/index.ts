@@ -14,6 +14,20 @@ export {
   type SerialTransportOptions,
   type TcpTransportOptions,
 } from "./adapters/transport.js";
+export {
+  type Placement,
+  type PlacementOptions,
+  placeGrid,
+  renderSineLines,
+  renderSpiral,
+  renderSquareWave,
+  renderSquiggle,
+  type SineLinesOptions,
+  type SpiralOptions,
+  type SquareWaveOptions,
+  type SquiggleOptions,
+  seededRandom,
+} from "./art/renderers.js";
 export { randomSpirographOptions, type SpirographOptions, spirograph } from "./art/spirograph.js";
 export { boundsOf, fitToPage } from "./core/fit.js";
 export { distanceToSegment, type Point, type Polyline, polylineLength } from "./core/geometry.js";
