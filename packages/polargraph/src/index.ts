@@ -15,9 +15,11 @@ export {
   type TcpTransportOptions,
 } from "./adapters/transport.js";
 export {
+  type CrosshatchOptions,
   type Placement,
   type PlacementOptions,
   placeGrid,
+  renderCrosshatch,
   renderSineLines,
   renderSpiral,
   renderSquareWave,

@@ -51,7 +51,7 @@ describe("polargraph draw", () => {
   });
 
   it("writes G-code and a PNG for each style", async () => {
-    for (const style of ["square-wave", "spiral", "sine"]) {
+    for (const style of ["square-wave", "spiral", "sine", "crosshatch"]) {
       const g = join(dir, `${style}.gcode`);
       const r = await cli("draw", image, "--style", style, "--width", "80", "--out", g);
       expect(r.code).toBe(0);

@@ -5,6 +5,7 @@ import {
   isPolargraphError,
   type Polyline,
   placeGrid,
+  renderCrosshatch,
   renderSineLines,
   renderSpiral,
   renderSquareWave,
@@ -27,6 +28,7 @@ const renderers = {
   squiggle: renderSquiggle,
   spiral: renderSpiral,
   sineLines: renderSineLines,
+  crosshatch: renderCrosshatch,
 } as const;
 
 function allPoints(lines: Polyline[]) {
@@ -60,16 +62,19 @@ describe.each(Object.entries(renderers))("%s", (_name, render) => {
       { width: 100, origin: { x: 187, y: 276.66 } },
     ]) {
       const p = placeGrid(m, noisy, options);
-      for (const pt of allPoints(render(m, noisy, { ...options, seed: 3 }))) {
-        expect(pt.x).toBeGreaterThanOrEqual(10 - 1e-9);
-        expect(pt.x).toBeLessThanOrEqual(287 + 1e-9);
-        expect(pt.y).toBeGreaterThanOrEqual(10 - 1e-9);
-        expect(pt.y).toBeLessThanOrEqual(410 + 1e-9);
-        expect(pt.x).toBeGreaterThanOrEqual(p.x - 1e-9);
-        expect(pt.x).toBeLessThanOrEqual(p.x + p.width + 1e-9);
-        expect(pt.y).toBeGreaterThanOrEqual(p.y - 1e-9);
-        expect(pt.y).toBeLessThanOrEqual(p.y + p.height + 1e-9);
+      const pts = allPoints(render(m, noisy, { ...options, seed: 3 }));
+      expect(pts.length).toBeGreaterThan(0);
+      let [minX, maxX, minY, maxY] = [Infinity, -Infinity, Infinity, -Infinity];
+      for (const pt of pts) {
+        minX = Math.min(minX, pt.x);
+        maxX = Math.max(maxX, pt.x);
+        minY = Math.min(minY, pt.y);
+        maxY = Math.max(maxY, pt.y);
       }
+      expect(minX).toBeGreaterThanOrEqual(Math.max(10, p.x) - 1e-9);
+      expect(maxX).toBeLessThanOrEqual(Math.min(287, p.x + p.width) + 1e-9);
+      expect(minY).toBeGreaterThanOrEqual(Math.max(10, p.y) - 1e-9);
+      expect(maxY).toBeLessThanOrEqual(Math.min(410, p.y + p.height) + 1e-9);
     }
   });
 
@@ -228,5 +233,38 @@ describe("renderSineLines", () => {
       /minFrequency/,
     );
     expectInvalid(() => renderSineLines(m, noisy, { width: 30, lineSpacing: 100 }), /taller/);
+  });
+});
+
+describe("renderCrosshatch", () => {
+  it("draws layer k of n only where darkness passes k / (n + 1)", () => {
+    const opts = { width: 40, origin: { x: 50, y: 50 }, angles: [0, 90] };
+    // thresholds 1/3 and 2/3
+    expect(
+      renderCrosshatch(
+        m,
+        grid(4, 4, () => 0.3),
+        opts,
+      ),
+    ).toEqual([]);
+    const one = renderCrosshatch(
+      m,
+      grid(4, 4, () => 0.5),
+      opts,
+    );
+    expect(one.length).toBeGreaterThan(20);
+    for (const line of one) expect(new Set(line.map((p) => p.y)).size).toBe(1); // horizontal only
+    const both = renderCrosshatch(
+      m,
+      grid(4, 4, () => 0.9),
+      opts,
+    );
+    expect(both.some((line) => new Set(line.map((p) => p.x)).size === 1)).toBe(true);
+    expect(both.length).toBeGreaterThan(one.length * 1.8);
+  });
+
+  it("refuses no angles and a spacing ≤ 0", () => {
+    expectInvalid(() => renderCrosshatch(m, noisy, { angles: [] }), /angles/);
+    expectInvalid(() => renderCrosshatch(m, noisy, { spacing: 0 }), /spacing/);
   });
 });

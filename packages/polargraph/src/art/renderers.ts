@@ -310,3 +310,63 @@ export function renderSineLines(
   }
   return lines;
 }
+
+/** Options of {@link renderCrosshatch}. */
+export interface CrosshatchOptions extends PlacementOptions {
+  /** Distance between hatch lines, mm. @defaultValue 1.5 */
+  spacing?: number;
+  /** Hatch directions in degrees, one layer each; layer k of n draws where darkness > k / (n + 1) (k from 1). @defaultValue [45, 135, 0, 90] */
+  angles?: number[];
+  /** Sampling step along a hatch line, mm. @defaultValue 0.25 */
+  step?: number;
+}
+
+/**
+ * Crosshatching: layers of parallel lines, each in its own direction, drawn only where the darkness
+ * passes the layer's threshold, so darker tones get more crossing layers. The seed shifts each
+ * layer's lines by a fraction of the spacing.
+ */
+export function renderCrosshatch(
+  machine: Machine,
+  grid: GreyGrid,
+  options: CrosshatchOptions = {},
+): Polyline[] {
+  const p = placeGrid(machine, grid, options);
+  const spacing = positive("spacing", options.spacing ?? 1.5);
+  const step = positive("step", options.step ?? 0.25);
+  const angles = options.angles ?? [45, 135, 0, 90];
+  if (angles.length === 0 || angles.some((a) => !Number.isFinite(a)))
+    throw bad(`angles must be one or more finite numbers of degrees, got [${angles.join(", ")}]`);
+  const random = seededRandom(options.seed ?? 1);
+  const cx = p.x + p.width / 2;
+  const cy = p.y + p.height / 2;
+  const reach = Math.hypot(p.width, p.height) / 2;
+  const inside = (x: number, y: number) =>
+    x >= p.x && x <= p.x + p.width && y >= p.y && y <= p.y + p.height;
+  const lines: Polyline[] = [];
+  angles.forEach((angle, k) => {
+    const threshold = (k + 1) / (angles.length + 1);
+    const t = (angle * Math.PI) / 180;
+    const dx = Math.cos(t);
+    const dy = Math.sin(t);
+    const shift = random() * spacing;
+    for (let o = -reach + shift; o <= reach; o += spacing) {
+      // the line through the centre offset by o along the normal (−dy, dx)
+      const ox = cx - dy * o;
+      const oy = cy + dx * o;
+      let current: Polyline = [];
+      for (let s = -reach; s <= reach + 1e-9; s += step) {
+        const x = ox + dx * s;
+        const y = oy + dy * s;
+        const on = inside(x, y) && darknessAt(grid, p, x, y) > threshold;
+        if (on) current.push({ x, y });
+        else if (current.length) {
+          if (current.length > 1) lines.push(current);
+          current = [];
+        }
+      }
+      if (current.length > 1) lines.push(current);
+    }
+  });
+  return lines;
+}

@@ -9,6 +9,7 @@ import {
   type PlotterTransport,
 } from "../adapters/transport.js";
 import {
+  renderCrosshatch,
   renderSineLines,
   renderSpiral,
   renderSquareWave,
@@ -47,7 +48,7 @@ commands:
             plot time, path lengths, moves and warnings
   optimize  <drawing.svg|.json> [--out file.svg|.json] [--merge-tolerance 0.05] [--simplify 0]
             [--min-length 0] [--machine m.json]
-  draw      <image.png|.jpg> --out <file.svg|.gcode|.png> [--style square-wave|squiggle|spiral|sine]
+  draw      <image.png|.jpg> --out <file.svg|.gcode|.png> [--style square-wave|squiggle|spiral|sine|crosshatch]
             [--width mm] [--seed 1] [--columns 60] [--gamma 1] [--contrast 1] [--machine m.json]
             renders the picture in a style, optimises the paths and writes an SVG, G-code or PNG
             merges, orders and flips lines to cut pen-up travel; prints before/after
@@ -392,6 +393,7 @@ const STYLES = {
   squiggle: renderSquiggle,
   spiral: renderSpiral,
   sine: renderSineLines,
+  crosshatch: renderCrosshatch,
 } as const;
 
 async function draw(
