@@ -11,6 +11,7 @@ import type { Point } from "./core/geometry.js";
  * | `OUT_OF_PAGE` | a drawing leaves the page and clipping was not asked for (`points`) |
  * | `INVALID_SVG` | malformed SVG or path data (`location`) |
  * | `INVALID_POLYLINES` | malformed JSON polyline input (`path`) |
+ * | `INVALID_IMAGE` | an image that is missing, empty, undecodable or has no pixels (`cause`) |
  * | `LINE_TOO_LONG` | an encoded command does not fit the controller's line buffer (`line`) |
  * | `PROTOCOL_ERROR` | the controller answered with an error or an unexpected reply (`line`) |
  * | `DISCONNECTED` | the transport closed mid-stream (`lastAcknowledgedLine` says where to resume) |
@@ -25,6 +26,7 @@ export type PolargraphErrorCode =
   | "OUT_OF_PAGE"
   | "INVALID_SVG"
   | "INVALID_POLYLINES"
+  | "INVALID_IMAGE"
   | "LINE_TOO_LONG"
   | "PROTOCOL_ERROR"
   | "DISCONNECTED"

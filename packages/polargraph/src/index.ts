@@ -14,9 +14,26 @@ export {
   type SerialTransportOptions,
   type TcpTransportOptions,
 } from "./adapters/transport.js";
+export {
+  type CrosshatchOptions,
+  type Placement,
+  type PlacementOptions,
+  placeGrid,
+  renderCrosshatch,
+  renderSineLines,
+  renderSpiral,
+  renderSquareWave,
+  renderSquiggle,
+  type SineLinesOptions,
+  type SpiralOptions,
+  type SquareWaveOptions,
+  type SquiggleOptions,
+  seededRandom,
+} from "./art/renderers.js";
 export { randomSpirographOptions, type SpirographOptions, spirograph } from "./art/spirograph.js";
 export { boundsOf, fitToPage } from "./core/fit.js";
 export { distanceToSegment, type Point, type Polyline, polylineLength } from "./core/geometry.js";
+export { type GreyGrid, type GreyGridOptions, greyGridFromPixels } from "./core/grey.js";
 export {
   type CordLengths,
   type CordPosition,
@@ -82,6 +99,7 @@ export {
   type PolargraphErrorCode,
   type PolargraphErrorData,
 } from "./errors.js";
+export { type LoadImageOptions, loadImageGrid } from "./input/image.js";
 export { formatPolylines, parsePolylines } from "./input/polylines.js";
 export { parseSvg, type SvgDrawing, type SvgInputOptions } from "./input/svg.js";
 export { type Logger, silentLogger } from "./logger.js";

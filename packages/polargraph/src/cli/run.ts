@@ -1,12 +1,20 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parseArgs } from "node:util";
+import sharp from "sharp";
 import { type PlotterProtocol, streamToPlotter } from "../adapters/stream.js";
 import {
   openSerialTransport,
   openTcpTransport,
   type PlotterTransport,
 } from "../adapters/transport.js";
+import {
+  renderCrosshatch,
+  renderSineLines,
+  renderSpiral,
+  renderSquareWave,
+  renderSquiggle,
+} from "../art/renderers.js";
 import { fitToPage } from "../core/fit.js";
 import type { Polyline } from "../core/geometry.js";
 import { exampleMachine, type Machine, mmPerStep, parseMachine } from "../core/machine.js";
@@ -14,6 +22,7 @@ import { optimizePaths } from "../core/optimize.js";
 import { type Plan, planDrawing } from "../core/planner.js";
 import { analyseWorkspace, workspaceSvg } from "../core/workspace.js";
 import { isPolargraphError, PolargraphError } from "../errors.js";
+import { loadImageGrid } from "../input/image.js";
 import { formatPolylines, parsePolylines } from "../input/polylines.js";
 import { parseSvg } from "../input/svg.js";
 import { toGrbl, toMarlin } from "../output/gcode.js";
@@ -39,6 +48,9 @@ commands:
             plot time, path lengths, moves and warnings
   optimize  <drawing.svg|.json> [--out file.svg|.json] [--merge-tolerance 0.05] [--simplify 0]
             [--min-length 0] [--machine m.json]
+  draw      <image.png|.jpg> --out <file.svg|.gcode|.png> [--style square-wave|squiggle|spiral|sine|crosshatch]
+            [--width mm] [--seed 1] [--columns 60] [--gamma 1] [--contrast 1] [--machine m.json]
+            renders the picture in a style, optimises the paths and writes an SVG, G-code or PNG
             merges, orders and flips lines to cut pen-up travel; prints before/after
   stream    <commands file> --port /dev/ttyUSB0|tcp://host:port [--protocol polargraph|grbl|marlin]
             [--baud 57600] [--buffer 128] [--start-line 0] [--timeout-ms 60000]
@@ -122,6 +134,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         "merge-tolerance": { type: "string" },
         simplify: { type: "string" },
         "min-length": { type: "string" },
+        style: { type: "string" },
+        width: { type: "string" },
+        seed: { type: "string" },
+        columns: { type: "string" },
+        gamma: { type: "string" },
+        contrast: { type: "string" },
       },
     }));
   } catch (error) {
@@ -147,6 +165,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await stream(positionals[0], values, num, io);
       case "optimize":
         return await optimize(positionals[0], values, num, io);
+      case "draw":
+        return await draw(positionals[0], values, num, io);
       default:
         io.stderr(`polargraph: unknown command "${command}"\n${USAGE}\n`);
         return 2;
@@ -365,5 +385,71 @@ async function optimize(
     }
     io.stderr(`wrote ${out}\n`);
   }
+  return 0;
+}
+
+const STYLES = {
+  "square-wave": renderSquareWave,
+  squiggle: renderSquiggle,
+  spiral: renderSpiral,
+  sine: renderSineLines,
+  crosshatch: renderCrosshatch,
+} as const;
+
+async function draw(
+  file: string | undefined,
+  values: Values,
+  num: Num,
+  io: CliIo,
+): Promise<number> {
+  if (!file) throw new PolargraphError("INVALID_ARGUMENT", "draw needs an image file");
+  const out = values.out as string | undefined;
+  if (!out) throw new PolargraphError("INVALID_ARGUMENT", "draw needs --out file.svg|.gcode|.png");
+  const ext = extname(out).toLowerCase();
+  if (ext !== ".svg" && ext !== ".gcode" && ext !== ".png")
+    throw new PolargraphError(
+      "INVALID_ARGUMENT",
+      `--out must end in .svg, .gcode or .png, got ${out}`,
+    );
+  const styleName = (values.style as string | undefined) ?? "square-wave";
+  const render = STYLES[styleName as keyof typeof STYLES];
+  if (!Object.hasOwn(STYLES, styleName))
+    throw new PolargraphError(
+      "INVALID_ARGUMENT",
+      `--style must be one of ${Object.keys(STYLES).join(", ")}, got ${styleName}`,
+    );
+  const m = await loadMachine(values.machine as string | undefined);
+  const grid = await loadImageGrid(file, {
+    columns: num("columns") ?? 60,
+    gamma: num("gamma"),
+    contrast: num("contrast"),
+  });
+  const lines = render(m, grid, { width: num("width"), seed: num("seed") ?? 1 });
+  const r = optimizePaths(lines, { machine: m });
+  const p = planDrawing(m, r.strokes);
+  io.stdout(
+    [
+      `style        ${styleName}`,
+      `lines        ${r.before.lines} → ${r.after.lines}`,
+      `pen down     ${(r.after.penDownMm / 1000).toFixed(3)} m`,
+      `pen up       ${(r.before.penUpMm / 1000).toFixed(3)} → ${(r.after.penUpMm / 1000).toFixed(3)} m`,
+      `time         ${minutes(p.durationMs)}`,
+      "",
+    ].join("\n"),
+  );
+  if (ext === ".gcode") await writeFile(out, `${toMarlin(p).join("\n")}\n`);
+  else {
+    const svg = strokesToSvg(r.strokes, {
+      width: m.page.width,
+      height: m.page.height,
+    });
+    if (ext === ".svg") await writeFile(out, svg);
+    else
+      await writeFile(
+        out,
+        await sharp(Buffer.from(svg)).flatten({ background: "#ffffff" }).png().toBuffer(),
+      );
+  }
+  io.stderr(`wrote ${out}\n`);
   return 0;
 }
