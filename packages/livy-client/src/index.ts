@@ -17,7 +17,7 @@ export {
 export type * from "./core/types.js";
 export { isLivyError, LivyError, type LivyErrorCode, type LivyErrorDetails } from "./errors.js";
 export type { Logger } from "./logger.js";
-export type { CallOptions } from "./ports.js";
+export type { CallOptions, Clock, SessionPort } from "./ports.js";
 export {
   LivySession,
   type RunOptions,

@@ -1,5 +1,5 @@
 /**
- * The logger every @tinkerbox package accepts: `console`, pino, winston and the AWS SDK v3
+ * The logger every `@tinkerbox` package accepts: `console`, pino, winston and the AWS SDK v3
  * logger fit. Optional everywhere; without one nothing is printed.
  */
 export interface Logger {
