@@ -257,22 +257,7 @@ describe("livy CLI", { timeout: 120_000, tags: ["slow"] }, () => {
   });
 
   it("serves the dev server until SIGTERM", async () => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ["--import", tsx, cli, "serve", "--port", "0"],
-      {
-        cwd: jobs,
-      },
-    );
-    const serving = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout?.on("data", (chunk) => {
-        out += chunk;
-        const match = /listening on (http:\/\/\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.on("close", (code) => reject(new Error(`serve exited ${code}`)));
-    });
+    const { url: serving, stop } = await serveWith([]);
     try {
       const run = await livy([
         "submit",
@@ -289,9 +274,7 @@ describe("livy CLI", { timeout: 120_000, tags: ["slow"] }, () => {
       expect(noCsrf.code).toBe(4);
       expect(noCsrf.stderr).toContain("Missing Required Header for CSRF protection.");
     } finally {
-      const closed = new Promise((resolve) => child.on("close", resolve));
-      child.kill("SIGTERM");
-      expect(await closed).toBe(0);
+      expect(await stop()).toBe(0);
     }
   });
 });
