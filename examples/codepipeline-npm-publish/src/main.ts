@@ -134,7 +134,18 @@ try {
   });
   await exec(
     "npm",
-    ["install", "@demo/greeter@1.0.0", "--no-audit", "--no-fund", "--userconfig", npmrc],
+    // --registry on the command line: under `pnpm demo` pnpm's own npm_config_registry is in the
+    // environment, and it wins over a --userconfig file.
+    [
+      "install",
+      "@demo/greeter@1.0.0",
+      "--no-audit",
+      "--no-fund",
+      "--userconfig",
+      npmrc,
+      "--registry",
+      `${registry}/`,
+    ],
     { cwd: project },
   );
   const { stdout } = await exec(

@@ -131,6 +131,10 @@ describe("npm publish action against a real Verdaccio", { tags: ["peer", "slow"]
           npmrc,
           "--cache",
           join(project, ".cache"),
+          // Under `pnpm test` pnpm's npm_config_registry is in the environment and wins over
+          // --userconfig; a command-line flag wins over both.
+          "--registry",
+          `${verdaccio.url}/`,
         ],
         {
           cwd: project,
