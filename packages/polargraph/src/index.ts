@@ -15,6 +15,11 @@ export {
   type TcpTransportOptions,
 } from "./adapters/transport.js";
 export {
+  type FlowFieldOptions,
+  type FlowFieldProgressEvent,
+  renderFlowField,
+} from "./art/flowfield.js";
+export {
   type CrosshatchOptions,
   type Placement,
   type PlacementOptions,
@@ -31,6 +36,22 @@ export {
   seededRandom,
 } from "./art/renderers.js";
 export { randomSpirographOptions, type SpirographOptions, spirograph } from "./art/spirograph.js";
+export {
+  renderStipples,
+  type StippleDotsOptions,
+  type StippleOptions,
+  type StippleProgressEvent,
+  type Stipples,
+  stipplePoints,
+} from "./art/stipple.js";
+export {
+  renderSingleLine,
+  type SingleLineOptions,
+  type TourOptions,
+  type TourProgressEvent,
+  type TourResult,
+  tspTour,
+} from "./art/tour.js";
 export { boundsOf, fitToPage } from "./core/fit.js";
 export { distanceToSegment, type Point, type Polyline, polylineLength } from "./core/geometry.js";
 export { type GreyGrid, type GreyGridOptions, greyGridFromPixels } from "./core/grey.js";
