@@ -66,18 +66,115 @@ describe("polargraph draw", () => {
     expect(meta.width).toBeGreaterThan(0);
   });
 
+  it("draws stipples, a single line and flow-field lines with their own options", async () => {
+    const base = ["--width", "80", "--columns", "32", "--seed", "3"];
+    const stipple = join(dir, "stipple.svg");
+    let r = await cli(
+      "draw",
+      image,
+      ...base,
+      "--style",
+      "stipple",
+      "--points",
+      "300",
+      "--iterations",
+      "10",
+      "--dot",
+      "tap",
+      "--out",
+      stipple,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/style\s+stipple/);
+    expect(r.stderr).toMatch(/relax 100%/);
+    // 300 taps, each a zero-length line (merging may join a few that touch, none here)
+    const taps = parseSvg(readFileSync(stipple, "utf8")).strokes;
+    expect(taps).toHaveLength(300);
+    for (const t of taps) expect(t.every((q) => q.x === t[0]?.x && q.y === t[0]?.y)).toBe(true);
+
+    const single = join(dir, "single.svg");
+    r = await cli(
+      "draw",
+      image,
+      ...base,
+      "--style",
+      "single-line",
+      "--points",
+      "400",
+      "--out",
+      single,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/lines\s+1 → 1/);
+    const line = parseSvg(readFileSync(single, "utf8")).strokes;
+    expect(line).toHaveLength(1);
+    expect(line[0]).toHaveLength(400);
+
+    const flow = join(dir, "flow.svg");
+    r = await cli(
+      "draw",
+      image,
+      ...base,
+      "--style",
+      "flow-field",
+      "--spacing",
+      "1.5",
+      "--field",
+      "contours",
+      "--out",
+      flow,
+    );
+    expect(r.code).toBe(0);
+    const strokes = parseSvg(readFileSync(flow, "utf8")).strokes;
+    expect(strokes.length).toBeGreaterThan(10);
+    // the gradient image is darkest on the left: more line in the left half of the 80 mm picture
+    const mid = 148.5;
+    let left = 0;
+    let right = 0;
+    for (const l of strokes)
+      for (let i = 1; i < l.length; i++) {
+        const a = l[i - 1] as { x: number; y: number };
+        const b = l[i] as { x: number; y: number };
+        const d = Math.hypot(b.x - a.x, b.y - a.y);
+        if (a.x < mid) left += d;
+        else right += d;
+      }
+    expect(left).toBeGreaterThan(1.5 * right);
+  });
+
   it("exits 1 or 2 with a clear message on bad input", async () => {
     const out = join(dir, "x.svg");
     const cases: [string[], number, RegExp][] = [
       [["draw", "--out", out], 1, /needs an image/],
       [["draw", image], 1, /needs --out/],
       [["draw", image, "--out", join(dir, "x.pdf")], 1, /\.svg, \.gcode or \.png/],
-      [["draw", image, "--style", "mosaic", "--out", out], 1, /--style must be one of/],
+      [
+        ["draw", image, "--style", "mosaic", "--out", out],
+        1,
+        /--style must be one of .*stipple, single-line, flow-field/,
+      ],
       [["draw", join(dir, "missing.png"), "--out", out], 1, /INVALID_IMAGE/],
       [["draw", image, "--columns", "65", "--out", out], 1, /more than the image/],
       [["draw", image, "--width=-5", "--out", out], 1, /width must be a positive/],
       [["draw", image, "--width", "900", "--out", out], 1, /leaves the page/],
       [["draw", image, "--seed", "abc", "--out", out], 1, /--seed must be a number/],
+      [
+        ["draw", image, "--style", "stipple", "--dot", "star", "--out", out],
+        1,
+        /dot must be circle or tap/,
+      ],
+      [["draw", image, "--style", "stipple", "--points", "0", "--out", out], 1, /points must be/],
+      [
+        ["draw", image, "--style", "single-line", "--points", "x", "--out", out],
+        1,
+        /--points must be a number/,
+      ],
+      [["draw", image, "--style", "flow-field", "--spacing", "0", "--out", out], 1, /minSpacing/],
+      [
+        ["draw", image, "--style", "flow-field", "--field", "waves", "--out", out],
+        1,
+        /field must be/,
+      ],
     ];
     for (const [argv, code, message] of cases) {
       const r = await cli(...argv);

@@ -8,6 +8,7 @@ import {
   openTcpTransport,
   type PlotterTransport,
 } from "../adapters/transport.js";
+import { renderFlowField } from "../art/flowfield.js";
 import {
   renderCrosshatch,
   renderSineLines,
@@ -15,6 +16,8 @@ import {
   renderSquareWave,
   renderSquiggle,
 } from "../art/renderers.js";
+import { renderStipples } from "../art/stipple.js";
+import { renderSingleLine } from "../art/tour.js";
 import { fitToPage } from "../core/fit.js";
 import type { Polyline } from "../core/geometry.js";
 import { exampleMachine, type Machine, mmPerStep, parseMachine } from "../core/machine.js";
@@ -48,10 +51,14 @@ commands:
             plot time, path lengths, moves and warnings
   optimize  <drawing.svg|.json> [--out file.svg|.json] [--merge-tolerance 0.05] [--simplify 0]
             [--min-length 0] [--machine m.json]
-  draw      <image.png|.jpg> --out <file.svg|.gcode|.png> [--style square-wave|squiggle|spiral|sine|crosshatch]
-            [--width mm] [--seed 1] [--columns 60] [--gamma 1] [--contrast 1] [--machine m.json]
-            renders the picture in a style, optimises the paths and writes an SVG, G-code or PNG
             merges, orders and flips lines to cut pen-up travel; prints before/after
+  draw      <image.png|.jpg> --out <file.svg|.gcode|.png> [--style square-wave|squiggle|spiral|sine|
+            crosshatch|stipple|single-line|flow-field] [--width mm] [--seed 1] [--columns 60]
+            [--gamma 1] [--contrast 1] [--machine m.json]
+            stipple, single-line: [--points 2000] [--iterations 30]; stipple: [--dot circle|tap]
+            [--dot-radius 0.4] [--min-dot-radius 0.4]; flow-field: [--spacing 1] [--max-spacing 5]
+            [--field noise|contours]
+            renders the picture in a style, optimises the paths and writes an SVG, G-code or PNG
   stream    <commands file> --port /dev/ttyUSB0|tcp://host:port [--protocol polargraph|grbl|marlin]
             [--baud 57600] [--buffer 128] [--start-line 0] [--timeout-ms 60000]
             sends commands with the protocol's flow control; on failure prints the line to resume from
@@ -135,6 +142,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         simplify: { type: "string" },
         "min-length": { type: "string" },
         style: { type: "string" },
+        points: { type: "string" },
+        iterations: { type: "string" },
+        dot: { type: "string" },
+        "dot-radius": { type: "string" },
+        "min-dot-radius": { type: "string" },
+        spacing: { type: "string" },
+        "max-spacing": { type: "string" },
+        field: { type: "string" },
         width: { type: "string" },
         seed: { type: "string" },
         columns: { type: "string" },
@@ -388,13 +403,47 @@ async function optimize(
   return 0;
 }
 
-const STYLES = {
-  "square-wave": renderSquareWave,
-  squiggle: renderSquiggle,
-  spiral: renderSpiral,
-  sine: renderSineLines,
-  crosshatch: renderCrosshatch,
-} as const;
+type DrawStyle = (
+  machine: Machine,
+  grid: Awaited<ReturnType<typeof loadImageGrid>>,
+  common: { width: number | undefined; seed: number },
+  values: Values,
+  num: Num,
+  progress: (label: string, done: number, total: number) => void,
+) => Polyline[];
+
+const STYLES: Record<string, DrawStyle> = {
+  "square-wave": (m, g, c) => renderSquareWave(m, g, c),
+  squiggle: (m, g, c) => renderSquiggle(m, g, c),
+  spiral: (m, g, c) => renderSpiral(m, g, c),
+  sine: (m, g, c) => renderSineLines(m, g, c),
+  crosshatch: (m, g, c) => renderCrosshatch(m, g, c),
+  stipple: (m, g, c, values, num, progress) =>
+    renderStipples(m, g, {
+      ...c,
+      points: num("points"),
+      iterations: num("iterations"),
+      dot: values.dot as "circle" | "tap" | undefined,
+      dotRadius: num("dot-radius"),
+      minDotRadius: num("min-dot-radius"),
+      onProgress: (e) => progress("relax", e.done, e.total),
+    }),
+  "single-line": (m, g, c, _values, num, progress) =>
+    renderSingleLine(m, g, {
+      ...c,
+      points: num("points"),
+      iterations: num("iterations"),
+      onProgress: (e) => progress(e.phase, e.done, e.total),
+    }),
+  "flow-field": (m, g, c, values, num, progress) =>
+    renderFlowField(m, g, {
+      ...c,
+      minSpacing: num("spacing"),
+      maxSpacing: num("max-spacing"),
+      field: values.field as "noise" | "contours" | undefined,
+      onProgress: (e) => progress("trace", e.done, e.total),
+    }),
+};
 
 async function draw(
   file: string | undefined,
@@ -412,8 +461,8 @@ async function draw(
       `--out must end in .svg, .gcode or .png, got ${out}`,
     );
   const styleName = (values.style as string | undefined) ?? "square-wave";
-  const render = STYLES[styleName as keyof typeof STYLES];
-  if (!Object.hasOwn(STYLES, styleName))
+  const render = STYLES[styleName];
+  if (!render || !Object.hasOwn(STYLES, styleName))
     throw new PolargraphError(
       "INVALID_ARGUMENT",
       `--style must be one of ${Object.keys(STYLES).join(", ")}, got ${styleName}`,
@@ -424,7 +473,20 @@ async function draw(
     gamma: num("gamma"),
     contrast: num("contrast"),
   });
-  const lines = render(m, grid, { width: num("width"), seed: num("seed") ?? 1 });
+  let shown = "";
+  const progress = (label: string, done: number, total: number) => {
+    const line = `${label} ${Math.floor((100 * done) / Math.max(1, total))}%`;
+    if (line !== shown) io.stderr(`\r${((shown = line)).padEnd(24)}`);
+  };
+  const lines = render(
+    m,
+    grid,
+    { width: num("width"), seed: num("seed") ?? 1 },
+    values,
+    num,
+    progress,
+  );
+  if (shown) io.stderr("\n");
   const r = optimizePaths(lines, { machine: m });
   const p = planDrawing(m, r.strokes);
   io.stdout(
