@@ -476,7 +476,9 @@ async function draw(
   let shown = "";
   const progress = (label: string, done: number, total: number) => {
     const line = `${label} ${Math.floor((100 * done) / Math.max(1, total))}%`;
-    if (line !== shown) io.stderr(`\r${((shown = line)).padEnd(24)}`);
+    if (line === shown) return;
+    shown = line;
+    io.stderr(`\r${line.padEnd(24)}`);
   };
   const lines = render(
     m,
