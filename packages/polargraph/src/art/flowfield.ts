@@ -28,7 +28,7 @@ export interface FlowFieldOptions extends PlacementOptions {
   noiseScale?: number;
   /** Distance between neighbouring lines over black, mm. @defaultValue 1 */
   minSpacing?: number;
-  /** Distance between neighbouring lines over the lightest tone drawn, mm; spacing falls linearly with darkness. @defaultValue 5 × minSpacing */
+  /** Widest distance between neighbouring lines, mm: the spacing is minSpacing / darkness (so line length per area, like ink, grows in proportion to darkness), capped at this. @defaultValue 5 × minSpacing */
   maxSpacing?: number;
   /** Lines stop where the picture is lighter than this darkness (0–1), leaving the paper white. @defaultValue 0.08 */
   minDarkness?: number;
@@ -147,8 +147,8 @@ class PointIndex {
 
 /**
  * Flow-field lines: evenly spaced streamlines (Jobard & Lefer 1997) of a seeded noise field or of
- * the picture's contours. Lines lie closer together where the picture is darker (`minSpacing` on
- * black up to `maxSpacing` on the lightest tone drawn) and stop short of one another, so no two
+ * the picture's contours. Lines lie closer together where the picture is darker (`minSpacing` /
+ * darkness, from `minSpacing` on black up to at most `maxSpacing`) and stop short of one another, so no two
  * lines overlap: a line grows both ways from its seed until it leaves the picture, reaches paper
  * lighter than `minDarkness`, or comes within `separation` × the local spacing of another line or
  * of itself. New seeds sit one spacing to either side of every kept line; a jittered grid of seeds
@@ -213,10 +213,9 @@ export function renderFlowField(
     const bottom = (d[r1 * w + c] as number) * (1 - tx) + (d[r1 * w + c1] as number) * tx;
     return top * (1 - ty) + bottom * ty;
   };
-  const spacingAt = (x: number, y: number) => {
-    const d = Math.min(1, Math.max(0, (darkness(x, y) - minDarkness) / (1 - minDarkness)));
-    return maxSpacing - (maxSpacing - minSpacing) * d;
-  };
+  // line length per area ∝ darkness, as ink coverage is pen width / spacing
+  const spacingAt = (x: number, y: number) =>
+    Math.min(maxSpacing, minSpacing / Math.max(1e-9, Math.min(1, darkness(x, y))));
   const drawn = (x: number, y: number) =>
     x >= x0 && x <= x1 && y >= y0 && y <= y1 && darkness(x, y) >= minDarkness;
 
