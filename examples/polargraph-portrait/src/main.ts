@@ -1,6 +1,8 @@
 // Draws a license-clean portrait procedurally (no photo needed), saves it as PNG, then renders it
-// for the A3 example polargraph in four styles, optimises each, and writes SVG and PNG previews,
-// Marlin G-code and time estimates to out/, with a table of what optimisation saved.
+// for the A3 example polargraph in seven styles (square wave, squiggle, spiral, sine lines,
+// stipples, one continuous TSP line through the stipples, flow-field lines), optimises each, and
+// writes SVG and PNG previews, Marlin G-code and time estimates to out/, with a table of what
+// optimisation saved.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -8,12 +10,16 @@ import {
   loadImageGrid,
   optimizePaths,
   planDrawing,
+  renderFlowField,
   renderSineLines,
   renderSpiral,
   renderSquareWave,
   renderSquiggle,
+  renderStipples,
+  stipplePoints,
   strokesToSvg,
   toMarlin,
+  tspTour,
 } from "@tinkerbox/polargraph";
 import sharp from "sharp";
 
@@ -67,7 +73,22 @@ const styles = {
   squiggle: renderSquiggle(machine, grid, { width, seed: 1 }),
   spiral: renderSpiral(machine, grid, { width, seed: 1, turnSpacing: 2.5 }),
   sine: renderSineLines(machine, grid, { width, seed: 1, lineSpacing: 3 }),
+  stipple: renderStipples(machine, grid, {
+    width,
+    seed: 1,
+    points: 3000,
+    minDotRadius: 0.2,
+    dotRadius: 0.7,
+  }),
+  "single-line": [] as { x: number; y: number }[][],
+  "flow-field": renderFlowField(machine, grid, { width, seed: 1, minSpacing: 1, maxSpacing: 6 }),
 };
+
+// the single line, built from its parts to show what the tour search gained
+const stipples = stipplePoints(machine, grid, { width, seed: 1, points: 5000 });
+const tour = tspTour(stipples.points);
+styles["single-line"] = [tour.order.map((i) => stipples.points[i] as { x: number; y: number })];
+const tourLine = `single line through ${stipples.points.length} stipples: nearest-neighbour tour ${(tour.initialClosedMm / 1000).toFixed(2)} m → ${(tour.closedMm / 1000).toFixed(2)} m after ${tour.twoOptMoves} 2-opt and ${tour.orOptMoves} Or-opt moves`;
 
 const rows: string[][] = [];
 const estimates: Record<string, unknown> = {};
@@ -107,6 +128,7 @@ const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] as number)).join
 console.log(`portrait ${W} × ${H} px → ${grid.columns} × ${grid.rows} cells, ${width} mm wide`);
 console.log(fmt(head));
 for (const r of rows) console.log(fmt(r));
+console.log(tourLine);
 console.log(`wrote portrait.png, <style>.svg/.png/.gcode and estimates.json to ${out}`);
 writeFileSync(
   join(out, "result.json"),

@@ -66,7 +66,7 @@ const place = { width, origin, seed: 1 };
 const height = (width * grid.rows) / grid.columns;
 
 const styles: Record<string, () => Polyline[]> = {
-  "square-wave": () => renderSquareWave(exampleMachine, grid, { ...place, penWidth: 0.3 }),
+  "square-wave": () => renderSquareWave(exampleMachine, grid, { ...place, penWidth: 0.2 }),
   squiggle: () => renderSquiggle(exampleMachine, grid, place),
   spiral: () => renderSpiral(exampleMachine, grid, { ...place, turnSpacing: 1.6 }),
   sine: () => renderSineLines(exampleMachine, grid, { ...place, lineSpacing: 1.6 }),
