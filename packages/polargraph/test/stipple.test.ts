@@ -72,6 +72,21 @@ describe("stipplePoints", () => {
     for (const q of points) expect(q.x).toBeGreaterThanOrEqual(p.x + 50 - 2.5);
   });
 
+  it("crowds every stipple onto the one dark cell of a white picture, quickly", () => {
+    // 20 × 20 cells over 100 mm: the dark cell (column 12, row 5) spans x 60–65, y 25–30 mm from
+    // the picture's corner; bilinear sampling spreads it to the neighbouring cell centres, and a
+    // stipple may lie anywhere in its raster pixel (256 across 100 mm: 0.39 mm)
+    const dot = grid(20, 20, (c, r) => (c === 12 && r === 5 ? 1 : 0));
+    const { points, placement: p } = stipplePoints(m, dot, { points: 2000, width: 100 });
+    expect(points).toHaveLength(2000);
+    for (const q of points) {
+      expect(q.x - p.x).toBeGreaterThan(57.5 - 0.4);
+      expect(q.x - p.x).toBeLessThan(67.5 + 0.4);
+      expect(q.y - p.y).toBeGreaterThan(22.5 - 0.4);
+      expect(q.y - p.y).toBeLessThan(32.5 + 0.4);
+    }
+  });
+
   it("spreads stipples evenly: relaxation pushes apart what random sampling clumps", () => {
     const raw = stipplePoints(m, grey, { points: 300, width: 100, iterations: 0 });
     const relaxed = stipplePoints(m, grey, { points: 300, width: 100, iterations: 30 });

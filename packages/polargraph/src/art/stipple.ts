@@ -166,7 +166,7 @@ class SiteBuckets {
 
 /**
  * Weighted Voronoi stippling (Secord 2002, as StippleGen does it): `points` stipples start where
- * seeded rejection sampling drops them (more where it is darker), then Lloyd relaxation moves each
+ * seeded sampling drops them (more where it is darker), then Lloyd relaxation moves each
  * to the darkness-weighted centroid of its Voronoi cell, measured on a density raster, so the
  * stipples spread evenly with a density proportional to the darkness. Cells are found with a
  * bucket grid (a few sites per pixel, not all of them), so 10,000 stipples take about a second.
@@ -197,21 +197,28 @@ export function stipplePoints(
   }
   if (mass === 0) return { points: [], darkness: [], placement };
 
-  // seeded rejection sampling: a pixel is kept with probability darkness / max darkness
+  // seeded sampling in proportion to darkness (inverse of the cumulative darkness, so even a
+  // picture with one dark pixel costs log(pixels) a stipple)
   const random = seededRandom(options.seed ?? 1);
+  const cumulative = new Float64Array(density.length);
+  let running = 0;
+  for (let i = 0; i < density.length; i++) {
+    running += density[i] as number;
+    cumulative[i] = running;
+  }
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
-  for (let i = 0; i < n; ) {
-    const x = random() * W;
-    const y = random() * H;
-    const d = density[
-      Math.min(H - 1, Math.floor(y)) * W + Math.min(W - 1, Math.floor(x))
-    ] as number;
-    if (random() * maxD < d) {
-      xs[i] = x;
-      ys[i] = y;
-      i++;
+  for (let i = 0; i < n; i++) {
+    const target = random() * running;
+    let lo = 0;
+    let hi = density.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cumulative[mid] as number) > target) hi = mid;
+      else lo = mid + 1;
     }
+    xs[i] = (lo % W) + random();
+    ys[i] = Math.floor(lo / W) + random();
   }
 
   // buckets of about two sites where the stipples are densest
