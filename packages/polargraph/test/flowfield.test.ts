@@ -78,6 +78,38 @@ describe("renderFlowField", () => {
     }
   });
 
+  it("keeps a line off itself once it has gone three widest spacings along", () => {
+    // a tight noise field makes lines curl; 5 mm maxSpacing, so 15 mm along a line
+    const lines = renderFlowField(m, black, { width: 50, minSpacing: 1, noiseScale: 8, seed: 4 });
+    let closest = Number.POSITIVE_INFINITY;
+    let pairs = 0;
+    for (const l of lines) {
+      const arc = [0];
+      for (let i = 1; i < l.length; i++)
+        arc.push(
+          (arc[i - 1] as number) +
+            Math.hypot(
+              (l[i] as Point).x - (l[i - 1] as Point).x,
+              (l[i] as Point).y - (l[i - 1] as Point).y,
+            ),
+        );
+      for (let i = 0; i < l.length; i++)
+        for (let j = i + 1; j < l.length; j++)
+          if ((arc[j] as number) - (arc[i] as number) > 15 + 1e-9) {
+            pairs++;
+            closest = Math.min(
+              closest,
+              Math.hypot(
+                (l[i] as Point).x - (l[j] as Point).x,
+                (l[i] as Point).y - (l[j] as Point).y,
+              ),
+            );
+          }
+    }
+    expect(pairs).toBeGreaterThan(1000);
+    expect(closest).toBeGreaterThanOrEqual(0.5 - 1e-9);
+  });
+
   it("covers black evenly: about one line per spacing", () => {
     // 60 × 60 mm of black at 1 mm spacing: about 3600 mm of line when lines lie 1 mm apart;
     // Jobard–Lefer lines end between 0.5 and 1 spacing short of each other, so a little less
