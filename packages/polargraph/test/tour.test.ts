@@ -81,6 +81,9 @@ describe("tspTour", () => {
             orOpt,
             onProgress: (e) => lengths.push(e.lengthMm as number),
           });
+          expect([...t.order].sort((a, b) => a - b)).toEqual(
+            Array.from({ length: n }, (_, i) => i),
+          );
           expect(t.initialClosedMm).toBeCloseTo(closedLength(points, start), 6);
           expect(t.closedMm).toBeCloseTo(closedLength(points, t.order), 6);
           expect(t.closedMm).toBeLessThanOrEqual(t.initialClosedMm + 1e-9);

@@ -139,10 +139,7 @@ class SiteBuckets {
         const edgeRow = by === y0 || by === y1;
         const stepX = edgeRow ? 1 : x1 - x0;
         for (let bx = x0; bx <= x1; bx += stepX) {
-          if (bx < 0 || bx >= bw) {
-            if (stepX === 0) break;
-            continue;
-          }
+          if (bx < 0 || bx >= bw) continue;
           const c = by * bw + bx;
           for (let k = start[c] as number; k < (start[c + 1] as number); k++) {
             const i = items[k] as number;
@@ -154,7 +151,6 @@ class SiteBuckets {
               best = i;
             }
           }
-          if (stepX === 0) break;
         }
       }
       // every bucket of the next ring is at least ring × size away from the pixel

@@ -274,10 +274,9 @@ export function tspTour(points: readonly Point[], options: TourOptions = {}): To
       }
     };
     /** Replaces edges {a,b} and {c,d} of a loop reading a b … c d (either way round) with {a,c} and {b,d}. */
-    const exchange = (a: number, b: number, c: number, d: number) => {
+    const exchange = (a: number, b: number, c: number, _d: number) => {
       if (next(a) === b) reverse(pos[b] as number, pos[c] as number);
       else reverse(pos[c] as number, pos[b] as number);
-      void d;
     };
     const eps = 1e-10;
     const queue = new Int32Array(n);
