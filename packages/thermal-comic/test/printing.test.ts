@@ -59,8 +59,14 @@ describe("virtual printer and sending", () => {
       onProgress: (e) => events.push(e.done),
     });
     expect(result.bytesSent).toBe(job.length);
+    expect(result.status?.ready).toBe(true);
     await waitFor(() => p.jobs.length === 1);
-    expect(Buffer.from(p.jobs[0]!.bytes).equals(Buffer.from(job))).toBe(true);
+    // The status check (DLE EOT 1, 2, 3, 4), then the job byte for byte.
+    const statusQueries = [0x10, 0x04, 1, 0x10, 0x04, 2, 0x10, 0x04, 3, 0x10, 0x04, 4];
+    expect([...p.jobs[0]!.bytes.subarray(0, 12)]).toEqual(statusQueries);
+    // then DLE EOT 1 again: the printer confirms it has the whole job.
+    expect(Buffer.from(p.jobs[0]!.bytes.subarray(12, -3)).equals(Buffer.from(job))).toBe(true);
+    expect([...p.jobs[0]!.bytes.subarray(-3)]).toEqual([0x10, 0x04, 1]);
     expect(p.jobs[0]!.paper.texts.map((t) => t.text)).toEqual(["hello"]);
     expect(p.jobs[0]!.png.subarray(1, 4).toString()).toBe("PNG");
     // Chunks of the buffer size: 14,4xx bytes in 4096-byte steps.
@@ -135,6 +141,8 @@ describe("virtual printer and sending", () => {
           bufferBytes: 1024,
         },
         timeoutMs: 2000,
+        // This stand-in answers no status queries.
+        checkStatus: false,
       }),
     );
     expect(error.code).toBe("PRINT_INTERRUPTED");
