@@ -109,8 +109,12 @@ export interface RunningVirtualPrinter {
   setState(change: Partial<VirtualPrinterState>): void;
   /** Serves a byte stream (a serial port, a pipe) as one more connection to the printer. */
   attach(stream: Duplex, label?: string): void;
-  /** Everything printed so far, job after job, as one strip of paper. */
-  roll(): DecodedPaper;
+  /**
+   * What was printed, job after job, as one strip of paper: a job resumed over several
+   * connections comes out whole.
+   * @param fromJob - the index in `jobs` to start at (0 = all)
+   */
+  roll(fromJob?: number): DecodedPaper;
   /** Stops listening and closes open connections and the serial port. */
   close(): Promise<void>;
 }
@@ -336,9 +340,9 @@ export async function startVirtualPrinter(
     attach(stream, label = "stream") {
       serve(stream, label, "stream");
     },
-    roll: () =>
+    roll: (fromJob = 0) =>
       stackPapers(
-        jobs.map((j) => j.paper),
+        jobs.slice(fromJob).map((j) => j.paper),
         width,
       ),
     async close() {
