@@ -1,4 +1,5 @@
 import { connect, createServer, type Socket } from "node:net";
+import { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   dither,
@@ -197,5 +198,31 @@ describe("DLE EOT real-time status", () => {
     expect(error.message).toContain("went offline mid-job");
     expect(error.rowsPrinted).toBe(128);
     expect(error.status?.paperOut).toBe(true);
+  });
+
+  it("serves any attached stream: answers status at once, ends a job after a pause", async () => {
+    const p = await printer({ port: null, serialPath: undefined }).catch((e) => e);
+    expect((p as ThermalComicError).code).toBe("INVALID_ARGUMENT");
+    const vp = await printer({ jobIdleMs: 50, state: { paperNearEnd: true } });
+    const answers: number[] = [];
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        answers.push(...chunk);
+        done();
+      },
+    });
+    vp.attach(stream, "pipe");
+    // ESC @, a 1-byte-wide 2-row raster band, DLE EOT 4, LF.
+    stream.push(Buffer.from([0x1b, 0x40, 0x1d, 0x76, 0x30, 0, 1, 0, 2, 0, 0x80, 0x01]));
+    stream.push(Buffer.from([0x10, 0x04, 4, 0x0a]));
+    await waitFor(() => vp.jobs.length === 1);
+    expect(answers).toEqual([0x1e]);
+    expect(vp.jobs[0]!.paper.height).toBeGreaterThanOrEqual(2);
+    expect(vp.jobs[0]!.paper.dots[0]).toBe(1);
+    expect(vp.jobs[0]!.paper.dots[vp.jobs[0]!.paper.width + 7]).toBe(1);
+    expect(vp.jobs[0]!.paper.statusQueries).toEqual([4]);
+    expect(vp.state.paperNearEnd).toBe(true);
+    stream.destroy();
   });
 });
