@@ -150,6 +150,22 @@ describe("virtual printer and sending", () => {
     expect(error.bytesSent).toBeLessThan(big.length);
   });
 
+  it("without a status check, answers the printer sends unasked do not hold up the end of the job", async () => {
+    const p = await printer();
+    // DLE EOT 1 inside the bytes: the printer answers it although nobody asked.
+    const bytes = Uint8Array.from([0x1b, 0x40, 0x10, 0x04, 0x01, 0x0a]);
+    const started = Date.now();
+    const result = await sendToPrinter(bytes, {
+      printer: p.url,
+      pacing: false,
+      checkStatus: false,
+      timeoutMs: 20_000,
+    });
+    expect(result).toMatchObject({ bytesSent: 6, rowsPrinted: 0, attempts: 1 });
+    // The end of the job came from the printer closing, not from the 20 s timeout.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it("writes to a file target, and stops when aborted", async () => {
     const dir = tempDir();
     const out = join(dir, "job.bin");

@@ -159,6 +159,11 @@ export async function openTcpLink(
   });
   const broken = new BreakSignal();
   let finishing = false;
+  // Always read: a socket whose answers nobody reads never sees the printer's close.
+  const listeners: Array<(bytes: Uint8Array) => void> = [];
+  socket.on("data", (data: Buffer) => {
+    for (const l of listeners) l(data);
+  });
   socket.on("error", (error) =>
     broken.fire(new LinkBroken(`${label}: ${error.message}`, { cause: error })),
   );
@@ -196,7 +201,7 @@ export async function openTcpLink(
       finishing = true;
       socket.destroy();
     },
-    onData: (listener) => socket.on("data", (data: Buffer) => listener(data)),
+    onData: (listener) => listeners.push(listener),
     onBreak: (listener) => broken.on(listener),
   };
 }

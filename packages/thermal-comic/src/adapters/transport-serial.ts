@@ -95,6 +95,10 @@ export async function openSerialLink(
   });
   const broken = new BreakSignal();
   let closing = false;
+  const listeners: Array<(bytes: Uint8Array) => void> = [];
+  port.on("data", (data: Buffer) => {
+    for (const l of listeners) l(data);
+  });
   port.on("error", (error: Error) =>
     broken.fire(new LinkBroken(`${path}: ${error.message}`, { cause: error })),
   );
@@ -130,7 +134,7 @@ export async function openSerialLink(
       await close();
     },
     destroy: () => void close(),
-    onData: (listener) => port.on("data", (data: Buffer) => listener(data)),
+    onData: (listener) => listeners.push(listener),
     onBreak: (listener) => broken.on(listener),
   };
 }
