@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `thermal-comic`: compose a comic, detect a grid's panels. Thin: parses argv, calls the public
 // API, writes files, prints. Exit codes: 0 ok, 2 bad usage or argument, 1 any other error.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
@@ -230,9 +230,19 @@ async function main(argv: string[]): Promise<number> {
         warn: (m: unknown) => console.error(m),
         error: (m: unknown) => console.error(m),
       },
+      // Written under a temporary name, then renamed: a job file appears whole or not at all.
       onJob: (job) => {
-        void writeFile(resolve(outDir, `job-${job.id}.png`), job.png);
-        void writeFile(resolve(outDir, `job-${job.id}.bin`), job.bytes);
+        const save = async (name: string, data: Uint8Array) => {
+          await writeFile(resolve(outDir, `.${name}.part`), data);
+          await rename(resolve(outDir, `.${name}.part`), resolve(outDir, name));
+        };
+        const saved = Promise.all([
+          save(`job-${job.id}.png`, job.png),
+          save(`job-${job.id}.bin`, job.bytes),
+        ]);
+        saved.catch((error: Error) =>
+          console.error(`virtual printer: cannot save job ${job.id}: ${error.message}`),
+        );
       },
     });
     console.log(
