@@ -171,6 +171,10 @@ describe("serial targets without a device", () => {
     const serial = await failure(sendToPrinter(job, { printer: "/dev/ttyNOPE9", timeoutMs: 1000 }));
     expect(serial.code).toBe("PRINTER_UNREACHABLE");
     expect(serial.message).toContain("dialout");
+    const byId = await failure(
+      sendToPrinter(job, { printer: "/dev/serial/by-id/usb-nope-if00", timeoutMs: 1000 }),
+    );
+    expect(byId.message).toContain("dialout");
     const lp = await failure(sendToPrinter(job, { printer: "/dev/usb/nope9", timeoutMs: 1000 }));
     expect(lp.code).toBe("PRINTER_UNREACHABLE");
     expect(lp.message).toContain("lp group");

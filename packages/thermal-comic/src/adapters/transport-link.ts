@@ -40,7 +40,7 @@ export type ParsedTarget =
 
 /**
  * Parses a printer target: `tcp://host:port` (port 9100 by default), `serial:/dev/ttyUSB0` (or a
- * device path under /dev/tty…, /dev/rfcomm…, /dev/pts/…), `file:out.bin`, or another device
+ * device path under /dev/tty…, /dev/serial/…, /dev/rfcomm…, /dev/pts/…), `file:out.bin`, or another device
  * path such as /dev/usb/lp0.
  */
 export function parseTarget(target: string): ParsedTarget {
@@ -60,7 +60,8 @@ export function parseTarget(target: string): ParsedTarget {
     };
   }
   if (target.startsWith("serial:")) return { kind: "serial", path: target.slice(7) };
-  if (/^\/dev\/(tty|rfcomm|pts\/|cu\.)/.test(target)) return { kind: "serial", path: target };
+  if (/^\/dev\/(tty|rfcomm|pts\/|cu\.|serial\/)/.test(target))
+    return { kind: "serial", path: target };
   if (target.startsWith("file:"))
     return {
       kind: "file",
