@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `thermal-comic`: compose a comic, detect a grid's panels. Thin: parses argv, calls the public
 // API, writes files, prints. Exit codes: 0 ok, 2 bad usage or argument, 1 any other error.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
@@ -10,18 +10,23 @@ import {
   composeComic,
   type DitherMethod,
   decodeEscPos,
+  describeStatus,
   dither,
-  encodeEscPos,
+  encodeEscPosJob,
   encodeGreyPng,
+  escPosJobBytes,
   type GreyBitmap,
   isThermalComicError,
   type Layout,
   loadTemplate,
   type PanelScript,
   type PrinterProfile,
+  queryPrinterStatus,
   readGreyImage,
   renderPaper,
   resolveProfile,
+  type SendOptions,
+  type SerialOptions,
   sendToPrinter,
 } from "./index.js";
 import { startVirtualPrinter } from "./virtual-printer.js";
@@ -33,6 +38,7 @@ Commands:
                   <out>.png (hi-res), <out>.print.png (printer resolution, greyscale) and <out>.json (layout)
   detect          print the panels found in a hand-drawn grid image as template JSON
   print <image>   dither a picture and print it
+  status          ask a printer's real-time status (DLE EOT): paper, cover, errors
   virtual-printer run a virtual ESC/POS printer on a TCP port; each job saved as PNG and .bin
 
 compose options:
@@ -58,16 +64,28 @@ compose options:
   --print <printer>      also print the comic (printer as below)
 
 print options (also for compose --print):
-  --printer <target>     tcp://host:9100 | /dev/usb/lp0 | file:out.bin | virtual (default virtual)
+  --printer <target>     tcp://host:9100 | serial:/dev/ttyUSB0 | /dev/usb/lp0 | file:out.bin |
+                         virtual (default virtual)
   --profile <name>       58mm, 80mm, 80mm-512, epson-tm-t20, adafruit-csn-a2, xprinter-58-clone,
                          column-58mm (default: 80mm, or 58mm when --width is 384)
   --dither <method>      threshold, bayer2, bayer4, bayer8, floyd-steinberg (default), atkinson, stucki, sierra
   --caption <text>       a text line under the picture
   --preview <file.png>   the paper exactly as the printer gets it (decoded from the bytes sent)
   --too-wide <scale|error>  a picture wider than the printer (default scale)
+  --baud <n>             serial speed (default 9600); --flow <none|rtscts|xonxoff> (default none)
+  --no-status            do not ask the printer's status (printers without DLE EOT support)
+  --retries <n>          reconnects after a lost connection, resuming at the band the printer
+                         did not confirm (default 5)
+  --timeout <ms>         connecting, each chunk and each status answer (default 5000)
+
+status options:
+  thermal-comic status --printer <tcp://…|serial:…> [--baud <n>] [--flow …] [--timeout <ms>]
+  prints the status as JSON; exits 0 when ready to print, 1 when not
 
 virtual-printer options:
   --port <n> (default 9100), --host <addr> (default 127.0.0.1), --out <dir> (default .), --width <dots>
+  --serial <path>        also be a printer on this serial device (e.g. one end of a socat pty pair)
+  --paper-out, --cover-open  answer status queries as a printer that cannot print
 
 detect options:
   thermal-comic detect <grid.png> [--min-area <fraction>] [--close-gaps <px>]
@@ -124,6 +142,14 @@ async function main(argv: string[]): Promise<number> {
       preview: { type: "string" },
       "too-wide": { type: "string" },
       port: { type: "string" },
+      baud: { type: "string" },
+      flow: { type: "string" },
+      "no-status": { type: "boolean" },
+      retries: { type: "string" },
+      timeout: { type: "string" },
+      serial: { type: "string" },
+      "paper-out": { type: "boolean" },
+      "cover-open": { type: "boolean" },
       host: { type: "string" },
       "close-gaps": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -170,13 +196,33 @@ async function main(argv: string[]): Promise<number> {
     await printBitmap(grey, values, profile);
     return 0;
   }
+  if (command === "status") {
+    const printer = values.printer;
+    if (!printer)
+      throw new UsageError(
+        "status needs --printer tcp://host:9100 or --printer serial:/dev/ttyUSB0",
+      );
+    const timeoutMs = number("timeout", values.timeout);
+    const serial = serialOptions(values);
+    const status = await queryPrinterStatus({
+      printer,
+      ...(timeoutMs !== undefined && { timeoutMs }),
+      ...(serial && { serial }),
+    });
+    console.log(JSON.stringify({ summary: describeStatus(status), ...status }, null, 2));
+    return status.ready ? 0 : 1;
+  }
   if (command === "virtual-printer") {
     const outDir = resolve(values.out ?? ".");
     await mkdir(outDir, { recursive: true });
     const port = number("port", values.port) ?? 9100;
+    const baudRate = number("baud", values.baud);
     const vp = await startVirtualPrinter({
       port,
       ...(values.host && { host: values.host }),
+      ...(values.serial && { serialPath: resolve(values.serial) }),
+      ...(baudRate !== undefined && { baudRate }),
+      state: { paperOut: values["paper-out"] ?? false, coverOpen: values["cover-open"] ?? false },
       width: number("width", values.width) ?? 576,
       logger: {
         debug() {},
@@ -184,12 +230,24 @@ async function main(argv: string[]): Promise<number> {
         warn: (m: unknown) => console.error(m),
         error: (m: unknown) => console.error(m),
       },
+      // Written under a temporary name, then renamed: a job file appears whole or not at all.
       onJob: (job) => {
-        void writeFile(resolve(outDir, `job-${job.id}.png`), job.png);
-        void writeFile(resolve(outDir, `job-${job.id}.bin`), job.bytes);
+        const save = async (name: string, data: Uint8Array) => {
+          await writeFile(resolve(outDir, `.${name}.part`), data);
+          await rename(resolve(outDir, `.${name}.part`), resolve(outDir, name));
+        };
+        const saved = Promise.all([
+          save(`job-${job.id}.png`, job.png),
+          save(`job-${job.id}.bin`, job.bytes),
+        ]);
+        saved.catch((error: Error) =>
+          console.error(`virtual printer: cannot save job ${job.id}: ${error.message}`),
+        );
       },
     });
-    console.log(`virtual printer listening on ${vp.url}; jobs go to ${outDir} (Ctrl-C stops)`);
+    console.log(
+      `virtual printer listening on ${vp.url}${values.serial ? ` and ${resolve(values.serial)}` : ""}; jobs go to ${outDir} (Ctrl-C stops)`,
+    );
     await new Promise<void>((done) => {
       process.once("SIGINT", done);
       process.once("SIGTERM", done);
@@ -199,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command !== "compose")
     throw new UsageError(
-      `unknown command "${command}"; commands: compose, detect, print, virtual-printer`,
+      `unknown command "${command}"; commands: compose, detect, print, status, virtual-printer`,
     );
   if (rest.length)
     throw new UsageError(`compose takes no positional arguments, got ${rest.join(" ")}`);
@@ -278,6 +336,18 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+function serialOptions(values: Record<string, unknown>): SerialOptions | undefined {
+  const baudRate = number("baud", values.baud as string | undefined);
+  const flow = values.flow as string | undefined;
+  if (flow !== undefined && flow !== "none" && flow !== "rtscts" && flow !== "xonxoff")
+    throw new UsageError(`--flow must be none, rtscts or xonxoff, got "${flow}"`);
+  if (baudRate === undefined && flow === undefined) return undefined;
+  return {
+    ...(baudRate !== undefined && { baudRate }),
+    ...(flow !== undefined && { flowControl: flow }),
+  };
+}
+
 /** Dithers, encodes and sends a greyscale picture; writes the preview of what was sent. */
 async function printBitmap(
   grey: GreyBitmap,
@@ -285,29 +355,48 @@ async function printBitmap(
   profile: PrinterProfile,
 ): Promise<void> {
   const method = (values.dither as DitherMethod | undefined) ?? "floyd-steinberg";
-  const bytes = encodeEscPos(dither(grey, { method }), {
+  const job = encodeEscPosJob(dither(grey, { method }), {
     profile,
     ...(typeof values.caption === "string" && { caption: values.caption }),
   });
+  const bytes = escPosJobBytes(job);
   const target = (values.printer as string | undefined) || "virtual";
   const vp =
     target === "virtual" ? await startVirtualPrinter({ port: 0, width: profile.widthDots }) : null;
   const printer = vp ? vp.url : target;
+  const retries = number("retries", values.retries as string | undefined);
+  const timeoutMs = number("timeout", values.timeout as string | undefined);
+  const serial = serialOptions(values);
   try {
     const quiet = Boolean(values.quiet);
-    const { bytesSent } = await sendToPrinter(bytes, {
+    const options: SendOptions = {
       printer,
       profile,
       pacing: target !== "virtual",
+      ...(values["no-status"] === true && { checkStatus: false }),
+      ...(retries !== undefined && { reconnect: retries > 0 ? { retries } : false }),
+      ...(timeoutMs !== undefined && { timeoutMs }),
+      ...(serial && { serial }),
+      logger: {
+        debug() {},
+        info() {},
+        warn: (m: unknown) => {
+          if (!quiet) process.stderr.write(`\n${m}\n`);
+        },
+        error: (m: unknown) => {
+          process.stderr.write(`${m}\n`);
+        },
+      },
       ...(!quiet && {
-        onProgress: (e: { phase: string; done: number; total: number }) =>
+        onProgress: (e) =>
           process.stderr.write(
-            `\r${e.phase} ${e.done}/${e.total} bytes${e.phase === "done" ? "\n" : ""}`,
+            `\r${e.phase} ${e.done}/${e.total} bytes${e.rowsTotal ? `, ${e.rowsDone}/${e.rowsTotal} rows confirmed` : ""}${e.phase === "done" ? "\n" : ""}`,
           ),
       }),
-    });
+    };
+    const result = await sendToPrinter(job, options);
     console.log(
-      `printed ${grey.width}×${grey.height} dots (${profile.name}, ${method}): ${bytesSent} bytes to ${target}`,
+      `printed ${grey.width}×${grey.height} dots (${profile.name}, ${method}): ${result.bytesSent} bytes to ${target}${result.attempts > 1 ? ` (resumed, ${result.attempts} connections)` : ""}`,
     );
   } finally {
     await vp?.close();

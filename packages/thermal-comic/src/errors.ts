@@ -1,3 +1,5 @@
+import type { PrinterStatus } from "./core/escpos-status.js";
+
 /**
  * Every code a {@link ThermalComicError} can carry.
  *
@@ -14,7 +16,9 @@
  * | `FONT_ERROR` | a font file given by the caller cannot be read or registered | `path` |
  * | `IO_ERROR` | a file or folder cannot be read or written | `path` |
  * | `PRINTER_UNREACHABLE` | no connection to the printer (refused, timeout), or its device cannot be opened | `path` |
- * | `PRINT_INTERRUPTED` | the connection broke or stalled mid-job | `bytesSent`, `path` |
+ * | `PRINT_INTERRUPTED` | the connection broke or stalled mid-job (and reconnecting, if allowed, failed) | `bytesSent`, `rowsPrinted`, `attempts`, `path` |
+ * | `PRINTER_NOT_READY` | the printer's status says it cannot print: paper out, cover open, an error, offline | `status`, `rowsPrinted` |
+ * | `NO_STATUS` | the printer did not answer a DLE EOT status query in time, or answered with a byte that is no status | `path` |
  * | `ABORTED` | the `signal` was aborted | |
  */
 export type ThermalComicErrorCode =
@@ -30,6 +34,8 @@ export type ThermalComicErrorCode =
   | "IO_ERROR"
   | "PRINTER_UNREACHABLE"
   | "PRINT_INTERRUPTED"
+  | "PRINTER_NOT_READY"
+  | "NO_STATUS"
   | "ABORTED";
 
 /** Data a caller can act on, present where the code's row in the table says so. */
@@ -46,6 +52,12 @@ export interface ThermalComicErrorData {
   available?: number;
   /** How many bytes reached the printer before printing broke off. */
   bytesSent?: number;
+  /** Picture rows the printer confirmed it received before printing broke off. */
+  rowsPrinted?: number;
+  /** Connections tried for the job (the first one plus reconnects). */
+  attempts?: number;
+  /** The printer's status when it refused to print. */
+  status?: PrinterStatus;
 }
 
 /** The one error class of @tinkerbox/thermal-comic; `code` says what went wrong. */
@@ -58,6 +70,9 @@ export class ThermalComicError extends Error {
   readonly needed?: number;
   readonly available?: number;
   readonly bytesSent?: number;
+  readonly rowsPrinted?: number;
+  readonly attempts?: number;
+  readonly status?: PrinterStatus;
 
   constructor(
     code: ThermalComicErrorCode,
@@ -72,6 +87,9 @@ export class ThermalComicError extends Error {
     if (options?.needed !== undefined) this.needed = options.needed;
     if (options?.available !== undefined) this.available = options.available;
     if (options?.bytesSent !== undefined) this.bytesSent = options.bytesSent;
+    if (options?.rowsPrinted !== undefined) this.rowsPrinted = options.rowsPrinted;
+    if (options?.attempts !== undefined) this.attempts = options.attempts;
+    if (options?.status !== undefined) this.status = options.status;
   }
 }
 

@@ -12,7 +12,16 @@ export {
   readGreyImage,
 } from "./adapters/pool.js";
 export { type ComicTemplate, loadTemplate } from "./adapters/template.js";
-export { type PrintProgressEvent, type SendOptions, sendToPrinter } from "./adapters/transport.js";
+export {
+  type PrintProgressEvent,
+  queryPrinterStatus,
+  type ReconnectOptions,
+  type SendOptions,
+  type SendResult,
+  type SerialOptions,
+  type StatusOptions,
+  sendToPrinter,
+} from "./adapters/transport.js";
 export {
   type BalloonScript,
   type ComicLayout,
@@ -36,9 +45,13 @@ export {
 } from "./core/dither.js";
 export {
   bandHeights,
+  type EscPosBlock,
+  type EscPosJob,
   type EscPosOptions,
   encodeEscPos,
+  encodeEscPosJob,
   encodeText,
+  escPosJobBytes,
   resolveProfile,
 } from "./core/escpos.js";
 export {
@@ -47,6 +60,14 @@ export {
   decodeEscPos,
   type UnknownCommand,
 } from "./core/escpos-decode.js";
+export {
+  describeStatus,
+  isStatusByte,
+  type PrinterStatus,
+  parseStatus,
+  type StatusKind,
+  statusQuery,
+} from "./core/escpos-status.js";
 export { type Placement, placeImage } from "./core/fit.js";
 export type { Point, Polygon, Rect } from "./core/geometry.js";
 export {

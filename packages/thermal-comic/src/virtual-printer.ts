@@ -1,6 +1,8 @@
 export {
   type RunningVirtualPrinter,
+  start,
   startVirtualPrinter,
   type VirtualPrinterOptions,
+  type VirtualPrinterState,
   type VirtualPrintJob,
 } from "./services/virtual-printer.js";

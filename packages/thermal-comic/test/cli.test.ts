@@ -194,6 +194,30 @@ describe("thermal-comic CLI", { tags: ["slow"], timeout: 120_000 }, () => {
     expect(down.stderr).toContain("PRINTER_UNREACHABLE");
   });
 
+  it("status reads a printer's DLE EOT status; print refuses a printer without paper", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "pic.png"), await createCanvas(64, 64).encode("png"));
+    const vp = await startVirtualPrinter({ port: 0, width: 384 });
+    try {
+      const ready = await run(["status", "--printer", vp.url, "--timeout", "2000"], dir);
+      expect(ready.code).toBe(0);
+      expect(JSON.parse(ready.stdout)).toMatchObject({ summary: "ready", ready: true });
+      vp.setState({ paperOut: true });
+      const out = await run(["status", "--printer", vp.url], dir);
+      expect(out.code).toBe(1);
+      expect(JSON.parse(out.stdout)).toMatchObject({ summary: "paper out", paperOut: true });
+      const refused = await run(["print", "pic.png", "--printer", vp.url, "-q"], dir);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("PRINTER_NOT_READY: ");
+      expect(refused.stderr).toContain("paper out");
+      const badFlow = await run(["print", "pic.png", "--printer", vp.url, "--flow", "dtr"], dir);
+      expect(badFlow.code).toBe(2);
+      expect(badFlow.stderr).toContain("--flow must be none, rtscts or xonxoff");
+    } finally {
+      await vp.close();
+    }
+  });
+
   it("compose --print prints the comic in the same step (to the built-in virtual printer)", async () => {
     const dir = tempDir();
     const result = await run(
@@ -245,7 +269,8 @@ describe("thermal-comic CLI", { tags: ["slow"], timeout: 120_000 }, () => {
         { width: 8, height: 2, bytesPerRow: 1, data: new Uint8Array([0xff, 0x81]) },
         { profile: "58mm" },
       );
-      await sendToPrinter(bytes, { printer: url, pacing: false });
+      // No status check, so the job file holds exactly these bytes.
+      await sendToPrinter(bytes, { printer: url, pacing: false, checkStatus: false });
       for (let i = 0; i < 100 && !existsSync(join(dir, "jobs", "job-1.bin")); i++)
         await new Promise((r) => setTimeout(r, 50));
       expect(readFileSync(join(dir, "jobs", "job-1.bin")).equals(Buffer.from(bytes))).toBe(true);

@@ -59,8 +59,14 @@ describe("virtual printer and sending", () => {
       onProgress: (e) => events.push(e.done),
     });
     expect(result.bytesSent).toBe(job.length);
+    expect(result.status?.ready).toBe(true);
     await waitFor(() => p.jobs.length === 1);
-    expect(Buffer.from(p.jobs[0]!.bytes).equals(Buffer.from(job))).toBe(true);
+    // The status check (DLE EOT 1, 2, 3, 4), then the job byte for byte.
+    const statusQueries = [0x10, 0x04, 1, 0x10, 0x04, 2, 0x10, 0x04, 3, 0x10, 0x04, 4];
+    expect([...p.jobs[0]!.bytes.subarray(0, 12)]).toEqual(statusQueries);
+    // then DLE EOT 1 again: the printer confirms it has the whole job.
+    expect(Buffer.from(p.jobs[0]!.bytes.subarray(12, -3)).equals(Buffer.from(job))).toBe(true);
+    expect([...p.jobs[0]!.bytes.subarray(-3)]).toEqual([0x10, 0x04, 1]);
     expect(p.jobs[0]!.paper.texts.map((t) => t.text)).toEqual(["hello"]);
     expect(p.jobs[0]!.png.subarray(1, 4).toString()).toBe("PNG");
     // Chunks of the buffer size: 14,4xx bytes in 4096-byte steps.
@@ -135,11 +141,29 @@ describe("virtual printer and sending", () => {
           bufferBytes: 1024,
         },
         timeoutMs: 2000,
+        // This stand-in answers no status queries.
+        checkStatus: false,
       }),
     );
     expect(error.code).toBe("PRINT_INTERRUPTED");
     expect(error.bytesSent).toBeGreaterThanOrEqual(5000);
     expect(error.bytesSent).toBeLessThan(big.length);
+  });
+
+  it("without a status check, answers the printer sends unasked do not hold up the end of the job", async () => {
+    const p = await printer();
+    // DLE EOT 1 inside the bytes: the printer answers it although nobody asked.
+    const bytes = Uint8Array.from([0x1b, 0x40, 0x10, 0x04, 0x01, 0x0a]);
+    const started = Date.now();
+    const result = await sendToPrinter(bytes, {
+      printer: p.url,
+      pacing: false,
+      checkStatus: false,
+      timeoutMs: 20_000,
+    });
+    expect(result).toMatchObject({ bytesSent: 6, rowsPrinted: 0, attempts: 1 });
+    // The end of the job came from the printer closing, not from the 20 s timeout.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("writes to a file target, and stops when aborted", async () => {

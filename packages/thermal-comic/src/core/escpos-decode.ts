@@ -27,6 +27,11 @@ export interface DecodedPaper {
   heat: Array<[number, number, number]>;
   /** Commands skipped. */
   unknown: UnknownCommand[];
+  /**
+   * A picture command cut off by the end of the stream (a connection lost mid-band): not
+   * printed, as a printer drops a command whose data never arrives. `bytes` is its header.
+   */
+  truncated: UnknownCommand | null;
 }
 
 /** Options of {@link decodeEscPos}. */
@@ -65,6 +70,7 @@ export function decodeEscPos(bytes: Uint8Array, options: DecodeOptions = {}): De
   const statusQueries: number[] = [];
   const heat: DecodedPaper["heat"] = [];
   const unknown: UnknownCommand[] = [];
+  let truncated: UnknownCommand | null = null;
   let codePage = 0;
 
   const ensure = (height: number) => {
@@ -105,6 +111,15 @@ export function decodeEscPos(bytes: Uint8Array, options: DecodeOptions = {}): De
   let i = 0;
   const n = bytes.length;
   const at = (k: number) => (bytes[k] as number) ?? 0;
+  const cutOff = (start: number, header: number) => {
+    truncated = {
+      offset: start,
+      bytes: Array.from(bytes.subarray(start, Math.min(n, start + header)), (b) =>
+        b.toString(16).padStart(2, "0"),
+      ).join(" "),
+    };
+    i = n;
+  };
   const skip = (start: number, length: number) => {
     unknown.push({
       offset: start,
@@ -172,6 +187,10 @@ export function decodeEscPos(bytes: Uint8Array, options: DecodeOptions = {}): De
           const width = at(i + 3) | (at(i + 4) << 8);
           const bytesPerColumn = m === 32 || m === 33 ? 3 : 1;
           const start = i + 5;
+          if (start + width * bytesPerColumn > n) {
+            cutOff(i, 5);
+            break;
+          }
           for (let x = 0; x < width; x++)
             for (let k = 0; k < bytesPerColumn; k++) {
               const byte = at(start + x * bytesPerColumn + k);
@@ -191,6 +210,10 @@ export function decodeEscPos(bytes: Uint8Array, options: DecodeOptions = {}): De
         flushText();
         const bytesWide = at(i + 4) | (at(i + 5) << 8);
         const height = at(i + 6) | (at(i + 7) << 8);
+        if (i + 8 + bytesWide * height > n) {
+          cutOff(i, 8);
+          continue;
+        }
         const data = bytes.subarray(i + 8, i + 8 + bytesWide * height);
         drawRaster(bytesWide, height, data, y);
         y += height;
@@ -200,6 +223,10 @@ export function decodeEscPos(bytes: Uint8Array, options: DecodeOptions = {}): De
         // GS ( L pL pH m fn …
         const length = at(i + 3) | (at(i + 4) << 8);
         const fn = at(i + 6);
+        if (i + 5 + length > n) {
+          cutOff(i, 7);
+          continue;
+        }
         if (fn === 0x70 || fn === 112) {
           const width = at(i + 11) | (at(i + 12) << 8);
           const height = at(i + 13) | (at(i + 14) << 8);
@@ -248,7 +275,7 @@ export function decodeEscPos(bytes: Uint8Array, options: DecodeOptions = {}): De
   rows.forEach((row, r) => {
     dots.set(row.subarray(0, widest), r * widest);
   });
-  return { width: widest, height, dots, texts, cuts, statusQueries, heat, unknown };
+  return { width: widest, height, dots, texts, cuts, statusQueries, heat, unknown, truncated };
 }
 
 const CP437_HIGH =

@@ -124,12 +124,55 @@ export function encodeText(text: string, codePage: "cp437" | "wpc1252"): Uint8Ar
   return Uint8Array.from(out);
 }
 
+/** One picture command of an {@link EscPosJob}: a safe point to resume printing from. */
+export interface EscPosBlock {
+  /** The command's bytes (one GS v 0 band, one GS ( L store-and-print, or one ESC * line). */
+  bytes: Uint8Array;
+  /** The picture row the block starts at. */
+  firstRow: number;
+  /** How many picture rows it prints. */
+  rows: number;
+}
+
+/**
+ * A print job cut at its safe points: the set-up (ESC @, heat, line spacing), the picture's
+ * blocks, and the end (caption, feed, cut). `preamble + blocks + trailer` are exactly the bytes of
+ * {@link encodeEscPos}; after a lost connection a sender re-sends the preamble (a re-init) and
+ * carries on at the block that did not arrive whole.
+ */
+export interface EscPosJob {
+  /** ESC @, ESC 7 heat settings, and ESC 3 24 for column pictures. */
+  preamble: Uint8Array;
+  /** The picture, one block per band or 24-dot line. */
+  blocks: EscPosBlock[];
+  /** ESC 2 after column pictures, the caption, the feed and the cut. */
+  trailer: Uint8Array;
+  /** Picture width in dots (after cropping). */
+  width: number;
+  /** Picture height in rows. */
+  height: number;
+}
+
+/** The bytes of a job: preamble, blocks and trailer in order. */
+export function escPosJobBytes(job: EscPosJob): Uint8Array {
+  return concat([job.preamble, ...job.blocks.map((b) => b.bytes), job.trailer]);
+}
+
 /**
  * ESC/POS bytes that print a 1-bit picture: ESC @, the heat settings where the profile has them,
  * the picture in bands (GS v 0 raster, ESC * 24-dot columns, or GS ( L graphics), an optional
  * caption, a feed and a cut.
  */
 export function encodeEscPos(picture: MonoBitmap, options: EscPosOptions = {}): Uint8Array {
+  return escPosJobBytes(encodeEscPosJob(picture, options));
+}
+
+/**
+ * The same bytes as {@link encodeEscPos}, cut at the picture's command boundaries, so that
+ * `sendToPrinter` can acknowledge each block and resume an interrupted job without printing a
+ * row twice or leaving one out.
+ */
+export function encodeEscPosJob(picture: MonoBitmap, options: EscPosOptions = {}): EscPosJob {
   const profile = resolveProfile(options.profile);
   const mode = options.imageMode ?? profile.imageMode;
   let image = picture;
@@ -141,14 +184,18 @@ export function encodeEscPos(picture: MonoBitmap, options: EscPosOptions = {}): 
       );
     image = crop(picture, profile.widthDots);
   }
-  const parts: number[][] = [[0x1b, 0x40]];
+  const preamble: number[] = [0x1b, 0x40];
   if (profile.heat) {
     const { maxDots, timeUs10, intervalUs10 } = profile.heat;
-    parts.push([0x1b, 0x37, maxDots, timeUs10, intervalUs10]);
+    preamble.push(0x1b, 0x37, maxDots, timeUs10, intervalUs10);
   }
-  const out: Uint8Array[] = [Uint8Array.from(parts.flat())];
-  if (mode === "column") out.push(...columnBands(image));
-  else {
+  const blocks: EscPosBlock[] = [];
+  const trailer: Uint8Array[] = [];
+  if (mode === "column") {
+    preamble.push(0x1b, 0x33, 24);
+    blocks.push(...columnBands(image));
+    trailer.push(Uint8Array.from([0x1b, 0x32]));
+  } else {
     const max = Math.min(
       profile.maxBandRows,
       mode === "graphics" ? Math.floor(65525 / image.bytesPerRow) : 4095,
@@ -156,23 +203,32 @@ export function encodeEscPos(picture: MonoBitmap, options: EscPosOptions = {}): 
     let row = 0;
     for (const h of bandHeights(image.height, max, profile.avoidBandMultiples)) {
       const data = image.data.subarray(row * image.bytesPerRow, (row + h) * image.bytesPerRow);
-      out.push(
-        mode === "raster"
-          ? rasterBand(image.bytesPerRow, h, data)
-          : graphicsBand(image.width, h, data),
-      );
+      blocks.push({
+        bytes:
+          mode === "raster"
+            ? rasterBand(image.bytesPerRow, h, data)
+            : graphicsBand(image.width, h, data),
+        firstRow: row,
+        rows: h,
+      });
       row += h;
     }
   }
   if (options.caption) {
     const codePage = options.codePage ?? "cp437";
-    out.push(Uint8Array.from([0x1b, 0x74, codePage === "cp437" ? 0 : 16]));
-    out.push(encodeText(options.caption, codePage), Uint8Array.from([0x0a]));
+    trailer.push(Uint8Array.from([0x1b, 0x74, codePage === "cp437" ? 0 : 16]));
+    trailer.push(encodeText(options.caption, codePage), Uint8Array.from([0x0a]));
   }
   const feed = options.feedLines ?? profile.feedBeforeCut;
-  if (feed > 0) out.push(Uint8Array.from([0x1b, 0x64, Math.min(255, feed)]));
-  if (options.cut ?? profile.cutter) out.push(Uint8Array.from([0x1d, 0x56, 0x00]));
-  return concat(out);
+  if (feed > 0) trailer.push(Uint8Array.from([0x1b, 0x64, Math.min(255, feed)]));
+  if (options.cut ?? profile.cutter) trailer.push(Uint8Array.from([0x1d, 0x56, 0x00]));
+  return {
+    preamble: Uint8Array.from(preamble),
+    blocks,
+    trailer: concat(trailer),
+    width: image.width,
+    height: image.height,
+  };
 }
 
 function rasterBand(bytesPerRow: number, rows: number, data: Uint8Array): Uint8Array {
@@ -216,8 +272,8 @@ function graphicsBand(width: number, rows: number, data: Uint8Array): Uint8Array
   ]);
 }
 
-function columnBands(image: MonoBitmap): Uint8Array[] {
-  const out: Uint8Array[] = [Uint8Array.from([0x1b, 0x33, 24])];
+function columnBands(image: MonoBitmap): EscPosBlock[] {
+  const out: EscPosBlock[] = [];
   for (let top = 0; top < image.height; top += 24) {
     const band = new Uint8Array(5 + image.width * 3 + 1);
     band.set([0x1b, 0x2a, 33, image.width & 0xff, image.width >> 8]);
@@ -234,9 +290,8 @@ function columnBands(image: MonoBitmap): Uint8Array[] {
       }
     }
     band[band.length - 1] = 0x0a;
-    out.push(band);
+    out.push({ bytes: band, firstRow: top, rows: Math.min(24, image.height - top) });
   }
-  out.push(Uint8Array.from([0x1b, 0x32]));
   return out;
 }
 
