@@ -100,10 +100,21 @@ export function renderPipelineSvg(
     }
   }
   const dependents = new Set(pipeline.jobs.flatMap((j) => j.dependsOn));
+  const lastX = left + (stages.length - 1) * (boxW + colGap);
+  const laneY = top + contentH + 6;
   for (const job of pipeline.jobs) {
     if (dependents.has(job.name)) continue;
     const at = position.get(job.name)!;
-    edge(at.x + boxW, at.y + boxH / 2, endX - 18, midY);
+    const x1 = at.x + boxW;
+    const y1 = at.y + boxH / 2;
+    if (at.x === lastX) {
+      edge(x1, y1, endX - 18, midY);
+      continue;
+    }
+    // A job of an earlier stage that nothing depends on: around the later stages, below them.
+    parts.push(
+      `<path d="M${x1},${y1} C${x1 + 40},${y1} ${x1 + 40},${laneY} ${x1 + 70},${laneY} L${endX - 70},${laneY} C${endX - 40},${laneY} ${endX - 40},${midY} ${endX - 18},${midY}" fill="none" stroke="#5f6368" stroke-width="1.6" marker-end="url(#arrow)"/>`,
+    );
   }
   for (const job of pipeline.jobs) {
     const at = position.get(job.name)!;
