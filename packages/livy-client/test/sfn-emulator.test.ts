@@ -329,6 +329,79 @@ describe("executions", { tags: ["slow"] }, () => {
     });
   });
 
+  it("fails an execution whose state output passes 256 KiB, or whose history reaches 25,000 events", async () => {
+    const { sfn } = await emulator();
+    const big = JSON.stringify({
+      StartAt: "Big",
+      States: { Big: { Type: "Pass", Result: "x".repeat(262_144), End: true } },
+    });
+    const loop = JSON.stringify({
+      StartAt: "Ping",
+      States: {
+        Ping: { Type: "Pass", Next: "Again?" },
+        "Again?": {
+          Type: "Choice",
+          Choices: [{ Variable: "$.stop", IsPresent: true, Next: "Done" }],
+          Default: "Ping",
+        },
+        Done: { Type: "Succeed" },
+      },
+    });
+    const run = async (name: string, definition: string) => {
+      const { stateMachineArn } = await sfn.send(
+        new CreateStateMachineCommand({ name, definition, roleArn: ROLE }),
+      );
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      return { done: await finished(sfn, executionArn!), executionArn: executionArn! };
+    };
+    expect((await run("big", big)).done).toMatchObject({
+      status: "FAILED",
+      error: "States.DataLimitExceeded",
+    });
+    const looped = await run("loop", loop);
+    expect(looped.done).toMatchObject({ status: "FAILED", error: "States.Runtime" });
+    expect(looped.done.cause).toContain("25000");
+    const last = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn: looped.executionArn,
+        reverseOrder: true,
+        maxResults: 1,
+      }),
+    );
+    expect(last.events?.[0]).toMatchObject({ type: "ExecutionFailed" });
+    expect(last.events?.[0]?.id).toBeGreaterThanOrEqual(25_000);
+  });
+
+  it("starts one execution for two concurrent starts of one name, and refuses EXPRESS", async () => {
+    const { sfn } = await emulator();
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({ name: "hold", definition: WAIT, roleArn: ROLE }),
+    );
+    const both = await Promise.allSettled([
+      sfn.send(new StartExecutionCommand({ stateMachineArn, name: "same", input: '{"a":1}' })),
+      sfn.send(new StartExecutionCommand({ stateMachineArn, name: "same", input: '{"a":2}' })),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect((both.find((r) => r.status === "rejected") as PromiseRejectedResult).reason.name).toBe(
+      "ExecutionAlreadyExists",
+    );
+    expect(
+      (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions,
+    ).toHaveLength(1);
+    expect(
+      await failure(
+        sfn.send(
+          new CreateStateMachineCommand({
+            name: "fast",
+            definition: PASS,
+            roleArn: ROLE,
+            type: "EXPRESS",
+          }),
+        ),
+      ),
+    ).toMatchObject({ name: "StateMachineTypeNotSupported" });
+  });
+
   it("pages history and omits payloads when asked", async () => {
     const { sfn } = await emulator();
     const { stateMachineArn } = await sfn.send(

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import aslValidator from "asl-validator";
 import {
   type ExecutionRecord,
+  loadEngine,
   type RunSettings,
   type SfnExecutionStatus,
   type SfnHistoryEvent,
@@ -325,6 +326,9 @@ export class SfnStore {
     const stored = this.machine(arn);
     const problem = nameProblem(name);
     if (problem) throw new SfnServiceError("InvalidName", `Invalid Name: '${name}' (${problem})`);
+    // Loaded before the name check, so the check and the start happen without a pause between
+    // them and two concurrent starts of one name cannot both run.
+    const engine = await loadEngine();
     if (utf8Bytes(input) > SFN_LIMITS.payloadMaxBytes) {
       throw new SfnServiceError(
         "InvalidExecutionInput",
@@ -359,7 +363,8 @@ export class SfnStore {
       startDate: now,
       input,
     };
-    const execution = await startExecution(
+    const execution = startExecution(
+      engine,
       JSON.parse(stored.definition) as Record<string, unknown>,
       record,
       stored.roleArn,

@@ -68,7 +68,7 @@ interface EngineEvent {
   index?: number;
   parentState?: { name: string };
 }
-interface Engine {
+export interface Engine {
   StateMachine: new (
     definition: unknown,
     options: unknown,
@@ -86,7 +86,7 @@ let engine: Promise<Engine> | undefined;
  * aws-local-stepfunctions 3.0.0 calls `Promise.withResolvers` (Node 22+); on Node 20 the emulator
  * adds it once, when the first execution starts.
  */
-function loadEngine(): Promise<Engine> {
+export function loadEngine(): Promise<Engine> {
   const promise = Promise as unknown as { withResolvers?: () => unknown };
   promise.withResolvers ??= () => {
     let resolve!: (value: unknown) => void;
@@ -157,20 +157,23 @@ function notFound(reference: string): Error {
 }
 
 /** Starts an execution; the record fills in as the engine reports events. */
-export async function startExecution(
+export function startExecution(
+  { StateMachine }: Engine,
   definition: Record<string, unknown>,
   record: Omit<ExecutionRecord, "done" | "stop" | "history" | "status">,
   roleArn: string,
   stateMachineName: string,
   settings: RunSettings,
-): Promise<ExecutionRecord> {
-  const { StateMachine } = await loadEngine();
+): ExecutionRecord {
   const execution = record as ExecutionRecord;
   execution.status = "RUNNING";
   execution.history = [];
   const history = execution.history;
+  // Set when the execution must end: stopped (ABORTED) or a limit hit (FAILED).
+  let closing: { status: SfnExecutionStatus; error: string; cause: string } | undefined;
   const stamp = () => settings.now();
   const add = (type: string, details: Record<string, unknown> = {}) => {
+    if (closing?.status === "FAILED" && !type.startsWith("Execution")) return;
     const id = history.length + 1;
     history.push({ timestamp: stamp(), type, id, previousEventId: id - 1, ...details });
     if (history.length >= SFN_LIMITS.historyMaxEvents && execution.status === "RUNNING") {
@@ -343,7 +346,6 @@ export async function startExecution(
     },
   });
 
-  let closing: { status: SfnExecutionStatus; error: string; cause: string } | undefined;
   function failWith(error: string, cause: string) {
     closing = { status: "FAILED", error, cause };
     run.abort();
@@ -366,6 +368,16 @@ export async function startExecution(
   const consume = async () => {
     for await (const event of run.eventLogs) {
       if (execution.status !== "RUNNING") break;
+      // A limit was hit (payload size, history length): the execution fails right there, so what
+      // the engine reports after that point is not history, only how it ended.
+      if (closing?.status === "FAILED") {
+        if (!event.type.startsWith("Execution") || event.type === "ExecutionStarted") continue;
+        add("ExecutionFailed", {
+          executionFailedEventDetails: { error: closing.error, cause: closing.cause },
+        });
+        close("FAILED", { error: closing.error, cause: closing.cause });
+        break;
+      }
       const state = event.state;
       const entered = { name: state?.name, ...payload("input", state?.input) };
       switch (event.type) {
