@@ -30,6 +30,10 @@ describe("renderPipelineSvg", () => {
     expect(svg).toContain('stroke="#d93025"'); // failed job in red
     expect(svg).toContain('stroke="#1e8e3e"'); // succeeded job in green
     expect(svg).toContain("stage 1 · Parallel (2 branches)");
+    // Accessible name first: the jobs and their states.
+    expect(svg.split("\n")[1]).toBe(
+      "<title>Livy pipeline etl: miles (succeeded), hours, status (failed)</title>",
+    );
   });
 });
 

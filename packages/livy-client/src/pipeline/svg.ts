@@ -61,7 +61,8 @@ export function renderPipelineSvg(
   const midY = top + contentH / 2;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" role="img">`,
+    `<title>${xml(`${options.title ?? `Livy pipeline ${pipeline.name}`}: ${pipeline.jobs.map((j) => `${j.name}${options.jobStates?.[j.name] ? ` (${options.jobStates[j.name]})` : ""}`).join(", ")}`)}</title>`,
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5f6368"/></marker></defs>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="24" y="36" font-size="20" font-weight="bold" fill="#202124">${xml(options.title ?? `Livy pipeline ${pipeline.name}`)}</text>`,
