@@ -21,6 +21,13 @@ import {
   runPipeline,
   toStateMachine,
 } from "./pipeline/index.js";
+import {
+  deployPipeline,
+  type PipelineExecutionStatus,
+  pipelineExecutionStatus,
+  startPipeline,
+  waitForPipelineExecution,
+} from "./sfn/index.js";
 
 const USAGE = `Usage: livy <command> [options]
 
@@ -48,6 +55,15 @@ Commands:
                             one) on Livy, with live progress and a report per job (--input k=v,
                             --max-parallel N, --execution NAME, --json); exit 1 if it fails
   pipeline asl <file>       print its Amazon States Language definition (--submit-arn, --status-arn)
+  pipeline deploy <file>    create or update its Step Functions state machine (--role-arn,
+                            --submit-arn, --status-arn); prints created, updated or unchanged
+  pipeline start <file>     start an execution (--input '{"day":"2024-06-01"}' or --input k=v,
+                            --execution NAME, default: a name derived from the input; --follow)
+  pipeline status <file>    an execution's state and each job's (--execution NAME, default the
+                            latest; --follow until it ends; --json); exit 1 if it failed
+                            AWS: region, credentials and endpoint come from the standard AWS
+                            environment (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_SFN, …) or
+                            --region and --endpoint (e.g. a local Step Functions emulator)
 
 Common options:
   --url <url>               Livy URL (default: $LIVY_URL, then http://localhost:8998)
@@ -108,6 +124,9 @@ const options = {
   execution: { type: "string" },
   "submit-arn": { type: "string" },
   "status-arn": { type: "string" },
+  "role-arn": { type: "string" },
+  endpoint: { type: "string" },
+  region: { type: "string" },
 } as const;
 
 class UsageError extends Error {}
@@ -320,9 +339,16 @@ async function pipelineCommand(
     poll?: string;
     "submit-arn"?: string;
     "status-arn"?: string;
+    "role-arn"?: string;
+    endpoint?: string;
+    region?: string;
+    follow?: boolean;
   },
 ): Promise<number> {
   const [action, file] = rest;
+  if (action === "deploy" || action === "start" || action === "status") {
+    return stepFunctionsCommand(action, await loadPipeline(file), values);
+  }
   if (action === "asl") {
     const pipeline = await loadPipeline(file);
     const submitFunctionArn = values["submit-arn"];
@@ -337,7 +363,9 @@ async function pipelineCommand(
     return 0;
   }
   if (action !== "run") {
-    throw new UsageError(`unknown pipeline command ${JSON.stringify(action ?? "")} (run, asl)`);
+    throw new UsageError(
+      `unknown pipeline command ${JSON.stringify(action ?? "")} (run, asl, deploy, start, status)`,
+    );
   }
   const pipeline = await loadPipeline(file);
   const input: Record<string, string> = {};
@@ -390,6 +418,144 @@ async function pipelineCommand(
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
+  }
+}
+
+function parseInput(pairs: string[] | undefined): Record<string, string> {
+  const input: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    if (pair.trimStart().startsWith("{")) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(pair);
+      } catch (error) {
+        throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
+      }
+      for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+        if (typeof value !== "string") {
+          throw new UsageError(`--input ${key} must be a string, got ${JSON.stringify(value)}`);
+        }
+        input[key] = value;
+      }
+      continue;
+    }
+    const at = pair.indexOf("=");
+    if (at <= 0)
+      throw new UsageError(`--input expects JSON or key=value, got ${JSON.stringify(pair)}`);
+    input[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return input;
+}
+
+function printExecution(status: PipelineExecutionStatus, json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`execution ${status.name}: ${status.status}\n`);
+  for (const [name, job] of Object.entries(status.jobs)) {
+    process.stdout.write(
+      `${name}\t${job.state}\tattempts ${job.attempts}\tbatch ${job.batchId ?? "-"}${job.batchState ? ` (${job.batchState})` : ""}${job.reason ? `\t${job.reason}` : ""}\n`,
+    );
+  }
+  if (status.failedJob) {
+    process.stdout.write(
+      `failed job: ${status.failedJob} (${status.jobs[status.failedJob]?.reason})\n`,
+    );
+  } else if (status.error) {
+    process.stdout.write(`error: ${status.error}${status.cause ? `: ${status.cause}` : ""}\n`);
+  }
+}
+
+async function stepFunctionsCommand(
+  action: "deploy" | "start" | "status",
+  pipeline: Pipeline,
+  values: {
+    input?: string[];
+    execution?: string;
+    json?: boolean;
+    poll?: string;
+    follow?: boolean;
+    "submit-arn"?: string;
+    "status-arn"?: string;
+    "role-arn"?: string;
+    endpoint?: string;
+    region?: string;
+  },
+): Promise<number> {
+  const { SFNClient } = await import("@aws-sdk/client-sfn");
+  const region =
+    values.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined;
+  if (!region && !values.endpoint) {
+    throw new UsageError("Step Functions needs a region: set AWS_REGION or pass --region");
+  }
+  const client = new SFNClient({
+    region: region ?? "us-east-1",
+    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+  });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    if (action === "deploy") {
+      const roleArn = values["role-arn"];
+      const submitFunctionArn = values["submit-arn"];
+      const statusFunctionArn = values["status-arn"];
+      if (!roleArn || !submitFunctionArn || !statusFunctionArn) {
+        throw new UsageError("pipeline deploy needs --role-arn, --submit-arn and --status-arn");
+      }
+      const result = await deployPipeline(pipeline, {
+        client,
+        roleArn,
+        submitFunctionArn,
+        statusFunctionArn,
+        signal: controller.signal,
+      });
+      process.stdout.write(`${result.action}\t${result.stateMachineArn}\n`);
+      return 0;
+    }
+    const pollIntervalMs = int(values.poll, "poll") ?? 2000;
+    const started = Date.now();
+    const follow = (execution: string) =>
+      waitForPipelineExecution(pipeline, {
+        client,
+        execution,
+        pollIntervalMs,
+        signal: controller.signal,
+        onProgress: (status) => {
+          const jobs = Object.entries(status.jobs)
+            .map(([name, job]) => `${name} ${job.state}`)
+            .join(", ");
+          process.stderr.write(`${stamp(started)} ${status.status}: ${jobs}\n`);
+        },
+      });
+    let status: PipelineExecutionStatus;
+    if (action === "start") {
+      const execution = await startPipeline(pipeline, {
+        client,
+        input: parseInput(values.input),
+        ...(values.execution ? { name: values.execution } : {}),
+        signal: controller.signal,
+      });
+      process.stdout.write(`${execution.executionArn}\n`);
+      if (!values.follow) return 0;
+      status = await follow(execution.name);
+    } else {
+      status = values.follow
+        ? await follow(values.execution ?? "")
+        : await pipelineExecutionStatus(pipeline, {
+            client,
+            ...(values.execution ? { execution: values.execution } : {}),
+            signal: controller.signal,
+          });
+    }
+    printExecution(status, values.json);
+    return status.status === "SUCCEEDED" || status.status === "RUNNING" ? 0 : 1;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    client.destroy();
   }
 }
 

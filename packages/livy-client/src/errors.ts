@@ -25,6 +25,7 @@ import type { Batch } from "./core/types.js";
  * | `SESSION_FAILED` | an interactive session ended while it was needed | no |
  * | `STATEMENT_FAILED` | a statement's output has `status: "error"` (`ename`, `evalue`, `traceback`) | no |
  * | `STATEMENT_CANCELLED` | a statement was cancelled before it produced output | no |
+ * | `AWS_ERROR` | a Step Functions request (deploy, start, status) failed; `awsError` names the service's error (`StateMachineDoesNotExist`, `ExecutionAlreadyExists`, `InvalidDefinition`, …) | no |
  *
  * **The `retryable` rule.** `retryable` is true only for a transient failure (`RATE_LIMITED`,
  * `SERVER_ERROR`, `INVALID_RESPONSE`, `NETWORK`, `TIMEOUT`) of a request that cannot have started
@@ -53,7 +54,8 @@ export type LivyErrorCode =
   | "INVALID_PIPELINE"
   | "SESSION_FAILED"
   | "STATEMENT_FAILED"
-  | "STATEMENT_CANCELLED";
+  | "STATEMENT_CANCELLED"
+  | "AWS_ERROR";
 
 /** Data a {@link LivyError} may carry, depending on its code. */
 export interface LivyErrorDetails {
@@ -89,6 +91,8 @@ export interface LivyErrorDetails {
   attempts?: number;
   /** `TIMEOUT` of a wait with `killOnTimeout`: whether the batch was deleted. */
   killed?: boolean;
+  /** `AWS_ERROR`: the error name the AWS service answered with, e.g. `StateMachineDoesNotExist`. */
+  awsError?: string;
 }
 
 const RETRYABLE: ReadonlySet<LivyErrorCode> = new Set([
@@ -121,6 +125,7 @@ export class LivyError extends Error {
   readonly traceback?: string[];
   readonly attempts?: number;
   readonly killed?: boolean;
+  readonly awsError?: string;
 
   constructor(code: LivyErrorCode, message: string, details: LivyErrorDetails = {}) {
     const { cause, ...rest } = details;

@@ -26,6 +26,7 @@ const DOCUMENTED: LivyErrorCode[] = [
   "SESSION_FAILED",
   "STATEMENT_FAILED",
   "STATEMENT_CANCELLED",
+  "AWS_ERROR",
 ];
 
 describe("LivyError", () => {

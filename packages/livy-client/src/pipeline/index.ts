@@ -20,6 +20,12 @@ export {
   resolveInput,
 } from "./define.js";
 export {
+  type PipelineExecutionJob,
+  type PipelineExecutionJobState,
+  type PipelineHistoryEvent,
+  summarizePipelineHistory,
+} from "./history.js";
+export {
   type PipelineJobReport,
   type PipelineJobState,
   type PipelineProgressEvent,
@@ -27,3 +33,4 @@ export {
   type RunPipelineOptions,
   runPipeline,
 } from "./runner.js";
+export { type RenderPipelineSvgOptions, renderPipelineSvg } from "./svg.js";
