@@ -1,0 +1,34 @@
+export {
+  type PlotJobState,
+  type PlotJobStatus,
+  PlotJobs,
+  type PlotJobsOptions,
+  type PlotTarget,
+  planCommands,
+} from "./jobs.js";
+export { loadMachineFile, saveMachineFile } from "./machine-file.js";
+export {
+  type GreyPixels,
+  optimizeStrokes,
+  previewDrawing,
+  previewPicture,
+  previewStrokes,
+  type StudioPreview,
+} from "./preview.js";
+export {
+  STUDIO_TOKEN_HEADER,
+  type Studio,
+  type StudioOptions,
+  start,
+  startStudio,
+} from "./server.js";
+export {
+  findStyle,
+  PICTURE_PARAMS,
+  type ResolvedStyle,
+  resolveStyle,
+  STUDIO_STYLES,
+  type StudioStyle,
+  type StyleParam,
+  type StyleValues,
+} from "./styles.js";
