@@ -48,6 +48,8 @@ const probe = {
   linesMs: Number.NaN,
   statsMs: Number.NaN,
   progressAt: [] as number[],
+  /** The previewed lines as sent to the server (flat x, y arrays, page mm). */
+  strokes: (): number[][] => flatStrokes(),
 };
 (window as unknown as { studio: typeof probe }).studio = probe;
 
@@ -210,10 +212,22 @@ function duration(ms: number): string {
 }
 
 // ---------- the board ----------
-function viewBox() {
+/** The heat map's own view box (as workspaceSvg draws it). */
+function mapBox() {
   const r = workspace.region;
   const pad = 20;
   return { x: r.x - pad, y: r.y - pad, width: r.width + 2 * pad, height: r.height + 2 * pad + 40 };
+}
+
+const zoomToPage = false;
+const heat = new Image();
+
+/** What the board shows: the whole machine, or the page with a little of the map around it. */
+function viewBox() {
+  if (!zoomToPage) return mapBox();
+  const p = machine.page;
+  const pad = Math.max(p.width, p.height) * 0.06;
+  return { x: p.x - pad, y: p.y - pad, width: p.width + 2 * pad, height: p.height + 2 * pad };
 }
 
 function drawBoard(): void {
@@ -229,6 +243,8 @@ function drawBoard(): void {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const s = scale * dpr;
   ctx.setTransform(s, 0, 0, s, -vb.x * s, -vb.y * s);
+  const m = mapBox();
+  if (heat.complete && heat.naturalWidth) ctx.drawImage(heat, m.x, m.y, m.width, m.height);
   const { page, margins } = machine;
   ctx.fillStyle = "rgba(255,255,255,0.82)";
   ctx.fillRect(page.x, page.y, page.width, page.height);
@@ -280,8 +296,14 @@ function flatStrokes(): number[][] {
 
 async function loadWorkspace(): Promise<void> {
   workspace = await call("GET", "/api/workspace");
-  const img = $("#heat") as HTMLImageElement;
-  img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(workspace.svg)}`;
+  heat.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(workspace.svg)}`;
+  ($("#board") as HTMLElement).dataset.heat = "loading";
+  await heat.decode().catch(() => showError("the heat map could not be drawn"));
+  ($("#board") as HTMLElement).dataset.heat = "ready";
+  fitBoard();
+}
+
+function fitBoard(): void {
   const vb = viewBox();
   $("#board").style.aspectRatio = `${vb.width} / ${vb.height}`;
   drawBoard();

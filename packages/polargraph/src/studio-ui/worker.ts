@@ -26,6 +26,8 @@ const MAX_SIDE = 2000;
 let image: { pixels: Uint8Array; width: number; height: number } | undefined;
 let drawing: Polyline[] | undefined;
 let gridCache: { key: string; grid: GreyGrid } | undefined;
+/** Settles when the last source is decoded; renders wait for it. */
+let sourceReady: Promise<unknown> = Promise.resolve();
 
 async function decode(blob: Blob): Promise<{ pixels: Uint8Array; width: number; height: number }> {
   const probe = await createImageBitmap(blob);
@@ -109,7 +111,7 @@ function render(msg: RenderMessage): void {
 scope.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "source") {
-    void (async () => {
+    sourceReady = (async () => {
       try {
         gridCache = undefined;
         if (msg.kind === "image") {
@@ -149,6 +151,10 @@ scope.onmessage = (event) => {
     })();
     return;
   }
+  void sourceReady.then(() => renderAndReport(msg));
+};
+
+function renderAndReport(msg: RenderMessage): void {
   try {
     render(msg);
   } catch (error) {
@@ -161,4 +167,4 @@ scope.onmessage = (event) => {
       code: isPolargraphError(error) ? error.code : undefined,
     });
   }
-};
+}

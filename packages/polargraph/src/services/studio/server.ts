@@ -39,7 +39,7 @@ export interface StudioOptions {
   simulatorMsPerCommand?: number;
   /** The simulated plotter drops the connection after this many commands per connection. @defaultValue never */
   simulatorDisconnectAfter?: number;
-  /** Longest gap between progress events while a plot runs, ms. @defaultValue 200 */
+  /** Longest gap between progress events while a plot runs, ms. @defaultValue 100 */
   progressIntervalMs?: number;
   /** Largest request body, bytes. @defaultValue 64 MiB */
   maxBodyBytes?: number;
@@ -142,7 +142,7 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
   const token = randomBytes(24).toString("base64url");
   const tokenBytes = Buffer.from(token);
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const intervalMs = options.progressIntervalMs ?? 200;
+  const intervalMs = options.progressIntervalMs ?? 100;
 
   const listeners = new Set<ServerResponse>();
   let lastSent = 0;
@@ -252,6 +252,7 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="studio-token" content="${token}">
 <title>polargraph studio</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app.css">
 <script defer src="/app.js"></script>
 </head>
