@@ -219,7 +219,7 @@ function mapBox() {
   return { x: r.x - pad, y: r.y - pad, width: r.width + 2 * pad, height: r.height + 2 * pad + 40 };
 }
 
-const zoomToPage = false;
+let zoomToPage = false;
 const heat = new Image();
 
 /** What the board shows: the whole machine, or the page with a little of the map around it. */
@@ -305,7 +305,10 @@ async function loadWorkspace(): Promise<void> {
 
 function fitBoard(): void {
   const vb = viewBox();
-  $("#board").style.aspectRatio = `${vb.width} / ${vb.height}`;
+  const board = $("#board");
+  board.style.aspectRatio = `${vb.width} / ${vb.height}`;
+  // the whole board fits the window's height, so the figures under it stay in view
+  board.style.maxWidth = `calc((100vh - 260px) * ${(vb.width / vb.height).toFixed(4)})`;
   drawBoard();
 }
 
@@ -635,10 +638,26 @@ function layout(): void {
         "section",
         { id: "centre" },
         h(
+          "label",
+          { class: "zoom" },
+          h("input", {
+            id: "zoom",
+            type: "checkbox",
+            onchange: (e) => {
+              zoomToPage = (e.target as HTMLInputElement).checked;
+              fitBoard();
+            },
+          }),
+          " zoom to the page",
+        ),
+        h(
           "div",
           { id: "board", "data-state": "empty" },
-          h("img", { id: "heat", alt: "drawable area heat map" }),
-          h("canvas", { id: "lines" }),
+          h("canvas", {
+            id: "lines",
+            role: "img",
+            "aria-label": "the board: drawable-area heat map, page and lines",
+          }),
         ),
         h(
           "p",
