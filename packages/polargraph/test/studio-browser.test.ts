@@ -90,7 +90,9 @@ describe.skipIf(chromiumMissing !== undefined)(
     }, 120_000);
     afterAll(async () => close?.());
 
-    it("loads a picture, previews it on the heat map with lengths and time, changes the style", async () => {
+    it("loads a picture, previews it on the heat map with lengths and time, changes the style", {
+      timeout: 120_000,
+    }, async () => {
       expect(await page.locator("#board").getAttribute("data-heat")).toBe("ready");
       const png = readFileSync(join(dir, "disc.png"));
       await previewAfter(page, () =>
@@ -121,7 +123,9 @@ describe.skipIf(chromiumMissing !== undefined)(
       );
     });
 
-    it("measures the preview latency of a 100-cell-wide render after a parameter change", async () => {
+    it("measures the preview latency of a 100-cell-wide render after a parameter change", {
+      timeout: 120_000,
+    }, async () => {
       await previewAfter(page, () => page.selectOption("#style", "square-wave"));
       await previewAfter(page, () => page.fill("#param-columns", "100"));
       const lines: number[] = [];
@@ -198,7 +202,9 @@ describe.skipIf(chromiumMissing !== undefined)(
       await page.click("#machine summary");
     });
 
-    it("plots to the simulated plotter to the end (surviving a reload) and the plotter drew the preview", async () => {
+    it("plots to the simulated plotter to the end (surviving a reload) and the plotter drew the preview", {
+      timeout: 180_000,
+    }, async () => {
       await previewAfter(page, () =>
         page.setInputFiles("#file", {
           name: "disc.png",
@@ -250,7 +256,7 @@ describe.skipIf(chromiumMissing !== undefined)(
       expect(hausdorff(drawn, asked)).toBeLessThan(0.5);
     });
 
-    it("downloads the plan as SVG and G-code", async () => {
+    it("downloads the plan as SVG and G-code", { timeout: 120_000 }, async () => {
       // the reload above left the page without a picture: downloads wait for one
       expect(await page.locator("button[data-format=svg]").isDisabled()).toBe(true);
       await previewAfter(page, () =>
@@ -272,6 +278,71 @@ describe.skipIf(chromiumMissing !== undefined)(
       ]);
       expect(gcode.suggestedFilename()).toBe("plot.gcode");
       expect(readFileSync((await gcode.path()) as string, "utf8")).toMatch(/^G1 /m);
+    });
+  },
+);
+
+describe.skipIf(chromiumMissing !== undefined)(
+  "polargraph studio in chromium: a plotter that drops off",
+  { tags: ["peer", "slow"] },
+  () => {
+    it("shows the disconnect with the line to resume from, and Resume from line carries on to the end", {
+      timeout: 240_000,
+    }, async () => {
+      const uiDir = join(dir, "ui2");
+      await buildStudioUi(uiDir);
+      const studio = await startStudio({
+        uiDir,
+        simulatorMsPerCommand: 1,
+        simulatorDisconnectAfter: 300,
+      });
+      const browser = await launchChromium();
+      try {
+        const page = await browser.context.newPage();
+        await page.goto(studio.url);
+        await page.waitForSelector("body[data-ready=true]");
+        await previewAfter(page, () => page.setInputFiles("#file", join(dir, "disc.png")));
+        await previewAfter(page, () => page.selectOption("#style", "squiggle"));
+        await previewAfter(page, () => page.fill("#param-columns", "16"));
+        const total = toPolargraph(
+          planDrawing(
+            exampleMachine,
+            (
+              await page.evaluate(() =>
+                (window as unknown as { studio: { strokes: () => number[][] } }).studio.strokes(),
+              )
+            ).map((l) => {
+              const out = [];
+              for (let k = 0; k < l.length; k += 2)
+                out.push({ x: l[k] as number, y: l[k + 1] as number });
+              return out;
+            }),
+            { outOfPage: "clip" },
+          ),
+        ).length;
+        expect(total).toBeGreaterThan(300);
+        await page.click("#plot");
+        let resumes = 0;
+        for (;;) {
+          await page.waitForSelector("#job:is([data-state=disconnected], [data-state=done])", {
+            timeout: 120_000,
+          });
+          if ((await page.locator("#job").getAttribute("data-state")) === "done") break;
+          const next = Number(await page.locator("#job").getAttribute("data-acknowledged"));
+          expect(await page.locator("#job-message").textContent()).toBe(
+            `the plotter disconnected after line ${next} of ${total}. Reconnect it, then resume from line ${next}.`,
+          );
+          expect(await page.locator("#resume-line").inputValue()).toBe(String(next));
+          resumes++;
+          await page.click("#resume-from");
+          await page.waitForSelector("#job[data-state=running]");
+        }
+        expect(resumes).toBeGreaterThanOrEqual(1);
+        expect(Number(await page.locator("#job").getAttribute("data-acknowledged"))).toBe(total);
+      } finally {
+        await browser.close();
+        await studio.close();
+      }
     });
   },
 );
