@@ -185,6 +185,38 @@ describe.skipIf(chromiumMissing !== undefined)(
       expect(await page.locator("#style").isDisabled()).toBe(true);
     });
 
+    it("drops stale previews: quick changes end with the last one's lines, older ones never land after it", {
+      timeout: 120_000,
+    }, async () => {
+      // a picture dropped on the page (a real drop event with a DataTransfer)
+      await previewAfter(page, async () => {
+        const transfer = await page.evaluateHandle(
+          (bytes) => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([new Uint8Array(bytes)], "dropped.png", { type: "image/png" }));
+            return dt;
+          },
+          [...readFileSync(join(dir, "disc.png"))],
+        );
+        await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+      });
+      expect(await page.locator("#source-name").textContent()).toBe("dropped.png (240×180)");
+      await previewAfter(page, () => page.selectOption("#style", "square-wave"));
+      const before = (await probe(page)).previewId;
+      await previewAfter(page, async () => {
+        for (const columns of ["100", "90", "80", "40"]) await page.fill("#param-columns", columns);
+      });
+      // square wave: one line per row; 40 columns of a 240 × 180 picture make 30 rows
+      expect(Number(await page.locator("#board").getAttribute("data-lines"))).toBe(30);
+      const { landed, previewId } = await page.evaluate(() => {
+        const p = (window as unknown as { studio: { landed: number[]; previewId: number } }).studio;
+        return { landed: [...p.landed], previewId: p.previewId };
+      });
+      expect(previewId).toBe(before + 4);
+      expect(landed[landed.length - 1]).toBe(previewId);
+      expect(landed).toEqual([...landed].sort((a, b) => a - b));
+    });
+
     it("saves machine settings from the form; an invalid value is refused with a message and the file kept", async () => {
       const before = readFileSync(machineFile, "utf8");
       await page.click("#machine summary");

@@ -41,6 +41,8 @@ let style = STUDIO_STYLES[0]?.name ?? "square-wave";
 const valuesByStyle = new Map<string, StyleValues>();
 let lines: { coords: Float32Array; starts: Uint32Array } | undefined;
 let job: PlotJobStatus | null = null;
+/** Set when a file is taken, until its worker has read it. */
+let newSource = false;
 
 /** What the browser tests and the demo read: timings of the last preview and progress events. */
 const probe = {
@@ -48,6 +50,8 @@ const probe = {
   linesMs: Number.NaN,
   statsMs: Number.NaN,
   progressAt: [] as number[],
+  /** Request ids whose lines reached the board, in order. */
+  landed: [] as number[],
   /** The previewed lines as sent to the server (flat x, y arrays, page mm). */
   strokes: (): number[][] => flatStrokes(),
 };
@@ -157,7 +161,9 @@ function onWorker(msg: FromWorker): void {
     }
     $("#source-name").textContent =
       msg.kind === "image" ? `${msg.name} (${msg.width}×${msg.height})` : `${msg.name} (SVG paths)`;
-    renderStyleForm();
+    // a restarted worker announces the same source again: leave the form (and its focus) alone
+    if (newSource) renderStyleForm();
+    newSource = false;
     return;
   }
   if (msg.id !== latest) return; // stale
@@ -173,6 +179,7 @@ function onWorker(msg: FromWorker): void {
     for (const el of document.querySelectorAll(".invalid")) el.classList.remove("invalid");
     lines = { coords: msg.coords, starts: msg.starts };
     drawBoard();
+    probe.landed.push(msg.id);
     probe.linesMs = performance.now() - changedAt;
     return;
   }
@@ -331,6 +338,7 @@ async function takeFile(file: File): Promise<void> {
     source = { type: "source", kind: "svg", name: file.name, text };
   } else source = { type: "source", kind: "image", name: file.name, blob: file };
   lines = undefined;
+  newSource = true;
   if (busy && worker) worker.terminate();
   worker = startWorker();
   busy = false;
