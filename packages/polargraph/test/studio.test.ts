@@ -6,6 +6,7 @@ import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli/run.js";
 import {
@@ -267,6 +268,28 @@ describe("studio machine settings", () => {
 });
 
 describe("studio downloads", () => {
+  it("plans on its own thread: the server answers while a large plan is computed", {
+    tags: ["slow"],
+  }, async () => {
+    const s = await studio();
+    const big = zigzag(60_000); // 60,000 segments across the page
+    const order: string[] = [];
+    const exported = http(s, "POST", "/api/export", {
+      body: { strokes: big, format: "polargraph" },
+    }).then((r) => {
+      order.push("export");
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the export is being planned
+    const state = await http(s, "GET", "/api/state");
+    order.push("state");
+    expect(state.status).toBe(200);
+    const r = await exported;
+    expect(r.status).toBe(200);
+    expect(r.body.toString().split("\n").length).toBeGreaterThan(60_000);
+    expect(order).toEqual(["state", "export"]);
+  });
+
   it("exports G-code, GRBL, Polargraph commands, SVG and PNG of the strokes", async () => {
     const s = await studio();
     const get = (format: string) =>
@@ -520,6 +543,11 @@ describe("studio style registry", () => {
 });
 
 describe("polargraph studio (CLI)", () => {
+  // the CLI serves the front end from the package's dist/, as the package build leaves it
+  beforeAll(async () => {
+    await buildStudioUi(fileURLToPath(new URL("../dist/studio-ui/", import.meta.url)));
+  });
+
   it("serves until interrupted and saves to --machine", async () => {
     const file = join(dir, "cli-machine.json");
     const controller = new AbortController();

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-/** Builds `app.js`, `worker.js` and `app.css` into `outDir`. */
+/** Builds `app.js`, `worker.js`, `app.css` and the server's `plan-worker.mjs` into `outDir`. */
 export async function buildStudioUi(
   outDir: string,
   options: { minify?: boolean } = {},
@@ -26,4 +26,15 @@ export async function buildStudioUi(
     logLevel: "warning",
   });
   await copyFile(join(here, "app.css"), join(outDir, "app.css"));
+  // the server's planning thread (Node), next to the page it serves
+  await build({
+    entryPoints: [join(here, "..", "services", "studio", "plan-worker.ts")],
+    outfile: join(outDir, "plan-worker.mjs"),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    minify: false,
+    logLevel: "warning",
+  });
 }

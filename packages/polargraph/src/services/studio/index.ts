@@ -1,10 +1,11 @@
+export { planCommands } from "./encode.js";
 export {
   type PlotJobState,
   type PlotJobStatus,
   PlotJobs,
   type PlotJobsOptions,
+  type PlotProgram,
   type PlotTarget,
-  planCommands,
 } from "./jobs.js";
 export { loadMachineFile, saveMachineFile } from "./machine-file.js";
 export {

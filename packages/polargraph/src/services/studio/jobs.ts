@@ -15,9 +15,8 @@ import {
 import type { Plan } from "../../core/planner.js";
 import { isPolargraphError, PolargraphError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import { toGrbl, toMarlin } from "../../output/gcode.js";
-import { toPolargraph } from "../../output/polargraph.js";
 import { type SimulatedPlotter, startSimulatedPlotter } from "../simulator.js";
+import { planCommands } from "./encode.js";
 
 /** Where a plot goes. */
 export type PlotTarget =
@@ -69,11 +68,12 @@ export interface PlotJobsOptions {
   now?: () => number;
 }
 
-/** Encodes a plan as the commands of a controller protocol. */
-export function planCommands(plan: Plan, protocol: PlotterProtocol): string[] {
-  if (protocol === "polargraph") return toPolargraph(plan);
-  if (protocol === "grbl") return toGrbl(plan);
-  return toMarlin(plan);
+/** Commands ready for a controller, with the plan's time estimate. */
+export interface PlotProgram {
+  /** The controller's commands, in order. */
+  commands: string[];
+  /** Estimated plot time, ms. */
+  durationMs: number;
 }
 
 function fail(message: string): PolargraphError {
@@ -162,12 +162,26 @@ export class PlotJobs {
    * job itself runs on, reported through `onChange`.
    */
   async start(plan: Plan, target: PlotTarget, protocol: PlotterProtocol): Promise<PlotJobStatus> {
+    return this.startProgram(
+      { commands: planCommands(plan, protocol), durationMs: plan.durationMs },
+      target,
+      protocol,
+    );
+  }
+
+  /** Like {@link PlotJobs.start}, with commands already encoded for `protocol`. */
+  async startProgram(
+    program: PlotProgram,
+    target: PlotTarget,
+    protocol: PlotterProtocol,
+  ): Promise<PlotJobStatus> {
     checkTarget(target);
     if (!["polargraph", "grbl", "marlin"].includes(protocol))
       throw fail(`protocol must be polargraph, grbl or marlin, got ${String(protocol)}`);
     if (this.status && (this.status.state === "running" || this.status.state === "paused"))
       throw fail(`plot ${this.status.id} is still ${this.status.state}; abort it first`);
-    const commands = planCommands(plan, protocol);
+    const commands = program.commands;
+    const plan = program;
     this.commands = commands;
     this.status = {
       id: this.nextId++,

@@ -9,19 +9,16 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import sharp from "sharp";
 import type { PlotterProtocol } from "../../adapters/stream.js";
-import type { Polyline } from "../../core/geometry.js";
 import { exampleMachine, type Machine, parseMachine } from "../../core/machine.js";
-import { planDrawing } from "../../core/planner.js";
 import { analyseWorkspace, workspaceSvg } from "../../core/workspace.js";
 import { isPolargraphError, PolargraphError } from "../../errors.js";
 import { type Logger, silentLogger } from "../../logger.js";
-import { toGrbl, toMarlin } from "../../output/gcode.js";
-import { toPolargraph } from "../../output/polargraph.js";
-import { planToSvg } from "../../output/svg.js";
 import { type PlotJobStatus, PlotJobs, type PlotTarget } from "./jobs.js";
 import { loadMachineFile, saveMachineFile } from "./machine-file.js";
+import type { PlanReply, PlanRequest } from "./plan-worker.js";
 
 /** Options of {@link startStudio}. */
 export interface StudioOptions {
@@ -92,7 +89,7 @@ class HttpError extends Error {
 const PROTOCOLS: readonly PlotterProtocol[] = ["polargraph", "grbl", "marlin"];
 
 /** Strokes on the wire: one flat `[x0, y0, x1, y1, …]` array per line, page mm. */
-function parseStrokes(value: unknown): Polyline[] {
+function parseStrokes(value: unknown): Float64Array[] {
   if (!Array.isArray(value))
     throw new PolargraphError("INVALID_ARGUMENT", "strokes must be an array of [x, y, …] arrays");
   return value.map((line, i) => {
@@ -102,22 +99,80 @@ function parseStrokes(value: unknown): Polyline[] {
         `stroke ${i} must be a flat array of x, y pairs`,
         { path: `strokes[${i}]` },
       );
-    const out: Polyline = [];
-    for (let k = 0; k < line.length; k += 2) {
-      const x = line[k];
-      const y = line[k + 1];
-      if (typeof x !== "number" || typeof y !== "number" || !Number.isFinite(x + y))
+    const out = new Float64Array(line.length);
+    for (let k = 0; k < line.length; k++) {
+      const v = line[k];
+      if (typeof v !== "number" || !Number.isFinite(v))
         throw new PolargraphError(
           "INVALID_ARGUMENT",
           `stroke ${i} has a point that is not finite`,
           {
-            path: `strokes[${i}][${k}]`,
+            path: `strokes[${i}][${k - (k % 2)}]`,
           },
         );
-      out.push({ x, y });
+      out[k] = v;
     }
     return out;
   });
+}
+
+/** Plans on a worker thread, one request at a time in order; a crashed worker is replaced. */
+class Planner {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: PlanReply & { ok: true }) => void; reject: (e: Error) => void }
+  >();
+
+  constructor(private readonly file: string) {}
+
+  private start(): Worker {
+    const worker = new Worker(this.file);
+    worker.on("message", (reply: PlanReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) p.resolve(reply);
+      else
+        p.reject(
+          new PolargraphError(
+            (reply.code as PolargraphError["code"] | undefined) ?? "INVALID_ARGUMENT",
+            reply.message,
+            { path: reply.path },
+          ),
+        );
+    });
+    const fail = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const p of this.pending.values())
+        p.reject(
+          new PolargraphError("INVALID_ARGUMENT", `planning failed: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      this.pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the planning thread exited (${code})`)));
+    worker.unref();
+    return worker;
+  }
+
+  plan(request: Omit<PlanRequest, "id">): Promise<PlanReply & { ok: true }> {
+    this.worker ??= this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker?.postMessage({ ...request, id } satisfies PlanRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    await w?.terminate();
+  }
 }
 
 /**
@@ -129,10 +184,10 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
   if (!["127.0.0.1", "::1", "localhost"].includes(host))
     throw new PolargraphError("INVALID_ARGUMENT", `the studio binds to loopback only, not ${host}`);
   const uiDir = options.uiDir ?? defaultUiDir();
-  if (!uiDir || !existsSync(`${uiDir}/app.js`))
+  if (!uiDir || !existsSync(`${uiDir}/app.js`) || !existsSync(`${uiDir}/plan-worker.mjs`))
     throw new PolargraphError(
       "INVALID_ARGUMENT",
-      `the studio's front end is not built (no app.js in ${uiDir ?? "dist/studio-ui"}); run the package build`,
+      `the studio's front end is not built (no app.js and plan-worker.mjs in ${uiDir ?? "dist/studio-ui"}); run the package build`,
     );
   const logger = options.logger ?? silentLogger;
   const machinePath = options.machinePath;
@@ -234,8 +289,9 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
     res.end(JSON.stringify(body));
   };
 
-  const planFrom = (body: Record<string, unknown>) =>
-    planDrawing(machine, parseStrokes(body.strokes), { outOfPage: "clip" });
+  const planner = new Planner(`${uiDir}/plan-worker.mjs`);
+  const planFrom = (body: Record<string, unknown>, output: PlanRequest["output"]) =>
+    planner.plan({ machine, strokes: parseStrokes(body.strokes), output });
 
   const state = () => ({
     machine,
@@ -290,7 +346,6 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
       }
       case "POST /api/export": {
         const body = await readJson(req);
-        const plan = planFrom(body);
         const format = String(body.format);
         const send = (type: string, name: string, data: string | Buffer) => {
           res.writeHead(200, {
@@ -299,23 +354,17 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
           });
           res.end(data);
         };
-        const lines = (l: string[]) => `${l.join("\n")}\n`;
-        if (format === "gcode")
-          return send("text/plain; charset=utf-8", "plot.gcode", lines(toMarlin(plan)));
-        if (format === "grbl")
-          return send("text/plain; charset=utf-8", "plot-grbl.gcode", lines(toGrbl(plan)));
+        const lines = async (protocol: PlotterProtocol) =>
+          `${((await planFrom(body, protocol)).commands ?? []).join("\n")}\n`;
+        const text = "text/plain; charset=utf-8";
+        if (format === "gcode") return send(text, "plot.gcode", await lines("marlin"));
+        if (format === "grbl") return send(text, "plot-grbl.gcode", await lines("grbl"));
         if (format === "polargraph")
-          return send(
-            "text/plain; charset=utf-8",
-            "plot-polargraph.txt",
-            lines(toPolargraph(plan)),
-          );
-        if (format === "svg")
-          return send("image/svg+xml", "plot.svg", planToSvg(plan, { showTravel: false }));
-        if (format === "png") {
-          const png = await sharp(Buffer.from(planToSvg(plan, { showTravel: false })), {
-            density: 150,
-          })
+          return send(text, "plot-polargraph.txt", await lines("polargraph"));
+        if (format === "svg" || format === "png") {
+          const svg = (await planFrom(body, "svg")).svg ?? "";
+          if (format === "svg") return send("image/svg+xml", "plot.svg", svg);
+          const png = await sharp(Buffer.from(svg), { density: 150 })
             .flatten({ background: "#ffffff" })
             .png()
             .toBuffer();
@@ -336,9 +385,21 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
             "INVALID_ARGUMENT",
             `protocol must be polargraph, grbl or marlin, got ${String(protocol)}`,
           );
-        const plan = planFrom(body);
         const target = (body.target ?? { kind: "simulated" }) as PlotTarget;
-        return json(res, 202, { job: await jobs.start(plan, target, protocol) });
+        const current = jobs.current();
+        if (current && (current.state === "running" || current.state === "paused"))
+          throw new PolargraphError(
+            "INVALID_ARGUMENT",
+            `plot ${current.id} is still ${current.state}; abort it first`,
+          );
+        const program = await planFrom(body, protocol);
+        return json(res, 202, {
+          job: await jobs.startProgram(
+            { commands: program.commands ?? [], durationMs: program.durationMs },
+            target,
+            protocol,
+          ),
+        });
       }
       case "POST /api/plot/pause":
         return json(res, 200, { job: jobs.pause() });
@@ -448,6 +509,7 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
       for (const res of listeners) res.end();
       listeners.clear();
       await jobs.close();
+      await planner.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
