@@ -60,7 +60,7 @@ export interface PlotJobsOptions {
   simulatorDisconnectAfter?: number;
   /** Longest wait for an acknowledgement, ms. @defaultValue 60000 */
   timeoutMs?: number;
-  /** Called on every change of the status (progress, pause, end). */
+  /** Called on every change of the status (progress, pause, end). @defaultValue none */
   onChange?: (status: PlotJobStatus) => void;
   /** @defaultValue silent */
   logger?: Logger;
