@@ -1,6 +1,7 @@
 // The studio server over real HTTP on loopback: the CSRF and DNS-rebinding refusals, machine
 // settings saved atomically, downloads, and plot jobs streamed to the built-in simulated plotter
 // (pause, resume, abort, resume after a disconnect), progress over Server-Sent Events.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
@@ -14,8 +15,11 @@ import {
   type Machine,
   parseMachine,
   planDrawing,
+  toGrbl,
+  toMarlin,
   toPolargraph,
 } from "../src/index.js";
+import { startSimulatedPlotter } from "../src/services/simulator.js";
 import {
   PICTURE_PARAMS,
   resolveStyle,
@@ -26,6 +30,7 @@ import {
 import { buildStudioUi } from "../src/studio-ui/build.js";
 import { hausdorff, replayPolargraph } from "./helpers/replay.js";
 
+const hasSocat = spawnSync("socat", ["-V"]).status === 0;
 const dir = mkdtempSync(join(tmpdir(), "polargraph-studio-"));
 const uiDir = join(dir, "ui");
 beforeAll(async () => {
@@ -459,6 +464,51 @@ describe("studio plot jobs on the simulated plotter", { tags: ["slow"] }, () => 
     );
     expect(hausdorff(replayPolargraph(exampleMachine, sim.commands), asked)).toBeLessThan(0.5);
   });
+
+  it("plots over TCP to a GRBL controller (a serial bridge stand-in) to the end", async () => {
+    const sim = await startSimulatedPlotter({ protocol: "grbl", msPerCommand: 1 });
+    cleanups.push(() => sim.close());
+    const s = await studio();
+    const r = await http(s, "POST", "/api/plot", {
+      body: {
+        strokes: triangle,
+        protocol: "grbl",
+        target: { kind: "tcp", host: "127.0.0.1", port: sim.port },
+      },
+    });
+    expect(r.status).toBe(202);
+    const done = await settled(s);
+    expect(done.state).toBe("done");
+    // GRBL acknowledges a line when its planner takes it; the last moves run after that
+    const expected = toGrbl(planDrawing(exampleMachine, toPoints(triangle), { outOfPage: "clip" }));
+    await until(async () => (sim.commands.length >= expected.length ? true : undefined));
+    expect(sim.commands).toEqual(expected);
+  });
+
+  it.skipIf(process.env.CI !== "true" && !hasSocat)(
+    "plots over a serial port to a Marlin controller to the end",
+    { tags: ["peer"] },
+    async () => {
+      const sim = await startSimulatedPlotter({ protocol: "marlin", over: "pty", msPerCommand: 1 });
+      cleanups.push(() => sim.close());
+      const s = await studio();
+      const r = await http(s, "POST", "/api/plot", {
+        body: {
+          strokes: triangle,
+          protocol: "marlin",
+          target: { kind: "serial", path: sim.path, baudRate: 115200 },
+        },
+      });
+      expect(r.status).toBe(202);
+      const done = await settled(s);
+      expect(done.state).toBe("done");
+      expect(sim.commands).toEqual(
+        toMarlin(planDrawing(exampleMachine, toPoints(triangle), { outOfPage: "clip" })).filter(
+          (c) => !/^M110\b/.test(c),
+        ),
+      );
+    },
+  );
 
   it("answers an unreachable plotter with a message, and keeps serving", async () => {
     const s = await studio();

@@ -86,6 +86,8 @@ export class PlotJobs {
   private commands: string[] = [];
   private job: PlotterJob | undefined;
   private transport: PlotterTransport | undefined;
+  /** The connection of the last complete plot, kept open while the controller finishes. */
+  private idle: PlotterTransport | undefined;
   private abort: AbortController | undefined;
   private simulator: SimulatedPlotter | undefined;
   private simulatorProtocol: PlotterProtocol | undefined;
@@ -223,6 +225,9 @@ export class PlotJobs {
 
   private async run(startLine: number): Promise<void> {
     const s = this.status as PlotJobStatus;
+    const idle = this.idle;
+    this.idle = undefined;
+    await idle?.close().catch(() => {});
     s.startLine = startLine;
     this.pausedAt = undefined;
     let transport: PlotterTransport;
@@ -287,7 +292,10 @@ export class PlotJobs {
     this.job = undefined;
     const transport = this.transport;
     this.transport = undefined;
-    void transport?.close().catch(() => {});
+    // after a complete plot the connection stays open until the next plot or close(): GRBL and
+    // Marlin acknowledge lines they have only queued, and the last moves run after that
+    if (state === "done") this.idle = transport;
+    else void transport?.close().catch(() => {});
     this.emit();
   }
 
@@ -330,6 +338,8 @@ export class PlotJobs {
     if (this.status && (this.status.state === "running" || this.status.state === "paused"))
       await this.cancel().catch(() => {});
     await this.transport?.close().catch(() => {});
+    await this.idle?.close().catch(() => {});
+    this.idle = undefined;
     await this.simulator?.close();
     this.simulator = undefined;
   }
