@@ -31,6 +31,7 @@ import { parseSvg } from "../input/svg.js";
 import { toGrbl, toMarlin } from "../output/gcode.js";
 import { toPolargraph } from "../output/polargraph.js";
 import { planToSvg, strokesToSvg } from "../output/svg.js";
+import { studioCommand } from "./studio.js";
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIo {
@@ -59,6 +60,9 @@ commands:
             [--dot-radius 0.4] [--min-dot-radius 0.4]; flow-field: [--spacing 1] [--max-spacing 5]
             [--field noise|contours]
             renders the picture in a style, optimises the paths and writes an SVG, G-code or PNG
+  studio    [--machine m.json] [--port 0]
+            the studio in the browser: drop a picture, choose a style, preview, plot, download;
+            serves on 127.0.0.1 (port 0 picks a free one), saves settings to the machine file
   stream    <commands file> --port /dev/ttyUSB0|tcp://host:port [--protocol polargraph|grbl|marlin]
             [--baud 57600] [--buffer 128] [--start-line 0] [--timeout-ms 60000]
             sends commands with the protocol's flow control; on failure prints the line to resume from
@@ -182,6 +186,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await optimize(positionals[0], values, num, io);
       case "draw":
         return await draw(positionals[0], values, num, io);
+      case "studio":
+        return await studioCommand(
+          values.machine as string | undefined,
+          values.port as string | undefined,
+          io,
+        );
       default:
         io.stderr(`polargraph: unknown command "${command}"\n${USAGE}\n`);
         return 2;
