@@ -548,6 +548,9 @@ describe("studio style registry", () => {
       "spiral",
       "sine",
       "crosshatch",
+      "stipple",
+      "single-line",
+      "flow-field",
     ]);
     const grid = { columns: 8, rows: 6, darkness: new Float64Array(48).map((_, i) => (i % 7) / 6) };
     for (const style of STUDIO_STYLES) {
@@ -574,8 +577,8 @@ describe("studio style registry", () => {
   });
 
   it("rejects unknown styles, unknown parameters and out-of-range values, naming them", () => {
-    expect(() => resolveStyle("stipple")).toThrow(
-      /unknown style "stipple"; the styles are square-wave/,
+    expect(() => resolveStyle("watercolour")).toThrow(
+      /unknown style "watercolour"; the styles are square-wave/,
     );
     expect(() => resolveStyle("spiral", { penWidth: 1 })).toThrow(/no parameter "penWidth"/);
     expect(() => resolveStyle("square-wave", { penWidth: -1 })).toThrow(

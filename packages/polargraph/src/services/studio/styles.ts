@@ -1,6 +1,8 @@
 // The studio's style registry: each picture style the package exports, with the parameters a
 // person can set and their defaults. Pure (no Node APIs): the browser's preview worker and the
 // server both read it. A new renderer in src/art/ becomes a studio style by adding one entry here.
+
+import { renderFlowField } from "../../art/flowfield.js";
 import {
   type PlacementOptions,
   renderCrosshatch,
@@ -9,6 +11,8 @@ import {
   renderSquareWave,
   renderSquiggle,
 } from "../../art/renderers.js";
+import { renderStipples } from "../../art/stipple.js";
+import { renderSingleLine } from "../../art/tour.js";
 import type { Polyline } from "../../core/geometry.js";
 import type { GreyGrid, GreyGridOptions } from "../../core/grey.js";
 import type { Machine } from "../../core/machine.js";
@@ -123,6 +127,28 @@ const step = (label: string, def: number): StyleParam => ({
   max: 10,
   step: 0.05,
 });
+
+const stipplePoints: StyleParam = {
+  name: "points",
+  label: "stipples",
+  description: "Number of stipples.",
+  type: "integer",
+  default: 2000,
+  min: 1,
+  max: 100000,
+  step: 100,
+};
+
+const stippleIterations: StyleParam = {
+  name: "iterations",
+  label: "relaxation steps",
+  description: "Lloyd relaxation iterations; more give evener dots.",
+  type: "integer",
+  default: 30,
+  min: 0,
+  max: 500,
+  step: 1,
+};
 
 type Renderer<O> = (machine: Machine, grid: GreyGrid, options?: O) => Polyline[];
 const as =
@@ -276,6 +302,86 @@ export const STUDIO_STYLES: readonly StudioStyle[] = [
       step("a hatch line", 0.25),
     ],
     render: as(renderCrosshatch),
+  },
+  {
+    name: "stipple",
+    label: "Stipples",
+    description:
+      "Weighted Voronoi stippling: dots relaxed towards the darkness-weighted centres of their cells.",
+    params: [
+      stipplePoints,
+      stippleIterations,
+      {
+        name: "dotRadius",
+        label: "dot radius mm",
+        description: "Radius of a dot's circle over black, mm.",
+        type: "number",
+        default: 0.4,
+        min: 0.01,
+        max: 20,
+        step: 0.05,
+      },
+      {
+        name: "minDotRadius",
+        label: "dot radius over white mm",
+        description: "Radius over white paper, mm; radii grow linearly with darkness in between.",
+        type: "number",
+        default: undefined,
+        auto: "the same as the dot radius",
+        min: 0.01,
+        max: 20,
+        step: 0.05,
+      },
+    ],
+    render: as(renderStipples),
+  },
+  {
+    name: "single-line",
+    label: "Single line (TSP art)",
+    description:
+      "One continuous line through the stipples: nearest neighbour, then 2-opt and Or-opt.",
+    params: [stipplePoints, stippleIterations],
+    render: as(renderSingleLine),
+  },
+  {
+    name: "flow-field",
+    label: "Flow field",
+    description:
+      "Evenly spaced lines following a seeded noise field, closer together where darker.",
+    params: [
+      {
+        name: "minSpacing",
+        label: "spacing over black mm",
+        description: "Distance between neighbouring lines over black, mm.",
+        type: "number",
+        default: 1,
+        min: 0.1,
+        max: 50,
+        step: 0.1,
+      },
+      {
+        name: "maxSpacing",
+        label: "widest spacing mm",
+        description: "Widest distance between neighbouring lines, mm.",
+        type: "number",
+        default: undefined,
+        auto: "5 × the spacing over black",
+        min: 0.1,
+        max: 200,
+        step: 0.5,
+      },
+      {
+        name: "minDarkness",
+        label: "lightest darkness drawn",
+        description: "Lines stop where the picture is lighter than this darkness (0–1).",
+        type: "number",
+        default: 0.08,
+        min: 0,
+        max: 1,
+        step: 0.01,
+      },
+    ],
+    render: as(renderFlowField),
   },
 ];
 
