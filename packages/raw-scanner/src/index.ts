@@ -1,6 +1,18 @@
 export { type BannerOptions, classifyBanner, grabBanner } from "./adapters/banners.js";
 export { type ConnectCallback, type ConnectLayer, Connector } from "./adapters/connect.js";
 export {
+  type ApplyFirewallOptions,
+  type ApplyFirewallResult,
+  applyFirewall,
+  type CommandRunner,
+  type FirewallCommands,
+  type FirewallTool,
+  firewallCommands,
+  RESERVED_PORTS_PATH,
+  withoutReserved,
+  withReserved,
+} from "./adapters/firewall.js";
+export {
   checkAddon,
   loadNative,
   NATIVE_ABI_VERSION,
