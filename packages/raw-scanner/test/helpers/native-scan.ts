@@ -7,7 +7,17 @@ import { type ScanResult, scan } from "../../src/index.js";
 
 const args = JSON.parse(process.argv[2] ?? "{}") as Record<string, unknown>;
 const t0 = performance.now();
+/** Seconds until the last first-attempt probe left (the scan phase ended). */
+let sendSeconds = 0;
+let sent = 0;
+/** Probes per second measured during the scan phase (the last progress event of it). */
+let scanRate = 0;
 const run = scan({
+  onProgress: (p) => {
+    sent = p.sent;
+    if (p.phase === "scan") scanRate = p.rate;
+    if (p.phase !== "scan" && sendSeconds === 0) sendSeconds = (performance.now() - t0) / 1000;
+  },
   targets: args.targets as string,
   ports: args.ports as string,
   rate: args.rate as number,
@@ -50,6 +60,9 @@ console.log(
     banners,
     bannerTexts: [...bannerTexts],
     seconds,
+    sendSeconds: sendSeconds || seconds,
+    sent,
+    scanRate: scanRate || sent / (sendSeconds || seconds),
     backend: run.backend,
   }),
 );
