@@ -139,7 +139,11 @@ pub fn errno() -> c_int {
 
 /// The OS's text for an errno value ("Operation not permitted").
 pub fn strerror(code: c_int) -> String {
-    std::io::Error::from_raw_os_error(code).to_string()
+    let text = std::io::Error::from_raw_os_error(code).to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
 }
 
 /// A file descriptor closed on drop.
