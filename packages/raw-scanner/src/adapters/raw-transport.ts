@@ -1,4 +1,3 @@
-import { parseIpv4 } from "../core/ip.js";
 import type { ConnectCallback } from "./connect.js";
 import type { NativeAddon, NativeHandle, NativeStats } from "./native.js";
 
@@ -9,9 +8,27 @@ const RESULT_BYTES = 12;
 /** Probes gathered before they go to the sender thread (the rest at the end of the tick). */
 const BATCH = 256;
 
-interface Pending {
-  done: ConnectCallback;
-  deadline: number;
+/** Dotted quad → uint32, or -1; a hand loop because it runs once per probe. */
+function ipv4ToInt(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c === -2) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0 && c <= 9 && digits < 3) {
+      part = part * 10 + c;
+      digits++;
+      if (part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
 }
 
 /** Options of {@link RawTransport}. */
@@ -50,10 +67,12 @@ export class RawTransport {
   readonly backlog: number;
   private readonly addon: NativeAddon;
   private handle: NativeHandle | undefined;
-  private readonly pending = new Map<number, Pending>();
-  /** Keys in send order with their deadline: timeouts are swept from the front. */
+  /** Probes awaiting an answer: (address × 65536 + port) → its callback. */
+  private readonly pending = new Map<number, ConnectCallback>();
+  /** Keys in send order with their deadline and callback: timeouts are swept from the front. */
   private readonly order: number[] = [];
   private readonly deadlines: number[] = [];
+  private readonly callbacks: ConnectCallback[] = [];
   private orderHead = 0;
   private readonly timeoutMs: number;
   private batch: Buffer;
@@ -93,16 +112,16 @@ export class RawTransport {
   }
 
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void {
-    const addr = family === 4 ? parseIpv4(address) : undefined;
-    if (addr === undefined || !this.handle) {
+    const addr = family === 4 ? ipv4ToInt(address) : -1;
+    if (addr < 0 || !this.handle) {
       done("filtered", family === 6 ? "ipv6-unsupported" : "closed");
       return;
     }
     const key = addr * 65536 + port;
-    const deadline = performance.now() + this.timeoutMs;
-    this.pending.set(key, { done, deadline });
+    this.pending.set(key, done);
     this.order.push(key);
-    this.deadlines.push(deadline);
+    this.deadlines.push(performance.now() + this.timeoutMs);
+    this.callbacks.push(done);
     const at = this.batchCount * PROBE_BYTES;
     this.batch.writeUInt32BE(addr, at);
     this.batch.writeUInt16BE(port, at + 4);
@@ -132,17 +151,18 @@ export class RawTransport {
       const deadline = this.deadlines[this.orderHead] as number;
       if (deadline > now) break;
       const key = this.order[this.orderHead] as number;
+      const done = this.callbacks[this.orderHead] as ConnectCallback;
       this.orderHead++;
-      const p = this.pending.get(key);
-      // A later probe of the same pair (a retry) has its own, later deadline.
-      if (p && p.deadline <= now) {
+      // A later probe of the same pair (a retry) has its own callback and a later deadline.
+      if (this.pending.get(key) === done) {
         this.pending.delete(key);
-        p.done("filtered", "no-response");
+        done("filtered", "no-response");
       }
     }
     if (this.orderHead > 65536) {
       this.order.splice(0, this.orderHead);
       this.deadlines.splice(0, this.orderHead);
+      this.callbacks.splice(0, this.orderHead);
       this.orderHead = 0;
     }
     if (this.pending.size === 0 && this.batchCount === 0) this.idle();
@@ -155,16 +175,16 @@ export class RawTransport {
     if (!results) return;
     for (let at = 0; at + RESULT_BYTES <= results.length; at += RESULT_BYTES) {
       const key = results.readUInt32BE(at) * 65536 + results.readUInt16BE(at + 4);
-      const p = this.pending.get(key);
+      const done = this.pending.get(key);
       // Duplicates (retransmitted SYN-ACKs) and replies to settled probes find nothing.
-      if (!p) continue;
+      if (!done) continue;
       this.pending.delete(key);
       const status = results[at + 6];
       const ttl = results[at + 7] as number;
       // A reply only matches when it acknowledges our ISN, so a RST here is always RST+ACK.
-      if (status === 1) p.done("open", "syn-ack", ttl);
-      else if (status === 2) p.done("closed", "rst-ack", ttl);
-      else p.done("retry", errnoReason(results.readUInt32BE(at + 8)));
+      if (status === 1) done("open", "syn-ack", ttl);
+      else if (status === 2) done("closed", "rst-ack", ttl);
+      else done("retry", errnoReason(results.readUInt32BE(at + 8)));
     }
   }
 
@@ -180,8 +200,9 @@ export class RawTransport {
     this.pending.clear();
     this.order.length = 0;
     this.deadlines.length = 0;
+    this.callbacks.length = 0;
     this.orderHead = 0;
-    for (const p of all) p.done("filtered", "no-response");
+    for (const done of all) done("filtered", "no-response");
     this.idle();
   }
 
