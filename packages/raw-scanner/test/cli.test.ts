@@ -208,7 +208,7 @@ describe("raw-scan CLI", () => {
     expect(t.out()).toContain("rate = 5000");
     expect(t.out()).toContain("top-ports = 10\n");
     expect(t.out()).toContain("open-only = true\n");
-    expect(t.err()).toContain("-sS: this release scans with TCP connect");
+    expect(t.err()).toContain("-sS: the native backend does a SYN scan when it can run");
     expect(t.err()).toContain("-Pn: there is no host discovery");
     expect(t.err()).toContain("-n: names are never resolved");
     expect(t.err()).toContain("--randomize-hosts: hosts are always probed in a random order");

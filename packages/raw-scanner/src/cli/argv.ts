@@ -115,8 +115,9 @@ const BOOLEAN = new Set([
 /** masscan/nmap flags accepted as they are; each leaves a note of why it changes nothing here. */
 const NO_OP_FLAGS: Record<string, string> = {
   "-sS":
-    "-sS: this release scans with TCP connect (the kernel completes the handshake); no SYN scan without the raw-packet backend",
-  "-sT": "-sT: a TCP connect scan is what this release does",
+    "-sS: the native backend does a SYN scan when it can run (root or cap_net_raw); the connect backend completes the handshake",
+  "-sT":
+    "-sT: accepted; --backend js selects the TCP connect scan (auto prefers the native SYN scan)",
   "-Pn": "-Pn: there is no host discovery; every target is probed (as in masscan)",
   "-n": "-n: names are never resolved (as in masscan)",
 };

@@ -295,13 +295,14 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       const warning = overlapWarning(range, eph);
       if (warning)
         io.stderr.write(
-          `raw-scan: warning: ${warning}\n(the connect backend lets the OS pick source ports; the range matters for the raw backend)\n`,
+          `raw-scan: warning: ${warning}\n(the native backend sends from this range; reserve it and drop replies to it: raw-scan firewall --apply)\n`,
         );
     } catch {
       // Not knowing the ephemeral range only costs the warning.
     }
   }
   const run = scan(options);
+  io.stderr.write(`raw-scan: backend ${run.backend.name}: ${run.backend.reason}\n`);
   const startTime = new Date();
   const meta: OutputMeta = {
     startTime,
