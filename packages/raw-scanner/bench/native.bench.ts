@@ -62,7 +62,15 @@ for (const [ns, dev] of [
 }
 ip("-n", scanner, "route", "add", "10.78.0.0/16", "via", "10.77.0.2");
 ip("-n", target, "route", "add", "local", "10.78.0.0/16", "dev", "lo");
-ip("netns", "exec", scanner, "sysctl", "-q", "-w", "net.ipv4.ip_local_reserved_ports=40000-41023");
+// Written to /proc directly: procps (sysctl) is not on every minimal machine.
+ip(
+  "netns",
+  "exec",
+  scanner,
+  "sh",
+  "-c",
+  "echo 40000-41023 > /proc/sys/net/ipv4/ip_local_reserved_ports",
+);
 const mac = (ns: string, dev: string) =>
   (/link\/ether ([0-9a-f:]+)/.exec(ip("-n", ns, "link", "show", dev))?.[1] as string) ?? "";
 const vaMac = mac(scanner, va);

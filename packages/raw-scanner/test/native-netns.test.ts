@@ -57,6 +57,10 @@ async function scanIn(ns: string, options: Record<string, unknown>): Promise<Chi
   return JSON.parse(stdout.trim().split("\n").pop() as string) as ChildResult;
 }
 
+/** Reserves the scanner's source ports in `ns` (written to /proc: procps is not everywhere). */
+const reservePorts = (ns: string) =>
+  inNs(ns, "sh", "-c", "echo 40000-41023 > /proc/sys/net/ipv4/ip_local_reserved_ports");
+
 const BANNER = "SSH-2.0-tinkerbox-target";
 /** A listener on 0.0.0.0:80 (every AnyIP address) that greets like an SSH server. */
 const LISTENER = `
@@ -111,7 +115,7 @@ describe.skipIf(why !== false)("native backend over a veth pair", { tags: ["root
     inNs(scanner, "ip", "route", "add", "10.78.0.0/16", "via", "10.77.0.2");
     inNs(target, "ip", "route", "add", "local", "10.78.0.0/16", "dev", "lo");
     // The kernel must never hand the scanner's source ports to a connect (the banner grabs).
-    inNs(scanner, "sysctl", "-q", "-w", "net.ipv4.ip_local_reserved_ports=40000-41023");
+    reservePorts(scanner);
     listener = await startListener(target);
   }, 60_000);
 
@@ -194,7 +198,7 @@ describe.skipIf(why !== false)("native backend on an AnyIP loopback", { tags: ["
     ip("netns", "add", ns);
     inNs(ns, "ip", "link", "set", "lo", "up");
     inNs(ns, "ip", "route", "add", "local", "10.79.0.0/20", "dev", "lo");
-    inNs(ns, "sysctl", "-q", "-w", "net.ipv4.ip_local_reserved_ports=40000-41023");
+    reservePorts(ns);
     listener = await startListener(ns);
   }, 60_000);
 

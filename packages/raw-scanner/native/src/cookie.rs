@@ -120,6 +120,13 @@ fn isqrt(n: u64) -> u64 {
 }
 
 impl Blackrock {
+    /// Whether every Feistel output (below a·b) stays within 2^53, as on the TypeScript number path.
+    pub fn fits_number_path(range: u64) -> bool {
+        let a = isqrt(range).max(1);
+        let b = (range + a - 1) / a;
+        (a as u128) * (b as u128) <= 9_007_199_254_740_991
+    }
+
     pub fn new(range: u64, seed: u64, rounds: u32) -> Blackrock {
         let mut a = isqrt(range);
         if a < 1 {

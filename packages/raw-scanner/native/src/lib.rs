@@ -191,6 +191,9 @@ unsafe extern "C" fn blackrock_shuffle(env: napi_env, info: napi_callback_info) 
         if start + count > range {
             return Err("start + count: beyond the range".into());
         }
+        if !Blackrock::fits_number_path(range) {
+            return Err("range: its Feistel square exceeds 2^53 (the TypeScript bigint path; not in the addon)".into());
+        }
         let br = Blackrock::new(range, seed, rounds);
         let mut out = Vec::with_capacity(count as usize * 8);
         for i in start..start + count {
