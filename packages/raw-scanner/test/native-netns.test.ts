@@ -167,6 +167,41 @@ describe.skipIf(why !== false)("native backend over a veth pair", { tags: ["root
     }
   }, 60_000);
 
+  it("reports what it cannot send as filtered with the local error: no route, and an OUTPUT rule", async () => {
+    const reasons = async (targets: string) => {
+      const { stdout } = await promisify(execFile)(
+        "ip",
+        [
+          "netns",
+          "exec",
+          scanner,
+          process.execPath,
+          "--import",
+          tsx,
+          "-e",
+          `import("${pathToFileURL(join(import.meta.dirname, "..", "src", "index.ts")).href}").then(async ({ scan }) => {
+            const run = scan({ targets: ${JSON.stringify(targets)}, ports: "80", rate: 1000, show: ["open", "closed", "filtered"], backend: "native", waitMs: 5000 });
+            const out = [];
+            for await (const r of run) out.push(r.status + " " + r.reason);
+            console.log(JSON.stringify({ out, stats: run.backend.stats }));
+          })`,
+        ],
+        { timeout: 60_000 },
+      );
+      return JSON.parse(stdout.trim()) as { out: string[]; stats: { sendErrors: number } };
+    };
+    const unroutable = await reasons("10.99.0.1");
+    expect(unroutable.out).toEqual(["filtered local-error:ENETUNREACH"]);
+    expect(unroutable.stats.sendErrors).toBe(13);
+    inNs(scanner, "iptables", "-A", "OUTPUT", "-d", "10.78.9.9", "-j", "DROP");
+    try {
+      const dropped = await reasons("10.78.9.9");
+      expect(dropped.out).toEqual(["filtered local-error:EPERM"]);
+    } finally {
+      inNs(scanner, "iptables", "-D", "OUTPUT", "-d", "10.78.9.9", "-j", "DROP");
+    }
+  }, 60_000);
+
   for (const rate of [10_000, 50_000, 100_000]) {
     it(`finds ≥ 99.9% of 65,536 open addresses at ${rate.toLocaleString("en-US")} packets/s (2 retries)`, {
       tags: ["slow"],
