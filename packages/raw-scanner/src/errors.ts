@@ -16,8 +16,9 @@
  * | `RESUME_MISMATCH` | a resume index does not fit the scan it is applied to |
  * | `OUTPUT_PARSE` | a scan file given to `readScan` is not in a known or valid format |
  * | `OUTPUT_WRITE` | an output file could not be written (nothing partial is left behind) |
- * | `NATIVE_UNAVAILABLE` | `backend: 'native'` was asked for; this release has no raw-packet backend |
+ * | `NATIVE_UNAVAILABLE` | `backend: 'native'` was asked for (or forced by `RAW_SCANNER_BACKEND`) and cannot run: no addon for this platform, no CAP_NET_RAW, IPv6 targets |
  * | `OS_QUERY` | the OS ephemeral port range could not be read |
+ * | `FIREWALL` | `raw-scan firewall --apply` could not install or remove the rule or the port reservation (tool missing, no permission, pf) |
  * | `ABORTED` | the scan was cancelled through its `signal` |
  */
 export const RAW_SCANNER_ERROR_CODES = [
@@ -36,6 +37,7 @@ export const RAW_SCANNER_ERROR_CODES = [
   "OUTPUT_WRITE",
   "NATIVE_UNAVAILABLE",
   "OS_QUERY",
+  "FIREWALL",
   "ABORTED",
 ] as const;
 

@@ -1,7 +1,31 @@
 export { type BannerOptions, classifyBanner, grabBanner } from "./adapters/banners.js";
 export { type ConnectCallback, type ConnectLayer, Connector } from "./adapters/connect.js";
+export {
+  type ApplyFirewallOptions,
+  type ApplyFirewallResult,
+  applyFirewall,
+  type CommandRunner,
+  type FirewallCommands,
+  type FirewallTool,
+  firewallCommands,
+  RESERVED_PORTS_PATH,
+  withoutReserved,
+  withReserved,
+} from "./adapters/firewall.js";
+export {
+  checkAddon,
+  loadNative,
+  NATIVE_ABI_VERSION,
+  type NativeAddon,
+  type NativeHandle,
+  type NativeLoad,
+  type NativeStats,
+  nativeCandidates,
+  platformTriple,
+} from "./adapters/native.js";
 export { type OsPortsIo, readEphemeralRange } from "./adapters/os-ports.js";
 export { OutputSink, writeOutputFile } from "./adapters/output-file.js";
+export { RawTransport, type RawTransportOptions } from "./adapters/raw-transport.js";
 export { Blackrock } from "./core/blackrock.js";
 export {
   type ConfigSource,
@@ -73,12 +97,16 @@ export {
 } from "./errors.js";
 export type { Logger } from "./logger.js";
 export {
+  BACKEND_ENV,
   checkWholeInternet,
+  chooseBackend,
+  type PlannedBackend,
   parseShard,
   type ScanBannerOptions,
   type ScanOptions,
   type ScanProgressEvent,
   type ScanTransport,
+  type TransportLayer,
   validateScanOptions,
 } from "./scan/options.js";
-export { type ScanRun, scan } from "./scan/run.js";
+export { type ScanBackend, type ScanRun, scan } from "./scan/run.js";

@@ -286,7 +286,7 @@ describe("masscan's flags on the command line", () => {
 
   it("no longer takes a short flag for a long name: -sS is masscan's SYN scan, accepted", () => {
     expect(parseArgv(["127.0.0.1", "-p80", "-sS"]).config.notes).toEqual([
-      "-sS: this release scans with TCP connect (the kernel completes the handshake); no SYN scan without the raw-packet backend",
+      "-sS: the native backend does a SYN scan when it can run (root or cap_net_raw); the connect backend completes the handshake",
     ]);
     expect(suggestOption("ss")).toBeUndefined();
     expect(suggestOption("top-port")).toBe("top-ports");

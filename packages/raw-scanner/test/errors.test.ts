@@ -26,6 +26,7 @@ const CODES = [
   "OUTPUT_WRITE",
   "NATIVE_UNAVAILABLE",
   "OS_QUERY",
+  "FIREWALL",
   "ABORTED",
 ];
 

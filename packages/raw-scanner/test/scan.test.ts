@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectPool } from "../src/adapters/connect-pool.js";
 import {
+  loadNative,
   type PortStatus,
   RawScannerError,
   type ScanProgressEvent,
@@ -94,7 +95,9 @@ describe("scan on loopback: the open set equals the ground truth", () => {
       etaMs: 0,
     });
     expect(last.resumeIndex).toBe(run.size);
-    expect(run.backend.name).toBe("js");
+    // `auto` takes the raw-packet backend where it can run (root, addon built), else connect.
+    const native = loadNative().addon?.capabilityProblem() === null;
+    expect(run.backend.name).toBe(native ? "native" : "js");
   });
 
   it.skipIf(noNmap)("agrees with nmap -sT on the same ports", { tags: ["peer"] }, async () => {
@@ -334,7 +337,7 @@ describe("scan: validation before any packet leaves", () => {
     [{ targets: [], ports: "80" }, "NO_TARGETS"],
     [{ targets: "224.0.0.1", ports: "80" }, "UNSAFE_TARGET"],
     [{ targets: "127.0.0.1", ports: "80", rate: 2000, rateCap: 1000 }, "RATE_ABOVE_MAX"],
-    [{ targets: "127.0.0.1", ports: "80", backend: "native" as const }, "NATIVE_UNAVAILABLE"],
+    [{ targets: "::1", ports: "80", backend: "native" as const }, "NATIVE_UNAVAILABLE"],
     [{ targets: "127.0.0.1", ports: "80", backend: "rust" as never }, "INVALID_ARGUMENT"],
     [{ targets: "127.0.0.1", ports: "0" }, "INVALID_PORT"],
     [{ targets: "127.0.0.1", ports: "80", shard: "3/2" }, "INVALID_ARGUMENT"],
@@ -375,11 +378,28 @@ describe("scan: validation before any packet leaves", () => {
   });
 
   it("says why the native backend is not there", async () => {
-    const e = await errorOf(() => scan({ targets: "127.0.0.1", ports: "80", backend: "native" }));
-    expect(e.message).toMatch(/this release has no raw-packet backend/);
+    const v6 = await errorOf(() => scan({ targets: "::1", ports: "80", backend: "native" }));
+    expect(v6.message).toMatch(/IPv6 targets: the native backend sends IPv4 only/);
+    const before = process.env.RAW_SCANNER_NATIVE_PATH;
+    process.env.RAW_SCANNER_NATIVE_PATH = "/nonexistent/raw-scanner.node";
+    try {
+      const e = await errorOf(() => scan({ targets: "127.0.0.1", ports: "80", backend: "native" }));
+      expect(e.code).toBe("NATIVE_UNAVAILABLE");
+      expect(e.message).toMatch(
+        /\/nonexistent\/raw-scanner\.node \(RAW_SCANNER_NATIVE_PATH\) does not load: Cannot find module/,
+      );
+      const run = scan({ targets: "127.0.0.1", ports: "80", backend: "auto" });
+      expect(run.backend.name).toBe("js");
+      expect(run.backend.reason).toMatch(
+        /^auto: connect backend, native unavailable \(.*does not load/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.RAW_SCANNER_NATIVE_PATH;
+      else process.env.RAW_SCANNER_NATIVE_PATH = before;
+    }
   });
 
-  it("never loads the module named by RAW_SCANNER_NATIVE_PATH", async () => {
+  it("loads the module named by RAW_SCANNER_NATIVE_PATH but refuses one that is not the addon", async () => {
     const dir = mkdtempSync(join(tmpdir(), "raw-scan-native-"));
     const marker = join(dir, "loaded");
     const addon = join(dir, "addon.cjs");
@@ -390,11 +410,15 @@ describe("scan: validation before any packet leaves", () => {
     const before = process.env.RAW_SCANNER_NATIVE_PATH;
     process.env.RAW_SCANNER_NATIVE_PATH = addon;
     try {
-      await collect(scan({ targets: "127.0.0.1", ports: "9", rate: 1000, backend: "auto" }));
-      await collect(scan({ targets: "127.0.0.1", ports: "9", rate: 1000, backend: "js" }));
+      const auto = scan({ targets: "127.0.0.1", ports: "9", rate: 1000, backend: "auto" });
+      await collect(auto);
+      expect(auto.backend.name).toBe("js");
+      expect(auto.backend.reason).toMatch(
+        /is not the raw-scanner addon: it lacks the functions capabilityProblem, synCookie, blackrockShuffle, open, send, poll, stats, close/,
+      );
       const e = await errorOf(() => scan({ targets: "127.0.0.1", ports: "9", backend: "native" }));
       expect(e.code).toBe("NATIVE_UNAVAILABLE");
-      expect(existsSync(marker)).toBe(false);
+      expect(existsSync(marker)).toBe(true);
     } finally {
       if (before === undefined) delete process.env.RAW_SCANNER_NATIVE_PATH;
       else process.env.RAW_SCANNER_NATIVE_PATH = before;

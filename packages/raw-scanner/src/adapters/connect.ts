@@ -9,7 +9,7 @@ export interface ConnectOutcome {
 }
 
 /** Called once per probe. */
-export type ConnectCallback = (status: PortStatus | "retry", reason: string) => void;
+export type ConnectCallback = (status: PortStatus | "retry", reason: string, ttl?: number) => void;
 
 /** Which socket layer the connect backend uses. */
 export type ConnectLayer = "tcp-handle" | "net-socket";

@@ -11,7 +11,9 @@ import { RawScannerError } from "../errors.js";
 
 /** What `raw-scan` was asked to do. */
 export interface ParsedArgs {
-  command: "scan" | "source-ports" | "help" | "version" | "readscan" | "echo";
+  command: "scan" | "source-ports" | "firewall" | "help" | "version" | "readscan" | "echo";
+  /** `firewall …` flags. */
+  firewall?: FirewallArgs;
   /** Settings from the command line only (config files are merged by the caller). */
   config: RawScanConfig;
   /** `-c` / `--conf` files, in order. */
@@ -28,6 +30,68 @@ export interface ParsedArgs {
   verbose: number;
   /** `--masscan-conf`: read masscan's own default config file first. */
   masscanConf: boolean;
+}
+
+/** Flags of `raw-scan firewall`. */
+export interface FirewallArgs {
+  apply?: boolean;
+  remove?: boolean;
+  tool?: "auto" | "iptables" | "nft" | "pf";
+  sourcePort?: string;
+  reserve?: boolean;
+}
+
+function parseFirewall(args: string[]): FirewallArgs {
+  const out: FirewallArgs = {};
+  let mode: "print" | "apply" | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined)
+        throw new RawScannerError("CONFIG_INVALID", `${arg} needs a value`, { input: arg });
+      return v;
+    };
+    if (arg === "--print" || arg === "--apply") {
+      const m = arg === "--print" ? "print" : "apply";
+      if (mode && mode !== m) {
+        throw new RawScannerError(
+          "INVALID_ARGUMENT",
+          "firewall takes --print or --apply, not both",
+        );
+      }
+      mode = m;
+    } else if (arg === "--remove") out.remove = true;
+    else if (arg === "--no-reserve") out.reserve = false;
+    else if (arg === "--tool") {
+      const t = value();
+      if (t !== "auto" && t !== "iptables" && t !== "nft" && t !== "pf") {
+        throw new RawScannerError(
+          "INVALID_ARGUMENT",
+          `--tool must be auto, iptables, nft or pf, got ${t}`,
+          {
+            input: t,
+          },
+        );
+      }
+      out.tool = t;
+    } else if (arg === "--source-port") out.sourcePort = value();
+    else {
+      throw new RawScannerError(
+        "CONFIG_UNKNOWN_OPTION",
+        `unknown option "${arg}" for firewall (--print, --apply, --remove, --tool, --source-port, --no-reserve)`,
+        { input: arg },
+      );
+    }
+  }
+  if (out.remove && mode !== "apply") {
+    throw new RawScannerError(
+      "INVALID_ARGUMENT",
+      "--remove goes with --apply (--print shows the undo lines)",
+    );
+  }
+  out.apply = mode === "apply";
+  return out;
 }
 
 const OUTPUT_FLAGS: Record<string, OutputFormat> = {
@@ -51,8 +115,9 @@ const BOOLEAN = new Set([
 /** masscan/nmap flags accepted as they are; each leaves a note of why it changes nothing here. */
 const NO_OP_FLAGS: Record<string, string> = {
   "-sS":
-    "-sS: this release scans with TCP connect (the kernel completes the handshake); no SYN scan without the raw-packet backend",
-  "-sT": "-sT: a TCP connect scan is what this release does",
+    "-sS: the native backend does a SYN scan when it can run (root or cap_net_raw); the connect backend completes the handshake",
+  "-sT":
+    "-sT: accepted; --backend js selects the TCP connect scan (auto prefers the native SYN scan)",
   "-Pn": "-Pn: there is no host discovery; every target is probed (as in masscan)",
   "-n": "-n: names are never resolved (as in masscan)",
 };
@@ -108,6 +173,11 @@ export function parseArgv(argv: readonly string[]): ParsedArgs {
     masscanConf: false,
   };
   const args = [...argv];
+  if (args[0] === "firewall" && !args.some((a) => a === "-h" || a === "--help")) {
+    out.command = "firewall";
+    out.firewall = parseFirewall(args.slice(1));
+    return out;
+  }
   if (args[0] === "source-ports") {
     out.command = "source-ports";
     args.shift();

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { applyFirewall, firewallCommands } from "../adapters/firewall.js";
 import { emptyConfig } from "../core/config.js";
 import { topTcpPorts } from "../core/top-ports.js";
 import {
@@ -30,7 +31,7 @@ import {
   validateScanOptions,
 } from "../index.js";
 import { VERSION } from "../version.js";
-import { mergeConfig, parseArgv } from "./argv.js";
+import { mergeConfig, type ParsedArgs, parseArgv } from "./argv.js";
 
 /** Everything the CLI touches, injectable for tests. */
 export interface CliIo {
@@ -64,6 +65,7 @@ export type PauseSignal = keyof typeof PAUSE_EXIT_CODES;
 
 export const HELP = `usage: raw-scan <targets…> -p <ports> [options]
        raw-scan source-ports [--size N] [--source-port A-B]
+       raw-scan firewall --print | --apply [--remove] [--tool auto|iptables|nft|pf] [--source-port A-B] [--no-reserve]
        raw-scan --readscan <files…> [--open] [--show closed] [-oJ|-oL|-oG|-oX|-oD|-oB <file>]
 
 masscan's flags, with masscan's meanings (any masscan.conf name also works as --name value;
@@ -93,15 +95,16 @@ durations are seconds, as in masscan):
   --echo                  validate and print the effective configuration, then exit
   --readscan FILES        read scan files back and convert them (open ports unless --show closed)
   -v                      print debug notes (self-connects discarded, banner failures)
-  -sS, -sT, -Pn, -n, --randomize-hosts   accepted; this release does a TCP connect scan
+  -sS, -sT, -Pn, -n, --randomize-hosts   accepted; the backend decides (native: SYN, js: connect)
   -e, --adapter IF        accepted and ignored (raw-packet option), as are router-mac & co.
 
 raw-scan's own:
   --rate-cap N            refuse rates above N (default 1000000)
   --connect-timeout S     a connect may take S before the port counts as filtered (default 1)
   --workers N|auto        worker threads doing the connects (default auto)
-  --source-port A-B       source ports of the SYN cookies (power of two; unused by connect scans)
-  --backend auto|js|native   native is not in this release
+  --source-port A-B       source ports of the native backend's SYNs (power of two; default 40000-41023)
+  --backend auto|js|native   native: raw SYN scan (Linux, root or cap_net_raw); js: TCP connect;
+                          auto: native when it can run (RAW_SCANNER_BACKEND=native|js overrides)
   --show closed,filtered  also report closed/filtered ports
   --allow-reserved        also scan IANA reserved blocks
   --masscan-conf          read /etc/masscan/masscan.conf first
@@ -202,6 +205,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (args.command === "source-ports") return sourcePorts(io, args.config.sourcePort, args.size);
+  if (args.command === "firewall") return firewallCommand(io, args.firewall ?? {});
   const config = await effectiveConfig(io, args);
   for (const name of config.ignored)
     io.stderr.write(`raw-scan: note: "${name}" is a masscan raw-packet option; ignored here\n`);
@@ -291,13 +295,14 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       const warning = overlapWarning(range, eph);
       if (warning)
         io.stderr.write(
-          `raw-scan: warning: ${warning}\n(the connect backend lets the OS pick source ports; the range matters for the raw backend)\n`,
+          `raw-scan: warning: ${warning}\n(the native backend sends from this range; reserve it and drop replies to it: raw-scan firewall --apply)\n`,
         );
     } catch {
       // Not knowing the ephemeral range only costs the warning.
     }
   }
   const run = scan(options);
+  io.stderr.write(`raw-scan: backend ${run.backend.name}: ${run.backend.reason}\n`);
   const startTime = new Date();
   const meta: OutputMeta = {
     startTime,
@@ -445,5 +450,39 @@ async function sourcePorts(io: CliIo, given: string | undefined, size = 1024): P
       "then stop the OS from resetting the raw scanner's connections on those ports:\n" +
       `  Linux (iptables): ${rules.iptables}\n  Linux (nftables): ${rules.nft}\n  macOS (pf):       ${rules.pf}   (in /etc/pf.conf, then pfctl -f /etc/pf.conf)\n`,
   );
+  return 0;
+}
+
+async function firewallCommand(io: CliIo, f: NonNullable<ParsedArgs["firewall"]>): Promise<number> {
+  const range = parseSourcePortRange(f.sourcePort ?? "40000-41023");
+  if (!f.apply) {
+    const c = firewallCommands(range);
+    const show = (title: string, lines: string[], undo: string[]) =>
+      `${title}\n${lines.map((l) => `  ${l}`).join("\n")}\n  undo: ${undo.join("; ")}\n`;
+    const tools =
+      f.tool === undefined || f.tool === "auto" ? (["iptables", "nft", "pf"] as const) : [f.tool];
+    io.stdout.write(
+      `Drop inbound TCP to the raw scanner's source ports ${range.first}-${range.last}, so the OS does not reset\n` +
+        "the connections the scanner reads (replies still reach its AF_PACKET socket):\n",
+    );
+    for (const t of tools) io.stdout.write(show(`${t}:`, c[t].print, c[t].undo));
+    io.stdout.write(
+      show(
+        "and reserve the range so the kernel never picks it for a connect of its own (Linux):",
+        c.reserve.print,
+        c.reserve.undo,
+      ),
+    );
+    return 0;
+  }
+  const result = await applyFirewall({
+    range,
+    ...(f.tool ? { tool: f.tool } : {}),
+    remove: f.remove ?? false,
+    reserve: f.reserve ?? true,
+  });
+  for (const step of result.steps) {
+    io.stdout.write(`${step.changed ? "done" : "already so"}: ${step.command}\n`);
+  }
   return 0;
 }

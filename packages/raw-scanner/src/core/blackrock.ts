@@ -28,10 +28,12 @@ export class Blackrock {
     }
     this.range = r;
     this.rounds = rounds;
-    this.fast = r <= BigInt(Number.MAX_SAFE_INTEGER);
     let a = sqrtBig(r);
     if (a < 1n) a = 1n;
     const b = (r + a - 1n) / a;
+    // The number path is exact only while every Feistel output (below a·b, not just below the
+    // range) fits in 2^53: just under 2^53, a·b overshoots and the cycle walk could never end.
+    this.fast = a * b <= BigInt(Number.MAX_SAFE_INTEGER);
     this.bigA = a;
     this.bigB = b;
     this.a = Number(a);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism, loadavg } from "node:os";
 import type { BannerOptions } from "../adapters/banners.js";
 import type { ConnectCallback, ConnectLayer } from "../adapters/connect.js";
+import { loadNative, type NativeAddon } from "../adapters/native.js";
 import { parseSourcePortRange, type SourcePortRange, SynCookies } from "../core/cookies.js";
 import { BigRangeList, RangeList } from "../core/ranges.js";
 import type { PortStatus } from "../core/result.js";
@@ -29,10 +30,16 @@ export interface ScanProgressEvent {
   resumeIndex: bigint;
 }
 
+/**
+ * The socket layer a scan uses: the connect backend's two (`tcp-handle`, `net-socket`) or the
+ * native backend's `raw-packet` (raw IPv4 socket out, AF_PACKET in).
+ */
+export type TransportLayer = ConnectLayer | "raw-packet";
+
 /** What the scan loop needs from a backend: send probes, count them, give up on all. */
 export interface ScanTransport {
   /** Which socket layer is in use (reported in `run.backend.layer`). */
-  readonly layer: ConnectLayer;
+  readonly layer: TransportLayer;
   /** Probes sent and not yet answered. */
   readonly inFlight: number;
   /**
@@ -85,8 +92,10 @@ export interface ScanOptions {
    */
   rateCap?: number;
   /**
-   * `auto` and `js` scan with the TCP connect backend. `native` (raw packets) throws
-   * `NATIVE_UNAVAILABLE`: this release has no raw-packet backend and loads no addon.
+   * `native`: raw SYN scan through the Rust addon (Linux, CAP_NET_RAW or root, IPv4 targets);
+   * throws `NATIVE_UNAVAILABLE` with the reason when it cannot run. `js`: TCP connect scan (no
+   * root). `auto`: native when it can run, else connect; `run.backend` says which ran and why.
+   * The environment variable `RAW_SCANNER_BACKEND=native|js` overrides this option.
    *
    * @defaultValue `"auto"`
    */
@@ -132,20 +141,22 @@ export interface ScanOptions {
    */
   waitMs?: number;
   /**
-   * Milliseconds a connect may take before the port counts as filtered.
+   * Milliseconds a connect (native backend: a SYN) may go unanswered before the port counts as
+   * filtered.
    *
    * @defaultValue 1000
    */
   connectTimeoutMs?: number;
   /**
-   * Connects in flight at most.
+   * Probes in flight at most.
    *
-   * @defaultValue rate × connectTimeoutMs / 1000, clamped to 16–2048
+   * @defaultValue connect backend: rate × connectTimeoutMs / 1000, clamped to 16–2048; native
+   * backend: rate × (connectTimeoutMs + 250) / 1000, at least 1024
    */
   concurrency?: number;
   /**
-   * Source ports for the SYN cookies (`"40000-41023"`, a power of two). Computed for the raw
-   * backend; the connect backend does not use them (the kernel picks its source ports).
+   * Source ports of the native backend's SYNs (`"40000-41023"`, a power of two): the SYN cookie
+   * picks one per probe. The connect backend does not use them (the kernel picks its ports).
    *
    * @defaultValue `"40000-41023"`
    */
@@ -255,7 +266,83 @@ export interface Plan {
   /** Whether the main thread is a lane next to the workers (the `auto` layout). */
   localLane: boolean;
   bannerConcurrency: number;
+  /** The backend that will run, why, and the addon when it is the native one. */
+  backend: PlannedBackend;
+  /** The cookie secret (the native backend's SYNs carry the same cookies as `cookies`). */
+  secret: Uint8Array;
   backendReason: string;
+}
+
+/** Which backend a scan will use. */
+export type PlannedBackend =
+  | { name: "native"; reason: string; addon: NativeAddon; path: string }
+  | { name: "js"; reason: string; addon?: undefined; path?: undefined };
+
+/** The environment variable that forces a backend (`native` or `js`), as ws's WS_NO_* do. */
+export const BACKEND_ENV = "RAW_SCANNER_BACKEND";
+
+/**
+ * Picks the backend: the environment override, then the option; `auto` takes native when the
+ * addon loads, raw sockets open (CAP_NET_RAW) and every target is IPv4.
+ */
+export function chooseBackend(
+  requested: "auto" | "native" | "js",
+  options: {
+    hasV6: boolean;
+    customTransport: boolean;
+    /** `connectLayer` or a number of `workers` was given: options of the connect backend. */
+    connectOptions?: boolean;
+    env?: NodeJS.ProcessEnv;
+  },
+): PlannedBackend {
+  const env = options.env ?? process.env;
+  if (options.customTransport) return { name: "js", reason: "custom transport given" };
+  const forced = env[BACKEND_ENV];
+  let want = requested;
+  let why = `backend '${requested}' requested`;
+  if (forced !== undefined && forced !== "") {
+    if (forced !== "native" && forced !== "js") {
+      throw new RawScannerError(
+        "INVALID_ARGUMENT",
+        `${BACKEND_ENV} must be native or js, got ${JSON.stringify(forced)}`,
+        { input: forced },
+      );
+    }
+    want = forced;
+    why = `${BACKEND_ENV}=${forced}`;
+  }
+  if (want === "js") return { name: "js", reason: `${why}: TCP connect scan` };
+  if (want === "auto" && options.connectOptions) {
+    return {
+      name: "js",
+      reason:
+        "auto: connectLayer or workers given (options of the connect backend): TCP connect scan",
+    };
+  }
+  const problem = (() => {
+    if (options.hasV6) return "IPv6 targets: the native backend sends IPv4 only";
+    const loaded = loadNative(env);
+    if (!loaded.addon) return loaded.reason;
+    const cap = loaded.addon.capabilityProblem();
+    if (cap)
+      return `no raw socket access: ${cap} (run as root or: sudo setcap cap_net_raw+ep $(command -v node))`;
+    return { addon: loaded.addon, path: loaded.path };
+  })();
+  if (typeof problem === "object") {
+    return {
+      name: "native",
+      reason: `${why === "backend 'auto' requested" ? "auto: raw sockets available" : why}: raw SYN scan (IP_HDRINCL send, AF_PACKET receive) with ${problem.path}`,
+      addon: problem.addon,
+      path: problem.path,
+    };
+  }
+  if (want === "native") {
+    throw new RawScannerError(
+      "NATIVE_UNAVAILABLE",
+      `backend 'native' is not available (${why}): ${problem}. Use backend 'auto' or 'js' (TCP connect scan, no root needed).`,
+    );
+  }
+  return { name: "js", reason: `auto: connect backend, native unavailable (${problem})` };
 }
 
 const DEFAULT_SOURCE_PORTS: SourcePortRange = { first: 40000, last: 41023 };
@@ -350,14 +437,6 @@ export function resolvePlan(options: ScanOptions): Plan {
       `backend must be auto, native or js, got ${String(requested)}`,
     );
   }
-  if (requested === "native") {
-    // Nothing is loaded: RAW_SCANNER_NATIVE_PATH is reserved for the raw-packet backend.
-    throw new RawScannerError(
-      "NATIVE_UNAVAILABLE",
-      "backend 'native' is not available: this release has no raw-packet backend (no addon is loaded, RAW_SCANNER_NATIVE_PATH is not read). " +
-        "Use backend 'auto' or 'js' (TCP connect scan, no root needed).",
-    );
-  }
   const targets = toList(options.targets);
   const exclude = toList(options.exclude);
   const space = TargetSpace.create({
@@ -389,6 +468,11 @@ export function resolvePlan(options: ScanOptions): Plan {
         ? parseSourcePortRange(options.sourcePort)
         : parseSourcePortRange(`${options.sourcePort.first}-${options.sourcePort.last}`);
   const connectTimeoutMs = positive("connectTimeoutMs", options.connectTimeoutMs, 1000, 1);
+  const backend = chooseBackend(requested, {
+    hasV6: space.v6.count > 0n,
+    customTransport: options.transport !== undefined,
+    connectOptions: options.connectLayer !== undefined || typeof options.workers === "number",
+  });
   const retries = positive("retries", options.retries, 0);
   if (!Number.isInteger(retries))
     throw new RawScannerError("INVALID_ARGUMENT", "retries must be an integer");
@@ -398,7 +482,9 @@ export function resolvePlan(options: ScanOptions): Plan {
     positive(
       "concurrency",
       options.concurrency,
-      Math.min(2048, Math.max(16, Math.ceil((rate * connectTimeoutMs) / 1000))),
+      backend.name === "native"
+        ? Math.max(1024, Math.ceil((rate * (connectTimeoutMs + 250)) / 1000))
+        : Math.min(2048, Math.max(16, Math.ceil((rate * connectTimeoutMs) / 1000))),
       1,
     ),
   );
@@ -446,6 +532,7 @@ export function resolvePlan(options: ScanOptions): Plan {
     ? rate >= 20_000 &&
       probes >= 20_000n &&
       options.connectLayer === undefined &&
+      backend.name === "js" &&
       (spare === 0 || spare < cores)
       ? Math.max(0, Math.min(2, cores - 1))
       : 0
@@ -471,10 +558,9 @@ export function resolvePlan(options: ScanOptions): Plan {
     workers,
     localLane: auto,
     bannerConcurrency,
-    backendReason:
-      requested === "js"
-        ? "backend 'js' requested: TCP connect scan"
-        : "connect backend (TCP connect, no root; this release has no raw-packet backend)",
+    backend,
+    secret,
+    backendReason: backend.reason,
   };
 }
 

@@ -1,6 +1,8 @@
 import { type BannerOptions, grabBanner } from "../adapters/banners.js";
-import { type ConnectLayer, Connector, loadTcpBinding } from "../adapters/connect.js";
+import { Connector, loadTcpBinding } from "../adapters/connect.js";
 import { ConnectPool } from "../adapters/connect-pool.js";
+import type { NativeStats } from "../adapters/native.js";
+import { RawTransport } from "../adapters/raw-transport.js";
 import { Blackrock } from "../core/blackrock.js";
 import type { SynCookies } from "../core/cookies.js";
 import { formatIpv4, formatIpv6 } from "../core/ip.js";
@@ -14,7 +16,20 @@ import {
   type ScanOptions,
   type ScanProgressEvent,
   type ScanTransport,
+  type TransportLayer,
 } from "./options.js";
+
+/** The backend a scan runs on, why it was picked, and (native) its packet counters. */
+export interface ScanBackend {
+  /** `native`: raw SYN packets through the Rust addon; `js`: TCP connect (or a custom transport). */
+  name: "js" | "native";
+  /** Why this backend: what was asked, or why `auto` fell back to connect. */
+  reason: string;
+  /** Socket layer in use. */
+  layer: TransportLayer;
+  /** Native backend only: packets sent, replies matched, kernel drops… */
+  stats?: NativeStats;
+}
 
 /** A running scan: iterate it for results; read `resumeIndex` after a stop to resume later. */
 export interface ScanRun extends AsyncIterable<ScanResult> {
@@ -25,14 +40,14 @@ export interface ScanRun extends AsyncIterable<ScanResult> {
   /** Shard in use. */
   readonly shard: { index: number; count: number };
   /** Backend in use and why it was picked. */
-  readonly backend: { name: "js"; reason: string; layer: ConnectLayer };
+  readonly backend: ScanBackend;
   /** Reserved blocks that were skipped. */
   readonly skippedReserved: readonly ReservedBlock[];
   /** The lowest index not yet finished: pass it as `resumeIndex` to continue. */
   readonly resumeIndex: bigint;
   /**
-   * SYN cookies of this scan: what a raw-packet backend puts on the wire. Computed, but not used
-   * by the connect backend (the kernel picks its source ports and sequence numbers).
+   * SYN cookies of this scan: what the native backend puts on the wire (source port and ISN of
+   * every SYN). Not used by the connect backend (the kernel picks its ports and sequence numbers).
    */
   readonly cookies: SynCookies;
   /**
@@ -123,28 +138,45 @@ class JsScan implements ScanRun {
       const { plan, options } = this;
       this.transport = options.transport
         ? options.transport
-        : plan.workers > 0
-          ? new ConnectPool({
+        : plan.backend.name === "native"
+          ? new RawTransport({
+              addon: plan.backend.addon,
+              secret: plan.secret,
+              sourcePorts: plan.cookies.sourcePorts,
               timeoutMs: plan.connectTimeoutMs,
-              workers: plan.workers,
-              concurrency: plan.concurrency,
-              local: plan.localLane,
+              backlog: 0,
             })
-          : new Connector({
-              timeoutMs: plan.connectTimeoutMs,
-              ...(options.connectLayer ? { layer: options.connectLayer } : {}),
-            });
+          : plan.workers > 0
+            ? new ConnectPool({
+                timeoutMs: plan.connectTimeoutMs,
+                workers: plan.workers,
+                concurrency: plan.concurrency,
+                local: plan.localLane,
+              })
+            : new Connector({
+                timeoutMs: plan.connectTimeoutMs,
+                ...(options.connectLayer ? { layer: options.connectLayer } : {}),
+              });
     }
     return this.transport;
   }
 
-  get backend(): { name: "js"; reason: string; layer: ConnectLayer } {
-    const layer =
+  get backend(): ScanBackend {
+    if (this.plan.backend.name === "native") {
+      const stats = this.transport instanceof RawTransport ? this.transport.stats : undefined;
+      return {
+        name: "native",
+        reason: this.plan.backend.reason,
+        layer: "raw-packet",
+        ...(stats ? { stats } : {}),
+      };
+    }
+    const layer: TransportLayer =
       this.transport?.layer ??
       this.options.transport?.layer ??
       this.options.connectLayer ??
       (loadTcpBinding() ? "tcp-handle" : "net-socket");
-    return { name: "js", reason: this.plan.backendReason, layer };
+    return { name: "js", reason: this.plan.backend.reason, layer };
   }
 
   get resumeIndex(): bigint {
@@ -297,6 +329,7 @@ class JsScan implements ScanRun {
       port: number,
       status: PortStatus,
       reason: string,
+      ttl = 0,
     ) => {
       slot.finished = true;
       this.doneCount++;
@@ -310,7 +343,7 @@ class JsScan implements ScanRun {
         protocol: "tcp",
         status,
         reason,
-        ttl: 0,
+        ttl,
       };
       if (status === "open" && this.options.banners && !this.stopped) {
         bannerQueue.push(result);
@@ -324,7 +357,7 @@ class JsScan implements ScanRun {
     let waitExpiredAt = 0;
     const launch = (slot: Slot, address: string, family: 4 | 6, port: number, attempt: number) => {
       this.sent++;
-      connector.probe(address, port, family, (status, reason) => {
+      connector.probe(address, port, family, (status, reason, ttl) => {
         if (this.stopped && !slot.finished) {
           release();
           return;
@@ -365,7 +398,7 @@ class JsScan implements ScanRun {
           });
           this.retryQueue.sort((a, b) => a.due - b.due);
         } else {
-          finish(slot, address, port, status, reason);
+          finish(slot, address, port, status, reason, ttl);
         }
         release();
       });

@@ -1,0 +1,228 @@
+import type { ConnectCallback } from "./connect.js";
+import type { NativeAddon, NativeHandle, NativeStats } from "./native.js";
+
+/** Bytes per probe record handed to the addon (address u32 BE, port u16 BE, 2 spare). */
+const PROBE_BYTES = 8;
+/** Bytes per result record from the addon (address, port, status, ttl, errno). */
+const RESULT_BYTES = 12;
+/** Probes gathered before they go to the sender thread (the rest at the end of the tick). */
+const BATCH = 256;
+
+/** Dotted quad → uint32, or -1; a hand loop because it runs once per probe. */
+function ipv4ToInt(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c === -2) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0 && c <= 9 && digits < 3) {
+      part = part * 10 + c;
+      digits++;
+      if (part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
+}
+
+/** Options of {@link RawTransport}. */
+export interface RawTransportOptions {
+  addon: NativeAddon;
+  /** The scan's 16-byte cookie secret (the core's `SynCookies` use the same). */
+  secret: Uint8Array;
+  sourcePorts: { first: number; last: number };
+  /** Milliseconds without a reply before a probe counts as filtered. */
+  timeoutMs: number;
+  /** Probes the scan may keep in flight (the loop's window). */
+  backlog: number;
+  /**
+   * Milliseconds between two reads of the addon's result queue.
+   *
+   * @defaultValue 2
+   */
+  pollIntervalMs?: number;
+  /**
+   * Receive buffer of the AF_PACKET socket in bytes.
+   *
+   * @defaultValue 32 MiB
+   */
+  recvBuffer?: number;
+}
+
+/**
+ * The raw-packet backend behind the scan loop's `ScanTransport` seam: probes are batched into
+ * the addon's sender thread (SYNs carrying the core's SYN cookies, `sendmmsg`), replies are
+ * matched by cookie on the addon's receiver thread (AF_PACKET, `recvmmsg`) and read here in
+ * batches every `pollIntervalMs`. No per-probe state lives in Rust; the pending table here only
+ * maps an answer to its callback and times probes out.
+ */
+export class RawTransport {
+  readonly layer = "raw-packet" as const;
+  readonly backlog: number;
+  private readonly addon: NativeAddon;
+  private handle: NativeHandle | undefined;
+  /** Probes awaiting an answer: (address × 65536 + port) → its callback. */
+  private readonly pending = new Map<number, ConnectCallback>();
+  /** Keys in send order with their deadline and callback: timeouts are swept from the front. */
+  private readonly order: number[] = [];
+  private readonly deadlines: number[] = [];
+  private readonly callbacks: ConnectCallback[] = [];
+  private orderHead = 0;
+  private readonly timeoutMs: number;
+  private batch: Buffer;
+  private batchCount = 0;
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly pollIntervalMs: number;
+  private lastStats: NativeStats | undefined;
+
+  constructor(options: RawTransportOptions) {
+    this.addon = options.addon;
+    this.timeoutMs = options.timeoutMs;
+    this.backlog = options.backlog;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2;
+    this.batch = Buffer.alloc(BATCH * PROBE_BYTES);
+    this.handle = this.addon.open(
+      options.secret,
+      options.sourcePorts.first,
+      options.sourcePorts.last,
+      options.recvBuffer ?? 32 * 1024 * 1024,
+    );
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Probes handed over but not yet passed to the sender thread. */
+  get queued(): number {
+    return this.batchCount;
+  }
+
+  /** The engine's counters (the last ones read once closed). */
+  get stats(): NativeStats | undefined {
+    if (this.handle) this.lastStats = this.addon.stats(this.handle);
+    return this.lastStats;
+  }
+
+  probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void {
+    const addr = family === 4 ? ipv4ToInt(address) : -1;
+    if (addr < 0 || !this.handle) {
+      done("filtered", family === 6 ? "ipv6-unsupported" : "closed");
+      return;
+    }
+    const key = addr * 65536 + port;
+    this.pending.set(key, done);
+    this.order.push(key);
+    this.deadlines.push(performance.now() + this.timeoutMs);
+    this.callbacks.push(done);
+    const at = this.batchCount * PROBE_BYTES;
+    this.batch.writeUInt32BE(addr, at);
+    this.batch.writeUInt16BE(port, at + 4);
+    this.batchCount++;
+    if (this.batchCount === BATCH) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    this.timer ??= setInterval(() => this.tick(), this.pollIntervalMs);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batchCount === 0 || !this.handle) return;
+    this.addon.send(this.handle, this.batch.subarray(0, this.batchCount * PROBE_BYTES));
+    this.batch = Buffer.alloc(BATCH * PROBE_BYTES);
+    this.batchCount = 0;
+  }
+
+  /** Reads the replies the receiver thread matched, then times out what is overdue. */
+  private tick(): void {
+    if (!this.handle) return;
+    this.drain();
+    const now = performance.now();
+    while (this.orderHead < this.order.length) {
+      const deadline = this.deadlines[this.orderHead] as number;
+      if (deadline > now) break;
+      const key = this.order[this.orderHead] as number;
+      const done = this.callbacks[this.orderHead] as ConnectCallback;
+      this.orderHead++;
+      // A later probe of the same pair (a retry) has its own callback and a later deadline.
+      if (this.pending.get(key) === done) {
+        this.pending.delete(key);
+        done("filtered", "no-response");
+      }
+    }
+    if (this.orderHead > 65536) {
+      this.order.splice(0, this.orderHead);
+      this.deadlines.splice(0, this.orderHead);
+      this.callbacks.splice(0, this.orderHead);
+      this.orderHead = 0;
+    }
+    if (this.pending.size === 0 && this.batchCount === 0) this.idle();
+  }
+
+  private drain(): void {
+    const handle = this.handle;
+    if (!handle) return;
+    const results = this.addon.poll(handle);
+    if (!results) return;
+    for (let at = 0; at + RESULT_BYTES <= results.length; at += RESULT_BYTES) {
+      const key = results.readUInt32BE(at) * 65536 + results.readUInt16BE(at + 4);
+      const done = this.pending.get(key);
+      // Duplicates (retransmitted SYN-ACKs) and replies to settled probes find nothing.
+      if (!done) continue;
+      this.pending.delete(key);
+      const status = results[at + 6];
+      const ttl = results[at + 7] as number;
+      // A reply only matches when it acknowledges our ISN, so a RST here is always RST+ACK.
+      if (status === 1) done("open", "syn-ack", ttl);
+      else if (status === 2) done("closed", "rst-ack", ttl);
+      else done("retry", errnoReason(results.readUInt32BE(at + 8)));
+    }
+  }
+
+  private idle(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  abortAll(): void {
+    this.flush();
+    this.drain();
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    this.order.length = 0;
+    this.deadlines.length = 0;
+    this.callbacks.length = 0;
+    this.orderHead = 0;
+    for (const done of all) done("filtered", "no-response");
+    this.idle();
+  }
+
+  async close(): Promise<void> {
+    this.idle();
+    const handle = this.handle;
+    if (!handle) return;
+    this.handle = undefined;
+    this.lastStats = this.addon.close(handle);
+  }
+}
+
+const ERRNO: Record<number, string> = {
+  1: "EPERM",
+  13: "EACCES",
+  101: "ENETUNREACH",
+  113: "EHOSTUNREACH",
+  105: "ENOBUFS",
+};
+
+function errnoReason(errno: number): string {
+  return ERRNO[errno] ?? `errno-${errno}`;
+}

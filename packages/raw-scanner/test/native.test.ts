@@ -1,0 +1,333 @@
+/**
+ * The Rust addon against the TypeScript core: shared test vectors (test/fixtures/
+ * native-vectors.json, golden) for the SYN cookies and the permutation, random agreement, the
+ * loader's checks and the backend choice. Needs the addon built (pnpm build does it when cargo
+ * is present); skipped with the reason otherwise, a failure in CI.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  BACKEND_ENV,
+  Blackrock,
+  checkAddon,
+  chooseBackend,
+  loadNative,
+  NATIVE_ABI_VERSION,
+  type NativeAddon,
+  nativeCandidates,
+  platformTriple,
+  RawScannerError,
+  SynCookies,
+} from "../src/index.js";
+
+interface Vectors {
+  cookies: Array<{
+    secret: string;
+    first: number;
+    last: number;
+    src: number;
+    dst: number;
+    dport: number;
+    srcPort: number;
+    seq: number;
+  }>;
+  permutations: Array<{
+    range: number;
+    seed: string;
+    rounds: number;
+    start: number;
+    values: number[];
+  }>;
+}
+const vectors = JSON.parse(
+  readFileSync(join(import.meta.dirname, "fixtures", "native-vectors.json"), "utf8"),
+) as Vectors;
+
+const loaded = loadNative();
+const noAddon: false | string = loaded.addon
+  ? false
+  : process.env.CI === "true"
+    ? (() => {
+        throw new Error(
+          `the native addon must be built in CI (pnpm build does it): ${loaded.reason}`,
+        );
+      })()
+    : `native addon not built: ${loaded.reason}`;
+const addon = loaded.addon as NativeAddon;
+
+const shuffleNative = (
+  range: number,
+  seed: bigint,
+  rounds: number,
+  start: number,
+  count: number,
+) => {
+  const buf = addon.blackrockShuffle(range, seed, rounds, start, count);
+  return Array.from({ length: count }, (_, i) => buf.readDoubleLE(i * 8));
+};
+
+describe("shared test vectors", () => {
+  it("the TypeScript cookies (pure JS and WebAssembly) give the golden values", () => {
+    expect(vectors.cookies.length).toBe(12);
+    for (const v of vectors.cookies) {
+      for (const wasm of [false, true]) {
+        const c = new SynCookies({
+          secret: Buffer.from(v.secret, "hex"),
+          sourcePorts: { first: v.first, last: v.last },
+          wasm,
+        });
+        expect({ ...c.probe(v.src, v.dst, v.dport) }).toEqual({ srcPort: v.srcPort, seq: v.seq });
+      }
+    }
+  });
+
+  it("the TypeScript permutation gives the golden values", () => {
+    expect(vectors.permutations.length).toBe(6);
+    for (const p of vectors.permutations) {
+      const b = new Blackrock(p.range, BigInt(p.seed), p.rounds);
+      expect(p.values.map((_, i) => b.shuffle(p.start + i))).toEqual(p.values);
+    }
+  });
+
+  it.skipIf(noAddon)("the Rust cookies give the same golden values", () => {
+    for (const v of vectors.cookies) {
+      const secret = Buffer.from(v.secret, "hex");
+      expect(addon.synCookie(secret, v.first, v.last, v.src, v.dst, v.dport)).toEqual([
+        v.srcPort,
+        v.seq,
+      ]);
+    }
+  });
+
+  it.skipIf(noAddon)("the Rust permutation gives the same golden values", () => {
+    for (const p of vectors.permutations) {
+      expect(shuffleNative(p.range, BigInt(p.seed), p.rounds, p.start, p.values.length)).toEqual(
+        p.values,
+      );
+    }
+  });
+
+  it.skipIf(noAddon)("Rust and TypeScript agree on random secrets, ranges and tuples", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.integer({ min: 0, max: 15 }),
+        fc.integer({ min: 1, max: 65535 }),
+        fc.nat(0xffffffff),
+        fc.nat(0xffffffff),
+        fc.integer({ min: 0, max: 65535 }),
+        (secret, bits, start, src, dst, dport) => {
+          const size = 2 ** bits;
+          const first = Math.min(start, 65536 - size);
+          const last = first + size - 1;
+          const ts = new SynCookies({ secret, sourcePorts: { first, last } }).probe(
+            src,
+            dst,
+            dport,
+          );
+          expect(addon.synCookie(secret, first, last, src, dst, dport)).toEqual([
+            ts.srcPort,
+            ts.seq,
+          ]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it.skipIf(noAddon)(
+    "Rust and TypeScript agree on the permutation of random ranges and seeds",
+    () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 2 ** 52 }),
+          fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+          fc.integer({ min: 1, max: 14 }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          (range, seed, rounds, at) => {
+            const start = Math.min(range - 1, Math.floor(at * range));
+            const count = Math.min(4, range - start);
+            const b = new Blackrock(range, seed, rounds);
+            const ts = Array.from({ length: count }, (_, i) => b.shuffle(start + i));
+            expect(shuffleNative(range, seed, rounds, start, count)).toEqual(ts);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+  );
+
+  it("just under 2^53 the TypeScript permutation takes the bigint path and stays a permutation", () => {
+    // 2^53 − 1 = 94,906,265 × 94,906,267 − …: the Feistel square overshoots 2^53.
+    const b = new Blackrock(2 ** 53 - 1, 5n);
+    for (const x of [0, 1, 2 ** 52, 2 ** 53 - 2]) {
+      const y = b.shuffle(x);
+      expect(y).toBeLessThan(2 ** 53 - 1);
+      expect(b.unshuffle(y)).toBe(x);
+    }
+  });
+
+  it.skipIf(noAddon)("the addon refuses ranges beyond the number path instead of diverging", () => {
+    expect(() => addon.blackrockShuffle(2 ** 53 - 1, 5n, 4, 0, 1)).toThrow(
+      /Feistel square exceeds 2\^53/,
+    );
+  });
+
+  it.skipIf(noAddon)("every index of a small range maps to a distinct position in Rust", () => {
+    const all = shuffleNative(1000, 99n, 4, 0, 1000);
+    expect(new Set(all).size).toBe(1000);
+    expect(Math.max(...all)).toBe(999);
+  });
+});
+
+describe("the addon's own checks", () => {
+  it.skipIf(noAddon)("rejects bad arguments with a typed error, never crashes", () => {
+    const bad = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e as Error & { code?: string };
+      }
+      throw new Error("expected a throw");
+    };
+    const short = bad(() => addon.synCookie(Buffer.alloc(3), 40000, 41023, 1, 2, 3));
+    expect(short.message).toBe("secret: expected 16 bytes");
+    expect(short.code).toBe("ERR_RAW_SCANNER_NATIVE");
+    expect(bad(() => addon.synCookie(Buffer.alloc(16), 40000, 41000, 1, 2, 3)).message).toMatch(
+      /power-of-two count/,
+    );
+    expect(bad(() => addon.synCookie(Buffer.alloc(16), 1, 1, 1, 2, 70000)).message).toMatch(
+      /dport: expected an integer 0–65535/,
+    );
+    expect(bad(() => addon.blackrockShuffle(10, 1 as unknown as bigint, 4, 0, 1)).message).toMatch(
+      /seed: expected a bigint/,
+    );
+    expect(bad(() => addon.blackrockShuffle(10, 1n, 4, 5, 6)).message).toMatch(/beyond the range/);
+    expect(bad(() => addon.poll({} as never)).message).toMatch(
+      /expected the value open\(\) returned/,
+    );
+  });
+});
+
+describe("loader", () => {
+  const fake = (overrides: Record<string, unknown> = {}) => ({
+    ABI_VERSION: NATIVE_ABI_VERSION,
+    capabilityProblem: () => null,
+    synCookie: () => [0, 0],
+    blackrockShuffle: () => Buffer.alloc(0),
+    open: () => ({}),
+    send: () => undefined,
+    poll: () => undefined,
+    stats: () => ({}),
+    close: () => ({}),
+    ...overrides,
+  });
+
+  it("accepts only a module with every export and the same ABI version", () => {
+    expect(checkAddon(fake())).toBeUndefined();
+    expect(checkAddon(undefined)).toBe("it exports no object");
+    expect(checkAddon({ version: () => "1" })).toBe(
+      "it lacks the functions capabilityProblem, synCookie, blackrockShuffle, open, send, poll, stats, close",
+    );
+    expect(checkAddon(fake({ poll: 1 }))).toBe("it lacks the functions poll");
+    expect(checkAddon(fake({ ABI_VERSION: 2 }))).toMatch(
+      /^its ABI_VERSION is 2, this package needs 1 \(rebuild it/,
+    );
+    expect(checkAddon(fake({ ABI_VERSION: undefined }))).toMatch(/^its ABI_VERSION is undefined/);
+  });
+
+  it("names napi-rs's platform triples", () => {
+    expect(platformTriple("linux", "x64", true)).toBe("linux-x64-gnu");
+    expect(platformTriple("linux", "arm64", false)).toBe("linux-arm64-musl");
+    expect(platformTriple("darwin", "arm64", true)).toBe("darwin-arm64");
+  });
+
+  it("looks only at RAW_SCANNER_NATIVE_PATH when it is set", () => {
+    expect(nativeCandidates({ RAW_SCANNER_NATIVE_PATH: "/x/y.node" })).toEqual([
+      { path: "/x/y.node", from: "RAW_SCANNER_NATIVE_PATH" },
+    ]);
+  });
+
+  it.skipIf(noAddon)("finds the local build next to the sources", () => {
+    const found = nativeCandidates({});
+    expect(found[0]?.from).toBe("local build");
+    expect(found[0]?.path).toMatch(/native\/raw-scanner\.linux-[a-z0-9]+-(gnu|musl)\.node$/);
+    expect(loaded.path).toBe(found[0]?.path);
+  });
+
+  it("says why a module is refused: missing file, wrong module, wrong ABI", () => {
+    const dir = mkdtempSync(join(tmpdir(), "raw-scan-loader-"));
+    try {
+      const wrongAbi = join(dir, "abi.cjs");
+      writeFileSync(
+        wrongAbi,
+        `module.exports = ${JSON.stringify({ ABI_VERSION: 99 })}; for (const f of ["capabilityProblem","synCookie","blackrockShuffle","open","send","poll","stats","close"]) module.exports[f] = () => {};`,
+      );
+      expect(loadNative({ RAW_SCANNER_NATIVE_PATH: wrongAbi }).reason).toMatch(
+        /abi\.cjs \(RAW_SCANNER_NATIVE_PATH\) is not the raw-scanner addon: its ABI_VERSION is 99/,
+      );
+      expect(loadNative({ RAW_SCANNER_NATIVE_PATH: join(dir, "none.node") }).reason).toMatch(
+        /none\.node \(RAW_SCANNER_NATIVE_PATH\) does not load: Cannot find module/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("backend choice", () => {
+  const base = { hasV6: false, customTransport: false };
+
+  it("RAW_SCANNER_BACKEND=js forces the connect backend whatever the option says", () => {
+    const b = chooseBackend("native", { ...base, env: { [BACKEND_ENV]: "js" } });
+    expect(b).toEqual({ name: "js", reason: "RAW_SCANNER_BACKEND=js: TCP connect scan" });
+  });
+
+  it("refuses an unknown RAW_SCANNER_BACKEND value", () => {
+    expect(() => chooseBackend("auto", { ...base, env: { [BACKEND_ENV]: "rust" } })).toThrow(
+      /RAW_SCANNER_BACKEND must be native or js, got "rust"/,
+    );
+  });
+
+  it("a custom transport, connect options and IPv6 targets keep auto on connect, each with its reason", () => {
+    expect(chooseBackend("auto", { ...base, customTransport: true, env: {} }).reason).toBe(
+      "custom transport given",
+    );
+    expect(chooseBackend("auto", { ...base, connectOptions: true, env: {} }).reason).toMatch(
+      /connectLayer or workers given/,
+    );
+    const v6 = chooseBackend("auto", { ...base, hasV6: true, env: {} });
+    expect(v6.name).toBe("js");
+    expect(v6.reason).toBe(
+      "auto: connect backend, native unavailable (IPv6 targets: the native backend sends IPv4 only)",
+    );
+  });
+
+  it("native that cannot run throws NATIVE_UNAVAILABLE with the reason", () => {
+    let error: unknown;
+    try {
+      chooseBackend("auto", {
+        ...base,
+        env: { [BACKEND_ENV]: "native", RAW_SCANNER_NATIVE_PATH: "/nonexistent/addon.node" },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RawScannerError);
+    expect((error as RawScannerError).code).toBe("NATIVE_UNAVAILABLE");
+    expect((error as RawScannerError).message).toMatch(
+      /backend 'native' is not available \(RAW_SCANNER_BACKEND=native\): \/nonexistent\/addon\.node/,
+    );
+  });
+
+  it.skipIf(noAddon)("auto takes native exactly when the addon says raw sockets open here", () => {
+    const b = chooseBackend("auto", { ...base, env: {} });
+    const problem = addon.capabilityProblem();
+    expect(b.name).toBe(problem === null ? "native" : "js");
+    if (problem !== null) expect(b.reason).toContain(problem);
+    expect(b.reason.length).toBeGreaterThan(10);
+  });
+});
