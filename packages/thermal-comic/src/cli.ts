@@ -24,6 +24,7 @@ import {
   resolveProfile,
   sendToPrinter,
 } from "./index.js";
+import { runStudioCommand, STUDIO_USAGE } from "./services/studio/command.js";
 import { startVirtualPrinter } from "./virtual-printer.js";
 
 const USAGE = `Usage: thermal-comic <command> [options]
@@ -34,6 +35,7 @@ Commands:
   detect          print the panels found in a hand-drawn grid image as template JSON
   print <image>   dither a picture and print it
   virtual-printer run a virtual ESC/POS printer on a TCP port; each job saved as PNG and .bin
+  studio          a local web page: make and print comics, edit the pool's metadata, sketch templates
 
 compose options:
   --seed <n|text>        seed of every random choice (default: random, printed)
@@ -68,6 +70,8 @@ print options (also for compose --print):
 
 virtual-printer options:
   --port <n> (default 9100), --host <addr> (default 127.0.0.1), --out <dir> (default .), --width <dots>
+
+${STUDIO_USAGE}
 
 detect options:
   thermal-comic detect <grid.png> [--min-area <fraction>] [--close-gaps <px>]
@@ -126,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: "string" },
       host: { type: "string" },
       "close-gaps": { type: "string" },
+      templates: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },
@@ -197,9 +202,11 @@ async function main(argv: string[]): Promise<number> {
     await vp.close();
     return 0;
   }
+  if (command === "studio")
+    return runStudioCommand({ ...values, port: number("port", values.port) ?? 0 });
   if (command !== "compose")
     throw new UsageError(
-      `unknown command "${command}"; commands: compose, detect, print, virtual-printer`,
+      `unknown command "${command}"; commands: compose, detect, print, virtual-printer, studio`,
     );
   if (rest.length)
     throw new UsageError(`compose takes no positional arguments, got ${rest.join(" ")}`);
