@@ -261,7 +261,8 @@ export async function startComicStudio(options: ComicStudioOptions): Promise<Run
       const sent = await sendToPrinter(bytes, {
         printer: virtualPrinter ? virtualPrinter.url : target,
         profile,
-        pacing: !virtualPrinter,
+        // Paced for a real printer's buffer (the transport's default per target), not for ours.
+        ...(virtualPrinter && { pacing: false }),
         // The in-process printer is on loopback and answers at once. A short timeout also bounds
         // the final wait for the printer to close: when raster bytes happen to read as a status
         // query, the virtual printer answers, sendToPrinter never reads the answer and the close
