@@ -23,6 +23,7 @@ const out = resolve(process.env.TINKERBOX_DEMO_OUT ?? "out");
 const here = join(import.meta.dirname, "..");
 const chromiumPath = "/usr/bin/chromium";
 
+mkdirSync(out, { recursive: true });
 const pool = join(out, "pool");
 rmSync(pool, { recursive: true, force: true });
 cpSync(examplePoolDir(), pool, { recursive: true });

@@ -267,7 +267,7 @@ export async function startComicStudio(options: ComicStudioOptions): Promise<Run
         // the final wait for the printer to close: when raster bytes happen to read as a status
         // query, the virtual printer answers, sendToPrinter never reads the answer and the close
         // only comes with the timeout (the job itself is complete; waitForJob checks it).
-        timeoutMs: virtualPrinter ? Math.min(timeoutMs, 1000) : timeoutMs,
+        timeoutMs: virtualPrinter ? Math.min(timeoutMs, 2000) : timeoutMs,
       });
       print.ok = true;
       print.bytesSent = sent.bytesSent;
