@@ -6,7 +6,15 @@
 //   --open       keep the studio running afterwards for a person (Ctrl-C stops)
 //   --port <n>   the studio's port (default: a free one)
 // Without chromium (apt-get install chromium) the same session runs through the studio's API.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
