@@ -5,7 +5,8 @@
 // Screenshots, the comics and the printer's paper go to $TINKERBOX_DEMO_OUT.
 //   --open       keep the studio running afterwards for a person (Ctrl-C stops)
 //   --port <n>   the studio's port (default: a free one)
-// Without chromium (apt-get install chromium) the same session runs through the studio's API.
+// Without chromium (apt-get install chromium; CHROMIUM_PATH names another binary) the same
+// session runs through the studio's API.
 import {
   cpSync,
   existsSync,
@@ -29,7 +30,7 @@ import {
 const { values } = parseArgs({ options: { open: { type: "boolean" }, port: { type: "string" } } });
 const out = resolve(process.env.TINKERBOX_DEMO_OUT ?? "out");
 const here = join(import.meta.dirname, "..");
-const chromiumPath = "/usr/bin/chromium";
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 mkdirSync(out, { recursive: true });
 const pool = join(out, "pool");

@@ -243,8 +243,18 @@ describe.skipIf(skipBrowser)(
       await page.setInputFiles("#template-file", bogus);
       await page.waitForSelector("#message:not([hidden])");
       expect(await page.textContent("#message")).toMatch(/cannot be decoded.*pick a PNG, JPEG/);
-      await page.setInputFiles("#template-file", grid);
+      // Dropped instead of picked: the same detection, and the message goes away.
+      const dropped = await page.evaluateHandle(
+        (bytes) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([new Uint8Array(bytes)], "grid.png", { type: "image/png" }));
+          return transfer;
+        },
+        [...readFileSync(grid)],
+      );
+      await page.dispatchEvent("#tab-templates", "drop", { dataTransfer: dropped });
       await page.waitForSelector("#template-count:has-text('5 panels')");
+      expect(await page.isHidden("#message")).toBe(true);
 
       const offline = await startComicStudio({
         pool,

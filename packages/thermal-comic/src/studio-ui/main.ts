@@ -535,6 +535,23 @@ $<HTMLInputElement>("template-file").addEventListener("change", () => {
   showMessage("");
   if (file) void detect(file);
 });
+// A grid image dropped anywhere on the Templates tab is uploaded as if picked.
+{
+  const zone = $("tab-templates");
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("dropping");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dropping"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("dropping");
+    const file = event.dataTransfer?.files[0];
+    showMessage("");
+    if (file) void detect(file);
+    else showMessage("Nothing to read in what was dropped — drop an image file of the grid.");
+  });
+}
 $("template-redetect").addEventListener("click", () => {
   if (template) void detect(template.file);
 });
