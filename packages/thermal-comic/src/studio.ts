@@ -10,7 +10,10 @@ export {
 } from "./services/studio/files.js";
 export {
   type ComicStudioOptions,
+  type MakeComicRequest,
   type RunningComicStudio,
   type StudioComic,
+  type StudioPhase,
+  type StudioProgressEvent,
   startComicStudio,
 } from "./services/studio/server.js";

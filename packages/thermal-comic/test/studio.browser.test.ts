@@ -58,7 +58,23 @@ describe.skipIf(skipBrowser)(
       const pool = poolCopy();
       const studio = await open(pool);
       await page.fill("#seed", "424242");
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { seen: string[] }).seen = seen;
+        const status = document.getElementById("make-status") as HTMLElement;
+        new MutationObserver(() => seen.push(status.textContent ?? "")).observe(status, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      });
       await press(1);
+      // Progress streamed while it worked: a composing step and the bytes going to the printer.
+      const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+      // (Steps that follow each other without waiting, such as draw and encode, may reach the
+      // page in one chunk and show only the last; reading the pool always waits for the disk.)
+      expect(seen).toContain("reading the pool…");
+      expect(seen.some((text) => /^printing: \d+ of \d+ bytes$/.test(text))).toBe(true);
       expect(await page.textContent("#result-seed")).toBe("424242");
       expect(await page.textContent("#print-status")).toContain("Printed");
       const jobs = studio.virtualPrinter?.jobs ?? [];

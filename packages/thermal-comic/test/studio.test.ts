@@ -209,6 +209,55 @@ describe("Make a comic", () => {
     expect((await rawRequest(`${studio.url}api/comics/99/comic.png`)).status).toBe(404);
   });
 
+  it("streams progress to the page: every step in order, the bytes printed, then the comic", async () => {
+    const studio = await start();
+    const response = await rawRequest(`${studio.url}api/comics`, {
+      method: "POST",
+      headers: json(studio, { accept: "application/x-ndjson" }),
+      body: JSON.stringify({ seed: 11 }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers["content-type"]).toContain("application/x-ndjson");
+    const lines = response.body
+      .toString("utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const phases = lines.filter((l) => l.progress).map((l) => l.progress.phase);
+    expect([...new Set(phases)]).toEqual([
+      "layout",
+      "pool",
+      "select",
+      "draw",
+      "encode",
+      "dither",
+      "print",
+    ]);
+    const printing = lines.filter((l) => l.progress?.phase === "print").map((l) => l.progress);
+    const total = printing[0].bytesTotal;
+    expect(printing.at(-1)).toMatchObject({
+      bytesSent: total,
+      bytesTotal: total,
+      done: 6,
+      total: 7,
+    });
+    expect(lines.at(-1).comic).toMatchObject({
+      id: 1,
+      seed: 11,
+      print: { ok: true, bytesSent: total },
+    });
+    expect(studio.virtualPrinter?.jobs[0]?.bytes.length).toBe(total);
+
+    const failing = await rawRequest(`${studio.url}api/comics`, {
+      method: "POST",
+      headers: json(studio, { accept: "application/x-ndjson" }),
+      body: JSON.stringify({ template: "missing" }),
+    });
+    const last = JSON.parse(failing.body.toString("utf8").trim().split("\n").at(-1) as string);
+    expect(last.error).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(last.error.message).toContain("missing");
+  });
+
   it("a random seed is reported so the comic can be made again byte for byte", async () => {
     const studio = await start();
     const first = await studio.makeComic();

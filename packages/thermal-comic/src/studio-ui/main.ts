@@ -208,10 +208,22 @@ $("make").addEventListener("click", async () => {
   $("make-status").textContent = "composing and printing…";
   showMessage("");
   try {
-    const comic = await api<Comic>("POST", "/api/comics", {
-      ...(seed !== undefined && { seed }),
-      template: $<HTMLSelectElement>("template-choice").value,
-    });
+    const comic = await makeComicStreaming(
+      {
+        ...(seed !== undefined && { seed }),
+        template: $<HTMLSelectElement>("template-choice").value,
+      },
+      (event) => {
+        const bar = $<HTMLProgressElement>("make-progress");
+        bar.hidden = false;
+        const fraction = event.bytesTotal ? (event.bytesSent ?? 0) / event.bytesTotal : 0;
+        bar.value = (event.done + fraction) / event.total;
+        $("make-status").textContent =
+          event.phase === "print"
+            ? `printing: ${event.bytesSent ?? 0} of ${event.bytesTotal ?? "?"} bytes`
+            : `${PHASE_NAMES[event.phase] ?? event.phase}…`;
+      },
+    );
     showComic(comic);
     $("make-status").textContent = `comic ${comic.id} done`;
   } catch (error) {
@@ -219,8 +231,85 @@ $("make").addEventListener("click", async () => {
     showMessage(`No comic: ${explain(error)}`);
   } finally {
     button.disabled = false;
+    $("make-progress").hidden = true;
   }
 });
+
+interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+  bytesSent?: number;
+  bytesTotal?: number;
+}
+const PHASE_NAMES: Record<string, string> = {
+  layout: "cutting the page into panels",
+  pool: "reading the pool",
+  select: "choosing pictures",
+  draw: "drawing",
+  encode: "encoding the PNG",
+  dither: "dithering for the printer",
+};
+
+/** POST /api/comics as a stream of progress lines ending in the comic or an error. */
+async function makeComicStreaming(
+  body: unknown,
+  onProgress: (event: Progress) => void,
+): Promise<Comic> {
+  let response: Response;
+  try {
+    response = await fetch("/api/comics", {
+      method: "POST",
+      headers: {
+        "x-studio-token": token,
+        "content-type": "application/json",
+        accept: "application/x-ndjson",
+      },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ApiError(
+      0,
+      "OFFLINE",
+      `the studio server does not answer (${(error as Error).message}); is it still running?`,
+    );
+  }
+  if (!response.ok || !response.body) {
+    const value = (await response.json().catch(() => null)) as {
+      error?: { code: string; message: string };
+    } | null;
+    throw new ApiError(
+      response.status,
+      value?.error?.code ?? "HTTP_ERROR",
+      value?.error?.message ?? `the studio answered ${response.status}`,
+    );
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffered += value ?? "";
+    let newline = buffered.indexOf("\n");
+    while (newline >= 0) {
+      const message = JSON.parse(buffered.slice(0, newline)) as {
+        progress?: Progress;
+        comic?: Comic;
+        error?: { code: string; message: string };
+      };
+      buffered = buffered.slice(newline + 1);
+      if (message.progress) onProgress(message.progress);
+      if (message.comic) return message.comic;
+      if (message.error) throw new ApiError(422, message.error.code, message.error.message);
+      newline = buffered.indexOf("\n");
+    }
+    if (done)
+      throw new ApiError(
+        0,
+        "OFFLINE",
+        "the studio stopped answering while making the comic; is it still running?",
+      );
+  }
+}
 
 // ---- pool editor ----
 interface PoolEntry {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { renderPaper } from "../../adapters/paper.js";
 import { loadTemplate } from "../../adapters/template.js";
 import { sendToPrinter } from "../../adapters/transport.js";
-import { composeComic } from "../../compose.js";
+import { type ComposePhase, composeComic } from "../../compose.js";
 import { DITHER_METHODS, type DitherMethod, dither } from "../../core/dither.js";
 import { encodeEscPos, resolveProfile } from "../../core/escpos.js";
 import { decodeEscPos } from "../../core/escpos-decode.js";
@@ -120,6 +120,39 @@ export interface StudioComic {
   };
 }
 
+/** The steps of making a comic, in order: the composer's phases, then dithering and printing. */
+export type StudioPhase = ComposePhase | "dither" | "print";
+
+/** Progress of {@link RunningComicStudio.makeComic}: `done` of `total` steps, the current one named. */
+export interface StudioProgressEvent {
+  phase: StudioPhase;
+  done: number;
+  total: number;
+  /** While printing: bytes handed to the printer so far. */
+  bytesSent?: number;
+  /** While printing: bytes of the whole job. */
+  bytesTotal?: number;
+}
+
+/** What to make: the button's inputs. */
+export interface MakeComicRequest {
+  /**
+   * Seed of the comic.
+   * @defaultValue a random whole number (reported in the result)
+   */
+  seed?: Seed;
+  /**
+   * Name of a saved template to lay the comic out on.
+   * @defaultValue null: a random layout
+   */
+  template?: string | null;
+  /**
+   * Called as each step starts, and after each chunk sent to the printer.
+   * @defaultValue none
+   */
+  onProgress?: (event: StudioProgressEvent) => void;
+}
+
 /** A running studio. */
 export interface RunningComicStudio {
   /** `http://127.0.0.1:<port>/` */
@@ -132,7 +165,7 @@ export interface RunningComicStudio {
   /** The comics made so far, oldest first. */
   comics: StudioComic[];
   /** Composes a comic and prints it, exactly as the page's button does. */
-  makeComic(request?: { seed?: Seed; template?: string | null }): Promise<StudioComic>;
+  makeComic(request?: MakeComicRequest): Promise<StudioComic>;
   /** Stops the server and the virtual printer. */
   close(): Promise<void>;
 }
@@ -199,9 +232,8 @@ export async function startComicStudio(options: ComicStudioOptions): Promise<Run
   const files = new Map<number, { png: Buffer; print: Buffer; paper: Buffer; layout: string }>();
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function makeComic(
-    request: { seed?: Seed; template?: string | null } = {},
-  ): Promise<StudioComic> {
+  async function makeComic(request: MakeComicRequest = {}): Promise<StudioComic> {
+    const report = request.onProgress ?? (() => {});
     const seed = request.seed ?? randomInt(2 ** 31);
     if (
       typeof seed === "string"
@@ -230,6 +262,7 @@ export async function startComicStudio(options: ComicStudioOptions): Promise<Run
         pool: poolDir,
         allowReuse: true,
         roiTooLarge,
+        onProgress: (event) => report({ phase: event.phase, done: event.done, total: 7 }),
         ...(layout && { layout }),
         ...(logger && { logger }),
       });
@@ -246,7 +279,9 @@ export async function startComicStudio(options: ComicStudioOptions): Promise<Run
       );
       result = await compose("skip");
     }
+    report({ phase: "dither", done: 5, total: 7 });
     const bytes = encodeEscPos(dither(result.bitmap, { method }), { profile });
+    report({ phase: "print", done: 6, total: 7, bytesSent: 0, bytesTotal: bytes.length });
     const id = (comics.at(-1)?.id ?? 0) + 1;
     const print: StudioComic["print"] = {
       printer: target,
@@ -268,6 +303,14 @@ export async function startComicStudio(options: ComicStudioOptions): Promise<Run
         // query, the virtual printer answers, sendToPrinter never reads the answer and the close
         // only comes with the timeout (the job itself is complete; waitForJob checks it).
         timeoutMs: virtualPrinter ? Math.min(timeoutMs, 2000) : timeoutMs,
+        onProgress: (event) =>
+          report({
+            phase: "print",
+            done: 6,
+            total: 7,
+            bytesSent: event.done,
+            bytesTotal: event.total,
+          }),
       });
       print.ok = true;
       print.bytesSent = sent.bytesSent;
@@ -354,10 +397,27 @@ export async function startComicStudio(options: ComicStudioOptions): Promise<Run
       const template = body.template === undefined || body.template === "" ? null : body.template;
       if (template !== null && typeof template !== "string")
         throw new HttpError(400, "INVALID_ARGUMENT", "template must be a template name");
-      const comic = await serialized(() =>
-        makeComic({ ...(seed !== undefined && { seed: seed as Seed }), template }),
-      );
-      return sendJson(response, 200, comic);
+      const wanted = { ...(seed !== undefined && { seed: seed as Seed }), template };
+      if (!/application\/x-ndjson/.test(request.headers.accept ?? ""))
+        return sendJson(response, 200, await serialized(() => makeComic(wanted)));
+      // The page asks for a stream: one JSON line per progress event, then the comic or the error.
+      response.writeHead(200, {
+        "content-type": "application/x-ndjson; charset=utf-8",
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+      });
+      const line = (value: unknown) => response.write(`${JSON.stringify(value)}\n`);
+      try {
+        const comic = await serialized(() =>
+          makeComic({ ...wanted, onProgress: (progress) => line({ progress }) }),
+        );
+        line({ comic });
+      } catch (error) {
+        if (statusOf(error) >= 500) logger?.error("comic studio: making a comic failed:", error);
+        line(errorBody(error));
+      }
+      response.end();
+      return;
     }
     if (get && parts[0] === "api" && parts[1] === "comics" && parts.length === 4) {
       const stored = files.get(Number(parts[2]));
