@@ -162,7 +162,7 @@ describe("studio HTTP layer refuses what a foreign page could forge", () => {
   });
 });
 
-describe("Make a comic", () => {
+describe("Make a comic", { timeout: 90_000 }, () => {
   it("composes, prints to the virtual printer, and serves the PNG, the paper and the layout", async () => {
     const studio = await start();
     const response = await rawRequest(`${studio.url}api/comics`, {
@@ -473,7 +473,7 @@ describe("pool editor API", () => {
   });
 });
 
-describe("template API", () => {
+describe("template API", { timeout: 90_000 }, () => {
   it("detects the panels of an uploaded grid as loadTemplate does", async () => {
     const studio = await start();
     const response = await rawRequest(`${studio.url}api/templates/detect`, {

@@ -298,11 +298,10 @@ export async function startComicStudio(options: ComicStudioOptions): Promise<Run
         profile,
         // Paced for a real printer's buffer (the transport's default per target), not for ours.
         ...(virtualPrinter && { pacing: false }),
-        // The in-process printer is on loopback and answers at once. A short timeout also bounds
-        // the final wait for the printer to close: when raster bytes happen to read as a status
-        // query, the virtual printer answers, sendToPrinter never reads the answer and the close
-        // only comes with the timeout (the job itself is complete; waitForJob checks it).
-        timeoutMs: virtualPrinter ? Math.min(timeoutMs, 2000) : timeoutMs,
+        // Known slowness, left to the transport: when raster bytes happen to read as a status
+        // query, the virtual printer answers, sendToPrinter never reads the answer and waits
+        // timeoutMs for the close (the job itself is complete; waitForJob checks it).
+        timeoutMs,
         onProgress: (event) =>
           report({
             phase: "print",
