@@ -1,3 +1,4 @@
 import { packageConfig } from "../../tsup.config.base";
 
-export default packageConfig();
+// After the library, bundle the studio's page into dist/studio-ui (see scripts/build-studio-ui.mjs).
+export default packageConfig({ onSuccess: "node scripts/build-studio-ui.mjs" });

@@ -29,6 +29,7 @@ import {
   type SerialOptions,
   sendToPrinter,
 } from "./index.js";
+import { runStudioCommand, STUDIO_USAGE } from "./services/studio/command.js";
 import { startVirtualPrinter } from "./virtual-printer.js";
 
 const USAGE = `Usage: thermal-comic <command> [options]
@@ -40,6 +41,7 @@ Commands:
   print <image>   dither a picture and print it
   status          ask a printer's real-time status (DLE EOT): paper, cover, errors
   virtual-printer run a virtual ESC/POS printer on a TCP port; each job saved as PNG and .bin
+  studio          a local web page: make and print comics, edit the pool's metadata, sketch templates
 
 compose options:
   --seed <n|text>        seed of every random choice (default: random, printed)
@@ -86,6 +88,8 @@ virtual-printer options:
   --port <n> (default 9100), --host <addr> (default 127.0.0.1), --out <dir> (default .), --width <dots>
   --serial <path>        also be a printer on this serial device (e.g. one end of a socat pty pair)
   --paper-out, --cover-open  answer status queries as a printer that cannot print
+
+${STUDIO_USAGE}
 
 detect options:
   thermal-comic detect <grid.png> [--min-area <fraction>] [--close-gaps <px>]
@@ -152,6 +156,7 @@ async function main(argv: string[]): Promise<number> {
       "cover-open": { type: "boolean" },
       host: { type: "string" },
       "close-gaps": { type: "string" },
+      templates: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },
@@ -255,9 +260,11 @@ async function main(argv: string[]): Promise<number> {
     await vp.close();
     return 0;
   }
+  if (command === "studio")
+    return runStudioCommand({ ...values, port: number("port", values.port) ?? 0 });
   if (command !== "compose")
     throw new UsageError(
-      `unknown command "${command}"; commands: compose, detect, print, status, virtual-printer`,
+      `unknown command "${command}"; commands: compose, detect, print, status, virtual-printer, studio`,
     );
   if (rest.length)
     throw new UsageError(`compose takes no positional arguments, got ${rest.join(" ")}`);
