@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RULES, findSecrets, guard, init, lock, scan } from "../src/index.js";
@@ -100,6 +100,47 @@ describe("leak guard and scan", { timeout: 120_000, tags: ["slow"] }, () => {
     const other = await repo();
     writeFileSync(join(other, ".git", "hooks", "pre-commit"), "#!/bin/sh\nexit 0\n");
     expect(seal(other, ["guard", "install"]).stderr).toContain("[ALREADY_INITIALIZED]");
+  });
+
+  it("the guard reads the staged blobs before the first commit and from a subfolder; symlinks and allowed lines pass", async () => {
+    const dir = newRepo(box.root, `guard-${++counter}`);
+    await init({ dir, command: CLI_COMMAND });
+    writeFileSync(join(dir, ".gitattributes"), "*.env filter=git-seal diff=git-seal\n");
+    mkdirSync(join(dir, "app", "conf"), { recursive: true });
+    writeFileSync(join(dir, "app", "conf", "prod.env"), `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}\n`);
+    writeFileSync(join(dir, "app", "conf", "settings.py"), `KEY = "${AWS_ID}"\n`);
+    writeFileSync(
+      join(dir, "app", "conf", "example.py"),
+      `KEY = "${AWS_ID.slice(0, 4)}EXAMPLEEXAMPLE12"\n`,
+    );
+    // A symbolic link whose target text looks like a key: git stores the target, never filtered.
+    symlinkSync(AWS_ID, join(dir, "app", "link"));
+    git(dir, "add", ".");
+    expect(gitResult(dir, ["rev-parse", "--verify", "-q", "HEAD"]).code).not.toBe(0);
+    const first = await guard({ dir: join(dir, "app", "conf") });
+    expect(first).toMatchObject({ ok: false, plaintext: [], files: 5 });
+    expect(first.findings.map((f) => [f.path, f.line, f.rule])).toEqual([
+      ["app/conf/example.py", 1, "aws-access-key-id"],
+      ["app/conf/settings.py", 1, "aws-access-key-id"],
+    ]);
+    git(dir, "config", "--add", "git-seal.guard.allowed", "EXAMPLEEXAMPLE");
+    git(dir, "config", "--add", "git-seal.guard.pattern", "INTERNAL-[0-9]{6}");
+    writeFileSync(join(dir, "app", "conf", "settings.py"), "KEY = INTERNAL-654321\n");
+    git(dir, "add", ".");
+    const second = await guard({ dir: join(dir, "app") });
+    expect(second.findings.map((f) => [f.path, f.rule])).toEqual([
+      ["app/conf/settings.py", "custom-1"],
+    ]);
+    writeFileSync(join(dir, "app", "conf", "settings.py"), "KEY = None\n");
+    git(dir, "add", ".");
+    expect(await guard({ dir })).toMatchObject({ ok: true, plaintext: [], findings: [] });
+    git(dir, "commit", "-q", "-m", "first");
+    // After it: only what changed since HEAD is read.
+    writeFileSync(join(dir, "app", "conf", "dev.env"), "TOKEN=x\n");
+    git(dir, "add", ".");
+    expect(await guard({ dir })).toMatchObject({ ok: true, files: 1 });
+    // Not a repository: typed error.
+    await expect(guard({ dir: box.root })).rejects.toMatchObject({ code: "NOT_A_REPOSITORY" });
   });
 
   it("scan finds secrets in the work tree, and with --history in deleted files, with purge advice", async () => {
