@@ -1,5 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RULES, findSecrets, guard, init, lock, scan } from "../src/index.js";
 import { CLI_COMMAND, git, gitResult, newRepo, sandbox, seal } from "./helpers.js";
@@ -47,6 +48,78 @@ describe("secret detectors", () => {
     expect(
       findSecrets(new Uint8Array([0, ...enc(`id=${AWS_ID}`)]), "x.bin", DEFAULT_RULES),
     ).toEqual([]);
+  });
+});
+
+describe("byte search around hints", () => {
+  // The oracle: every rule's regex over the whole text (the rules without their hints).
+  const whole = DEFAULT_RULES.map((r) => ({ ...r, hint: undefined }));
+  const piece = fc.oneof(
+    fc.constantFrom(
+      "secret",
+      "SeCrEt",
+      "aws_secret_access_key",
+      "API_KEY",
+      "Token",
+      "passwd",
+      "pwd",
+      "credential",
+      "private_key",
+      " = ",
+      ": ",
+      "=>",
+      "=",
+      '"',
+      "'",
+      " ",
+      "\t",
+      "\n",
+      "\r\n",
+      "\n\n  \n",
+      "\u00a0",
+      "\u00c0\u00d7\u00de\u00ff",
+      AWS_ID,
+      AWS_SECRET,
+      GH_TOKEN,
+      PEM,
+      "git-seal:allow",
+      "xoxb-1234567890-abcdefghij",
+      "AIza",
+      "process.env.X",
+    ),
+    fc.stringMatching(/^[A-Za-z0-9/+=_.-]{1,48}$/),
+  );
+  const space = fc.array(fc.constantFrom(" ", "\t", "\n", "\r\n", "\u00a0"), { maxLength: 4 });
+  // A name, whitespace that may span lines, a separator, more of it, and a value.
+  const assignment = fc
+    .tuple(
+      fc.constantFrom("aws_secret_access_key", "SECRET_KEY", "api-key", "Password", "authKey"),
+      space,
+      fc.constantFrom("=", ":", "=>", ":="),
+      space,
+      fc.constantFrom("", '"', "'"),
+      fc.oneof(fc.constant(AWS_SECRET), fc.stringMatching(/^[A-Za-z0-9/+=]{12,44}$/)),
+    )
+    .map(
+      ([name, a, sep, b, quote, value]) =>
+        `${name}${a.join("")}${sep}${b.join("")}${quote}${value}`,
+    );
+  it("finds exactly what the rules' regexes find over the whole text, line numbers included", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(piece, assignment), { maxLength: 60 }), (parts) => {
+        const data = Buffer.from(parts.join(""), "latin1");
+        expect(findSecrets(data, "f", DEFAULT_RULES)).toEqual(findSecrets(data, "f", whole));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("reads a value that follows its name across whitespace lines, and keywords in any case", () => {
+    const text = `x = 1\nsEcReT_ToKeN\n   \n=\n\n  "Zx8Qw3Rt9LpV2mNb7Ks4"\nAws_Secret_Access_Key=${AWS_SECRET}\n`;
+    expect(findSecrets(enc(text), "f", DEFAULT_RULES).map((f) => [f.line, f.rule])).toEqual([
+      [2, "generic-secret"],
+      [7, "aws-secret-access-key"],
+    ]);
   });
 });
 

@@ -212,6 +212,9 @@ export async function installGuard(options: InstallGuardOptions = {}): Promise<{
   return { path };
 }
 
+/** Work-tree files being read while `scan` searches the current one. */
+const READ_AHEAD = 8;
+
 /** Options of {@link scan}. */
 export interface ScanOptions extends GuardOptions {
   /**
@@ -282,17 +285,20 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     }
   } else {
     const infos = await scanFiles(repo.top, repo, repo.git, { untracked: true });
-    for (const info of infos) {
-      if (info.filterName !== undefined) continue;
-      let data: Uint8Array;
-      try {
-        data = new Uint8Array(await readFile(join(repo.top, info.path)));
-      } catch {
-        continue; // deleted in the work tree
-      }
+    const paths = infos.filter((f) => f.filterName === undefined).map((f) => f.path);
+    // Reads run ahead of the search, a few at a time: one file after another, each read's
+    // open/stat/read/close round trips through the thread pool would leave the CPU idle.
+    const read = (path: string) => readFile(join(repo.top, path)).catch(() => undefined);
+    const ahead: (Promise<Buffer | undefined> | undefined)[] = paths.slice(0, READ_AHEAD).map(read);
+    for (let i = 0; i < paths.length; i++) {
+      const data = await ahead[i];
+      ahead[i] = undefined;
+      const later = paths[i + READ_AHEAD];
+      if (later !== undefined) ahead[i + READ_AHEAD] = read(later);
+      if (data === undefined) continue; // deleted in the work tree
       scanned++;
       bytes += data.length;
-      findings.push(...findSecrets(data, info.path, detect.rules, detect.allowed));
+      findings.push(...findSecrets(data, paths[i] as string, detect.rules, detect.allowed));
     }
   }
   const advice: string[] = [];
