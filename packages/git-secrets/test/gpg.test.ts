@@ -277,7 +277,7 @@ describe.skipIf(!present)(
       const alice = gnupgHome("alice2");
       const mallory = gnupgHome("mallory2");
       const hub = gpgSharedHub("migrate-fail", [alice]);
-      const member = await keygen({ output: join(box.root, "ids", "dave"), label: "dave" });
+      const member = await keygen({ output: join(box.root, "ids", "erin"), label: "erin" });
 
       // Not a git-crypt repository (no GPG-shared key).
       const plain = newRepo(box.root, "migrate-plain");
@@ -325,7 +325,7 @@ describe.skipIf(!present)(
       const work = clone(hub, "migrate-unknown");
       await unlock({ dir: work, gpg: { gpgHome: alice.home }, command: CLI_COMMAND });
       const workBefore = state(work);
-      await expect(migrateFromGpg({ dir: work, members: ["dave"] })).rejects.toMatchObject({
+      await expect(migrateFromGpg({ dir: work, members: ["frank"] })).rejects.toMatchObject({
         code: "MEMBER_NOT_FOUND",
       });
       await expect(migrateFromGpg({ dir: work })).rejects.toMatchObject({
@@ -339,7 +339,7 @@ describe.skipIf(!present)(
         }),
       ).rejects.toMatchObject({ code: "MEMBER_NOT_FOUND" });
       await expect(
-        migrateFromGpg({ dir: work, members: ["git-seal-x25519 AAAA dave"] }),
+        migrateFromGpg({ dir: work, members: ["git-seal-x25519 AAAA frank"] }),
       ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
       await expect(
         migrateFromGpg({ dir: work, members: [member.publicKey], keyName: "prod" }),
