@@ -189,6 +189,8 @@ describe("leak guard and scan", { timeout: 120_000, tags: ["slow"] }, () => {
     // A symbolic link whose target text looks like a key: git stores the target, never filtered.
     symlinkSync(AWS_ID, join(dir, "app", "link"));
     git(dir, "add", ".");
+    // A user setting that would make diff output relative to (and limited to) the subfolder.
+    git(dir, "config", "diff.relative", "true");
     expect(gitResult(dir, ["rev-parse", "--verify", "-q", "HEAD"]).code).not.toBe(0);
     const first = await guard({ dir: join(dir, "app", "conf") });
     expect(first).toMatchObject({ ok: false, plaintext: [], files: 5 });

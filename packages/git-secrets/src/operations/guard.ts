@@ -66,37 +66,34 @@ async function detection(
   return { rules, allowed };
 }
 
-const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
-
 /**
- * The staged additions and modifications, with their blob ids, from one `git diff-index --raw`
- * (a second one against the empty tree only before the first commit). Paths are relative to
- * the top of the work tree wherever git runs. Submodules and symbolic links are left out:
- * git never filters them.
+ * The staged additions and modifications, with their blob ids, from one `git diff --cached
+ * --raw` (which, unlike diff-index, also answers before the first commit, against the empty
+ * tree). Paths are relative to the top of the work tree wherever git runs (`diff.relative` is
+ * overridden). Submodules and symbolic links are left out: git never filters them.
  */
 async function stagedBlobs(
   dir: string,
   git: GitOptions,
 ): Promise<{ files: number; blobs: { path: string; oid: string }[] }> {
-  const args = (base: string) => [
-    "diff-index",
-    "--cached",
-    "--raw",
-    "-z",
-    "--diff-filter=ACMRT",
-    "--no-renames",
-    base,
-    "--",
-  ];
-  let result = await runGit(dir, args("HEAD"), { ...git, allowFailure: true });
-  if (result.code !== 0) {
-    const head = await runGit(dir, ["rev-parse", "--verify", "-q", "HEAD"], {
-      ...git,
-      allowFailure: true,
-    });
-    if (head.code === 0) throw diffFailed(result);
-    result = await runGit(dir, args(EMPTY_TREE), git); // no commit yet
-  }
+  const result = await runGit(
+    dir,
+    [
+      "-c",
+      "diff.relative=false",
+      "diff",
+      "--cached",
+      "--raw",
+      "--no-abbrev", // porcelain diff shortens object ids otherwise
+      "-z",
+      "--no-color",
+      "--no-ext-diff",
+      "--diff-filter=ACMRT",
+      "--no-renames",
+      "--",
+    ],
+    git,
+  );
   const staged: { path: string; oid: string }[] = [];
   const fields = splitNul(result.stdout);
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -108,25 +105,17 @@ async function stagedBlobs(
   return { files: Math.floor(fields.length / 2), blobs: staged };
 }
 
-function diffFailed(result: { stderr: string; code: number }): GitSecretsError {
-  return new GitSecretsError(
-    "GIT_FAILED",
-    `git diff-index --cached HEAD failed (exit ${result.code}): ${result.stderr.trim()}`,
-    { stderr: result.stderr },
-  );
-}
-
 /**
  * The pre-commit check: blocks a commit in which a file an attribute marks encrypted would be
  * stored as plaintext (the filter was not configured, or the repository is locked), or in
  * which the staged content of another file holds a likely secret. Reads only staged blobs,
- * with four git processes however many files are staged (rev-parse, config and diff-index
- * at once, then check-attr and one cat-file --batch at once).
+ * with five git processes however many files are staged (rev-parse, config and diff at once,
+ * then check-attr and one cat-file --batch at once), before the first commit too.
  */
 export async function guard(options: GuardOptions = {}): Promise<GuardResult> {
   const dir = options.dir ?? process.cwd();
   const git = gitOptions(options);
-  // diff-index and config need no work-tree top: they start with rev-parse, not after it.
+  // diff and config need no work-tree top: they start with rev-parse, not after it.
   const [repo, { files, blobs: staged }, detect] = await Promise.all([
     openRepo(options),
     stagedBlobs(dir, git),
