@@ -208,7 +208,7 @@ try {
     "secret|token|passw(or)?d|pwd|api[_-]?key|access[_-]?key|credential|auth[_-]?key|private[_-]?key";
   const scans: { ms: number; bytes: number; findings: number }[] = [];
   const greps: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const start = performance.now();
     const r = await scan({ dir: corpus });
     scans.push({ ms: performance.now() - start, bytes: r.bytes, findings: r.findings.length });
@@ -228,7 +228,7 @@ try {
   const mibs = best.bytes / 1024 / 1024 / (best.ms / 1000);
   const grepMibs = best.bytes / 1024 / 1024 / (median(greps) / 1000);
   console.log(
-    `\nscan: ${(best.bytes / 1024 / 1024).toFixed(1)} MiB in ${best.ms.toFixed(0)} ms = ${mibs.toFixed(1)} MiB/s (${best.findings} planted secrets found); peer grep -c -i -E (keywords only) ${grepMibs.toFixed(1)} MiB/s, scan = ${(mibs / grepMibs).toFixed(2)}× grep; reference figures: gitleaks ~10 MiB/s (${(mibs / 10).toFixed(1)}×), trufflehog ~6 MiB/s (${(mibs / 6).toFixed(1)}×); goal ≥ 50 MiB/s ${mibs >= 50 ? "met" : "MISSED"}`,
+    `\nscan: ${(best.bytes / 1024 / 1024).toFixed(1)} MiB in ${best.ms.toFixed(0)} ms = ${mibs.toFixed(1)} MiB/s (median of 5; ${best.findings} planted secrets found); peer grep -c -i -E (keywords only) ${grepMibs.toFixed(1)} MiB/s, scan = ${(mibs / grepMibs).toFixed(2)}× grep; reference figures: gitleaks ~10 MiB/s (${(mibs / 10).toFixed(1)}×), trufflehog ~6 MiB/s (${(mibs / 6).toFixed(1)}×); goal ≥ 50 MiB/s ${mibs >= 50 ? "met" : "MISSED"}`,
   );
   if (mibs < 50) missed++;
 } finally {
