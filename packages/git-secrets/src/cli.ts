@@ -23,6 +23,7 @@ import {
   lock,
   ls,
   mergeSealed,
+  migrateFromGpg,
   removeUser,
   rotate,
   scan,
@@ -62,6 +63,11 @@ Team members (no GPG): each makes a key pair, a member adds them, they unlock wi
                                                  ~/.config/git-seal/identity when no key is stored
   unlock --gpg [--gpg-home DIR]                  unlock a git-crypt repository shared with GPG
                                                  (add-gpg-user) through the system gpg
+  migrate --from-gpg [--member PUBKEY|FILE|ID]… [-k NAME] [--gpg [--gpg-home DIR]]
+          [--remove-gpg | --remove-gpg-user FINGERPRINT…] [--no-commit]
+                                                 seal the key git-crypt shared with GPG for members
+                                                 (given, or already recorded); GPG users keep
+                                                 unlocking until removed; data and key unchanged
   remove-user MEMBER [--no-commit] [--force]     drop a member (id, label or public key) and rotate
   rotate [-k NAME] [--no-commit] [--force]       new key epoch: re-encrypt current files, re-seal for members;
                                                  older epochs still open history
@@ -189,6 +195,10 @@ async function main(argv: string[]): Promise<number> {
       history: { type: "boolean" },
       gpg: { type: "boolean" },
       "gpg-home": { type: "string" },
+      "from-gpg": { type: "boolean" },
+      member: { type: "string", multiple: true },
+      "remove-gpg": { type: "boolean" },
+      "remove-gpg-user": { type: "string", multiple: true },
       schema: { type: "string" },
       since: { type: "string" },
       json: { type: "boolean" },
@@ -378,6 +388,38 @@ async function main(argv: string[]): Promise<number> {
         `${r.resumed ? "Finished the interrupted rotation of" : "Rotated"} key "${r.keyName}" to epoch ${r.generation} (key id ${r.keyId}); ${r.files.length} file(s) re-encrypted, sealed for ${r.members.length} member(s)`,
       );
       out("Older epochs stay in the key: history still decrypts for everyone who has them.");
+      return 0;
+    }
+    case "migrate": {
+      if (!values["from-gpg"]) {
+        throw new GitSecretsError(
+          "INVALID_ARGUMENT",
+          "migrate needs --from-gpg (the only migration there is: git-crypt GPG users to git-seal members)",
+        );
+      }
+      if (values["remove-gpg"] && values["remove-gpg-user"]) {
+        throw new GitSecretsError(
+          "INVALID_ARGUMENT",
+          "give either --remove-gpg (every GPG user) or --remove-gpg-user FINGERPRINT, not both",
+        );
+      }
+      const r = await migrateFromGpg({
+        members: [...(values.member ?? []), ...positionals],
+        keyName,
+        gpg: values.gpg ? (values["gpg-home"] ? { gpgHome: values["gpg-home"] } : true) : undefined,
+        removeGpg: values["remove-gpg"] ? true : values["remove-gpg-user"],
+        commit: !values["no-commit"],
+      });
+      for (const m of r.members) {
+        out(
+          `Sealed key(s) ${r.keyNames.join(", ")} for member ${m.memberId}${m.label ? ` (${m.label})` : ""}`,
+        );
+      }
+      for (const u of r.removedGpgUsers)
+        out(`Removed GPG user ${u.fingerprint} of key "${u.keyName}"`);
+      for (const u of r.remainingGpgUsers)
+        out(`GPG user ${u.fingerprint} of key "${u.keyName}" kept`);
+      out(r.notice);
       return 0;
     }
     case "remove-user": {

@@ -125,6 +125,12 @@ export {
   rotate,
 } from "./operations/members.js";
 export {
+  type GpgUser,
+  type MigrateFromGpgOptions,
+  type MigrateFromGpgResult,
+  migrateFromGpg,
+} from "./operations/migrate.js";
+export {
   type ListEntry,
   ls,
   type StatusEntry,

@@ -1,5 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_RULES, findSecrets, guard, init, lock, scan } from "../src/index.js";
 import { CLI_COMMAND, git, gitResult, newRepo, sandbox, seal } from "./helpers.js";
@@ -47,6 +48,78 @@ describe("secret detectors", () => {
     expect(
       findSecrets(new Uint8Array([0, ...enc(`id=${AWS_ID}`)]), "x.bin", DEFAULT_RULES),
     ).toEqual([]);
+  });
+});
+
+describe("byte search around hints", () => {
+  // The oracle: every rule's regex over the whole text (the rules without their hints).
+  const whole = DEFAULT_RULES.map((r) => ({ ...r, hint: undefined }));
+  const piece = fc.oneof(
+    fc.constantFrom(
+      "secret",
+      "SeCrEt",
+      "aws_secret_access_key",
+      "API_KEY",
+      "Token",
+      "passwd",
+      "pwd",
+      "credential",
+      "private_key",
+      " = ",
+      ": ",
+      "=>",
+      "=",
+      '"',
+      "'",
+      " ",
+      "\t",
+      "\n",
+      "\r\n",
+      "\n\n  \n",
+      "\u00a0",
+      "\u00c0\u00d7\u00de\u00ff",
+      AWS_ID,
+      AWS_SECRET,
+      GH_TOKEN,
+      PEM,
+      "git-seal:allow",
+      "xoxb-1234567890-abcdefghij",
+      "AIza",
+      "process.env.X",
+    ),
+    fc.stringMatching(/^[A-Za-z0-9/+=_.-]{1,48}$/),
+  );
+  const space = fc.array(fc.constantFrom(" ", "\t", "\n", "\r\n", "\u00a0"), { maxLength: 4 });
+  // A name, whitespace that may span lines, a separator, more of it, and a value.
+  const assignment = fc
+    .tuple(
+      fc.constantFrom("aws_secret_access_key", "SECRET_KEY", "api-key", "Password", "authKey"),
+      space,
+      fc.constantFrom("=", ":", "=>", ":="),
+      space,
+      fc.constantFrom("", '"', "'"),
+      fc.oneof(fc.constant(AWS_SECRET), fc.stringMatching(/^[A-Za-z0-9/+=]{12,44}$/)),
+    )
+    .map(
+      ([name, a, sep, b, quote, value]) =>
+        `${name}${a.join("")}${sep}${b.join("")}${quote}${value}`,
+    );
+  it("finds exactly what the rules' regexes find over the whole text, line numbers included", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(piece, assignment), { maxLength: 60 }), (parts) => {
+        const data = Buffer.from(parts.join(""), "latin1");
+        expect(findSecrets(data, "f", DEFAULT_RULES)).toEqual(findSecrets(data, "f", whole));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("reads a value that follows its name across whitespace lines, and keywords in any case", () => {
+    const text = `x = 1\nsEcReT_ToKeN\n   \n=\n\n  "Zx8Qw3Rt9LpV2mNb7Ks4"\nAws_Secret_Access_Key=${AWS_SECRET}\n`;
+    expect(findSecrets(enc(text), "f", DEFAULT_RULES).map((f) => [f.line, f.rule])).toEqual([
+      [2, "generic-secret"],
+      [7, "aws-secret-access-key"],
+    ]);
   });
 });
 
@@ -100,6 +173,49 @@ describe("leak guard and scan", { timeout: 120_000, tags: ["slow"] }, () => {
     const other = await repo();
     writeFileSync(join(other, ".git", "hooks", "pre-commit"), "#!/bin/sh\nexit 0\n");
     expect(seal(other, ["guard", "install"]).stderr).toContain("[ALREADY_INITIALIZED]");
+  });
+
+  it("the guard reads the staged blobs before the first commit and from a subfolder; symlinks and allowed lines pass", async () => {
+    const dir = newRepo(box.root, `guard-${++counter}`);
+    await init({ dir, command: CLI_COMMAND });
+    writeFileSync(join(dir, ".gitattributes"), "*.env filter=git-seal diff=git-seal\n");
+    mkdirSync(join(dir, "app", "conf"), { recursive: true });
+    writeFileSync(join(dir, "app", "conf", "prod.env"), `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}\n`);
+    writeFileSync(join(dir, "app", "conf", "settings.py"), `KEY = "${AWS_ID}"\n`);
+    writeFileSync(
+      join(dir, "app", "conf", "example.py"),
+      `KEY = "${AWS_ID.slice(0, 4)}EXAMPLEEXAMPLE12"\n`,
+    );
+    // A symbolic link whose target text looks like a key: git stores the target, never filtered.
+    symlinkSync(AWS_ID, join(dir, "app", "link"));
+    git(dir, "add", ".");
+    // A user setting that would make diff output relative to (and limited to) the subfolder.
+    git(dir, "config", "diff.relative", "true");
+    expect(gitResult(dir, ["rev-parse", "--verify", "-q", "HEAD"]).code).not.toBe(0);
+    const first = await guard({ dir: join(dir, "app", "conf") });
+    expect(first).toMatchObject({ ok: false, plaintext: [], files: 5 });
+    expect(first.findings.map((f) => [f.path, f.line, f.rule])).toEqual([
+      ["app/conf/example.py", 1, "aws-access-key-id"],
+      ["app/conf/settings.py", 1, "aws-access-key-id"],
+    ]);
+    git(dir, "config", "--add", "git-seal.guard.allowed", "EXAMPLEEXAMPLE");
+    git(dir, "config", "--add", "git-seal.guard.pattern", "INTERNAL-[0-9]{6}");
+    writeFileSync(join(dir, "app", "conf", "settings.py"), "KEY = INTERNAL-654321\n");
+    git(dir, "add", ".");
+    const second = await guard({ dir: join(dir, "app") });
+    expect(second.findings.map((f) => [f.path, f.rule])).toEqual([
+      ["app/conf/settings.py", "custom-1"],
+    ]);
+    writeFileSync(join(dir, "app", "conf", "settings.py"), "KEY = None\n");
+    git(dir, "add", ".");
+    expect(await guard({ dir })).toMatchObject({ ok: true, plaintext: [], findings: [] });
+    git(dir, "commit", "-q", "-m", "first");
+    // After it: only what changed since HEAD is read.
+    writeFileSync(join(dir, "app", "conf", "dev.env"), "TOKEN=x\n");
+    git(dir, "add", ".");
+    expect(await guard({ dir })).toMatchObject({ ok: true, files: 1 });
+    // Not a repository: typed error.
+    await expect(guard({ dir: box.root })).rejects.toMatchObject({ code: "NOT_A_REPOSITORY" });
   });
 
   it("scan finds secrets in the work tree, and with --history in deleted files, with purge advice", async () => {

@@ -1,8 +1,12 @@
 /**
  * Secret detectors for the leak guard and `scan`: the well-known credential shapes (the AWS
  * patterns of awslabs' git-secrets, private key blocks, GitHub/Slack/Stripe/Google tokens),
- * high-entropy values assigned to secret-sounding names, plus patterns of your own. Pure: text
+ * high-entropy values assigned to secret-sounding names, plus patterns of your own. Pure: bytes
  * in, findings out. A finding never carries the secret itself, only a redacted preview.
+ *
+ * The content is searched as bytes: each rule's literal hints are found with `Buffer#indexOf`
+ * (native, memchr-fast), and only the lines around a hit are decoded (latin1, one byte per
+ * character) for the rule's regular expression. Decoding whole files was most of the cost.
  */
 export interface SecretRule {
   /** A stable id, e.g. `aws-access-key-id`. */
@@ -11,8 +15,12 @@ export interface SecretRule {
   /** Global regex; group 1, when present, is the secret part. */
   pattern: RegExp;
   /**
-   * A cheap substring test before the regex runs: lower-case words, also looked for in upper
-   * case and capitalised (no lower-casing of the whole text, which costs more than the regexes).
+   * Literal strings (ASCII) of which every match holds one on the line where the match starts;
+   * looked for case-insensitively when `pattern` has the `i` flag. Only lines holding one are
+   * decoded and matched, together with the next two lines that hold more than whitespace (a
+   * match may run on across whitespace, e.g. `key =` at the end of a line and the value on the
+   * next). Without hints the regex runs over the whole content.
+   * @defaultValue none
    */
   hint?: string[] | undefined;
   /** Extra check of the secret part (entropy of generic values). */
@@ -57,6 +65,7 @@ export const DEFAULT_RULES: readonly SecretRule[] = [
     id: "aws-access-key-id",
     description: "AWS access key id",
     pattern: /\b((?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16})\b/g,
+    hint: ["A3T", "AKIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ASIA"],
   },
   {
     id: "aws-secret-access-key",
@@ -75,7 +84,7 @@ export const DEFAULT_RULES: readonly SecretRule[] = [
     id: "github-token",
     description: "GitHub token",
     pattern: /\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b/g,
-    hint: ["gh", "github_pat_"],
+    hint: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
   },
   {
     id: "slack-token",
@@ -100,7 +109,8 @@ export const DEFAULT_RULES: readonly SecretRule[] = [
     description: "high-entropy value assigned to a secret-sounding name",
     pattern:
       /(?:secret|token|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key|credential|auth[_-]?key|private[_-]?key)[A-Za-z0-9_.-]*["']?\s*(?::|=>|=|:=)\s*["'`]?([^\s"'`,;]{16,})/gi,
-    hint: ["secret", "token", "pass", "pwd", "key", "credential"],
+    // "ken" stands for "token": a search starting at a rare letter skips faster than at a "t".
+    hint: ["secret", "ken", "passw", "pwd", "credential", "key"],
     accept: highEntropy,
   },
 ];
@@ -143,9 +153,11 @@ export function redact(secret: string): string {
 
 /** True for content git would call binary: a NUL byte in the first 8000 bytes. */
 export function isBinary(data: Uint8Array): boolean {
-  const end = Math.min(data.length, 8000);
-  for (let i = 0; i < end; i++) if (data[i] === 0) return true;
-  return false;
+  return bufferOf(data).subarray(0, 8000).indexOf(0) !== -1;
+}
+
+function bufferOf(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
 }
 
 /** Likely secrets in `data` (binary content is skipped, as git does for diffs). */
@@ -156,33 +168,23 @@ export function findSecrets(
   allowed: readonly RegExp[] = [],
 ): SecretFinding[] {
   if (data.length === 0 || isBinary(data)) return [];
-  const text = Buffer.from(data.buffer, data.byteOffset, data.length).toString("latin1");
+  const content = new Content(bufferOf(data));
   const findings: SecretFinding[] = [];
-  let lineStarts: number[] | undefined;
+  const report = (rule: SecretRule, m: RegExpExecArray, offset: number, lineText: string) => {
+    const secret = m[1] ?? m[0];
+    if (rule.accept && !rule.accept(secret)) return;
+    if (lineText.includes("git-seal:allow") || allowed.some((a) => a.test(lineText))) return;
+    findings.push({
+      rule: rule.id,
+      description: rule.description,
+      path,
+      line: content.lineOf(offset),
+      redacted: redact(secret),
+    });
+  };
   for (const rule of rules) {
-    if (rule.hint && !rule.hint.some((h) => mentions(text, h))) continue;
-    rule.pattern.lastIndex = 0;
-    for (let m = rule.pattern.exec(text); m !== null; m = rule.pattern.exec(text)) {
-      if (m[0].length === 0) {
-        rule.pattern.lastIndex++;
-        continue;
-      }
-      const secret = m[1] ?? m[0];
-      if (rule.accept && !rule.accept(secret)) continue;
-      const lineStart = text.lastIndexOf("\n", m.index) + 1;
-      let lineEnd = text.indexOf("\n", m.index);
-      if (lineEnd < 0) lineEnd = text.length;
-      const lineText = text.slice(lineStart, lineEnd);
-      if (lineText.includes("git-seal:allow") || allowed.some((a) => a.test(lineText))) continue;
-      lineStarts ??= starts(text);
-      findings.push({
-        rule: rule.id,
-        description: rule.description,
-        path,
-        line: lineOf(lineStarts, m.index),
-        redacted: redact(secret),
-      });
-    }
+    if (rule.hint && rule.hint.length > 0) matchAroundHints(content, rule, report);
+    else matchWhole(content, rule, report);
   }
   // A generic finding on a line a specific rule already named says nothing new.
   const named = new Set(findings.filter((f) => f.rule !== "generic-secret").map((f) => f.line));
@@ -191,31 +193,172 @@ export function findSecrets(
     .sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
 }
 
-const seen = new Map<string, string[]>();
-function mentions(text: string, word: string): boolean {
-  let variants = seen.get(word);
-  if (!variants) {
-    variants = [
-      ...new Set([word, word.toUpperCase(), (word[0] ?? "").toUpperCase() + word.slice(1)]),
-    ];
-    seen.set(word, variants);
+type Report = (rule: SecretRule, m: RegExpExecArray, offset: number, lineText: string) => void;
+
+/** The bytes being scanned, with what is derived from them made once and only when needed. */
+class Content {
+  private lowered: Buffer | undefined;
+  private readonly found = new Map<string, number[]>();
+  private text: string | undefined;
+  private lineStarts: number[] | undefined;
+  constructor(readonly bytes: Buffer) {}
+
+  /** ASCII letters lower-cased, every other byte kept: for case-insensitive hints. */
+  lower(): Buffer {
+    this.lowered ??= lowerAscii(this.bytes);
+    return this.lowered;
   }
-  return variants.some((v) => text.includes(v));
+
+  /** Where `needle` occurs (in the lower-cased bytes when `ignoreCase`), made once per needle. */
+  hits(needle: string, ignoreCase: boolean): readonly number[] {
+    const key = `${ignoreCase ? "i" : "c"}${needle}`;
+    let found = this.found.get(key);
+    if (!found) {
+      const haystack = ignoreCase ? this.lower() : this.bytes;
+      const bytes = needleOf(ignoreCase ? needle.toLowerCase() : needle);
+      found = [];
+      for (let i = haystack.indexOf(bytes); i >= 0; i = haystack.indexOf(bytes, i + 1)) {
+        found.push(i);
+      }
+      this.found.set(key, found);
+    }
+    return found;
+  }
+
+  /** The whole content as latin1 text (one character per byte, so offsets agree). */
+  whole(): string {
+    this.text ??= this.bytes.toString("latin1");
+    return this.text;
+  }
+
+  /** 1-based line of a byte offset. */
+  lineOf(offset: number): number {
+    if (!this.lineStarts) {
+      const starts = [0];
+      const b = this.bytes;
+      for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) starts.push(i + 1);
+      this.lineStarts = starts;
+    }
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
 }
 
-function starts(text: string): number[] {
-  const out = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) out.push(i + 1);
+const needles = new Map<string, Buffer>();
+/** A hint as bytes, made once (a string needle would be encoded again on every search). */
+function needleOf(hint: string): Buffer {
+  let needle = needles.get(hint);
+  if (!needle) {
+    needle = Buffer.from(hint, "latin1");
+    needles.set(hint, needle);
+  }
+  return needle;
+}
+
+/** Reused between calls (findSecrets is synchronous); large inputs get their own. */
+let scratch = new Uint32Array(1 << 16);
+const KEEP_SCRATCH_WORDS = 1 << 21; // 8 MiB
+
+/**
+ * `bytes` with A–Z lower-cased, four bytes at a time (SWAR): a byte gets 0x20 added exactly
+ * when it lies in 0x41–0x5A, which the carries of two additions on its low seven bits show.
+ * One copy and one pass over 32-bit words: several times faster than a byte loop, and than
+ * decoding the bytes to a string.
+ */
+function lowerAscii(bytes: Uint8Array): Buffer {
+  const words = (bytes.length + 3) >>> 2;
+  let w = scratch;
+  if (w.length < words) {
+    w = new Uint32Array(words);
+    if (words <= KEEP_SCRATCH_WORDS) scratch = w;
+  }
+  const out = Buffer.from(w.buffer, 0, bytes.length);
+  out.set(bytes);
+  for (let i = 0; i < words; i++) {
+    const x = w[i] as number;
+    const low = x & 0x7f7f7f7f;
+    // High bit of each byte: ≥ 0x41 (low + 0x3f carries), not ≥ 0x5b, and not a byte ≥ 0x80.
+    const upper = (low + 0x3f3f3f3f) & ~(low + 0x25252525) & ~x & 0x80808080;
+    w[i] = x | (upper >>> 2);
+  }
   return out;
 }
 
-function lineOf(lineStarts: number[], offset: number): number {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((lineStarts[mid] as number) <= offset) lo = mid;
-    else hi = mid - 1;
+/** The whitespace of JavaScript's `\s` within latin1: tab, LF, VT, FF, CR, space, NBSP. */
+function isSpace(byte: number): boolean {
+  return (byte >= 0x09 && byte <= 0x0d) || byte === 0x20 || byte === 0xa0;
+}
+
+function matchWhole(content: Content, rule: SecretRule, report: Report): void {
+  const text = content.whole();
+  const pattern = rule.pattern;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    if (m[0].length === 0) {
+      pattern.lastIndex++;
+      continue;
+    }
+    const lineStart = text.lastIndexOf("\n", m.index) + 1;
+    let lineEnd = text.indexOf("\n", m.index);
+    if (lineEnd < 0) lineEnd = text.length;
+    report(rule, m, m.index, text.slice(lineStart, lineEnd));
   }
-  return lo + 1;
+}
+
+/**
+ * The rule's regex run only on the lines holding a hint, as if it ran over the whole content:
+ * matches are taken in order and never overlap (each search resumes where the last match
+ * ended), and a window reaches far enough for every match that starts on its first line.
+ */
+function matchAroundHints(content: Content, rule: SecretRule, report: Report): void {
+  const bytes = content.bytes;
+  const ignoreCase = rule.pattern.flags.includes("i");
+  const hits: number[] = [];
+  for (const hint of rule.hint as string[]) hits.push(...content.hits(hint, ignoreCase));
+  if (hits.length === 0) return;
+  hits.sort((a, b) => a - b);
+  const pattern = rule.pattern;
+  const length = bytes.length;
+  let consumed = 0; // where the whole-content search would resume
+  let lineEnd = -1;
+  for (const hit of hits) {
+    if (hit <= lineEnd) continue; // this line was matched already
+    const lineStart = bytes.lastIndexOf(0x0a, hit) + 1;
+    lineEnd = bytes.indexOf(0x0a, hit);
+    if (lineEnd < 0) lineEnd = length;
+    if (consumed > lineEnd) continue; // inside a match that ran on from an earlier line
+    let end = lineEnd;
+    for (let step = 0; step < 2 && end < length; step++) {
+      let next = end;
+      while (next < length && isSpace(bytes[next] as number)) next++;
+      if (next >= length) {
+        end = length;
+        break;
+      }
+      end = bytes.indexOf(0x0a, next);
+      if (end < 0) end = length;
+    }
+    const window = bytes.toString("latin1", lineStart, end);
+    const lineLength = lineEnd - lineStart;
+    pattern.lastIndex = Math.max(0, consumed - lineStart);
+    for (
+      let m = pattern.exec(window);
+      m !== null && m.index <= lineLength;
+      m = pattern.exec(window)
+    ) {
+      if (m[0].length === 0) {
+        pattern.lastIndex++;
+        continue;
+      }
+      consumed = lineStart + m.index + m[0].length;
+      report(rule, m, lineStart + m.index, window.slice(0, lineLength));
+    }
+  }
 }

@@ -11,8 +11,9 @@ import {
   type SecretFinding,
   type SecretRule,
 } from "../core/detectors.js";
+import { parseFilterName } from "../core/filter-name.js";
 import { GitSecretsError } from "../errors.js";
-import { type CommandOptions, openRepo, type RepoOptions } from "./context.js";
+import { type CommandOptions, gitOptions, openRepo, type RepoOptions } from "./context.js";
 import { scanFiles } from "./scan.js";
 
 /** Options of {@link guard} and {@link scan}. */
@@ -30,30 +31,33 @@ export interface GuardResult {
   files: number;
 }
 
-/** The repository's own patterns (`git config --add git-seal.guard.pattern …`, `…allowed`). */
+/** The repository's own patterns (`git config --add git-seal.guard.pattern …`, `…allowed`), one git process. */
 async function configuredPatterns(
-  top: string,
+  dir: string,
   git: GitOptions,
 ): Promise<{ patterns: string[]; allowed: string[] }> {
-  const all = async (name: string) => {
-    const { stdout, code } = await runGit(top, ["config", "--get-all", name], {
-      ...git,
-      allowFailure: true,
-    });
-    return code === 0 ? stdout.toString("utf8").split("\n").filter(Boolean) : [];
-  };
-  const [patterns, allowed] = await Promise.all([
-    all("git-seal.guard.pattern"),
-    all("git-seal.guard.allowed"),
-  ]);
+  const { stdout, code } = await runGit(
+    dir,
+    ["config", "-z", "--get-regexp", "^git-seal\\.guard\\.(pattern|allowed)$"],
+    { ...git, allowFailure: true },
+  );
+  const patterns: string[] = [];
+  const allowed: string[] = [];
+  if (code !== 0) return { patterns, allowed }; // 1: none set
+  for (const record of splitNul(stdout)) {
+    const newline = record.indexOf("\n");
+    if (newline < 0) continue; // a key without a value (`[git-seal "guard"] pattern`)
+    const name = record.slice(0, newline).toLowerCase();
+    (name === "git-seal.guard.pattern" ? patterns : allowed).push(record.slice(newline + 1));
+  }
   return { patterns, allowed };
 }
 
 async function detection(
-  top: string,
+  dir: string,
   options: GuardOptions,
 ): Promise<{ rules: SecretRule[]; allowed: RegExp[] }> {
-  const configured = await configuredPatterns(top, options);
+  const configured = await configuredPatterns(dir, gitOptions(options));
   const rules = rulesFor({
     ...options,
     extraPatterns: [...(options.extraPatterns ?? []), ...configured.patterns],
@@ -63,65 +67,96 @@ async function detection(
 }
 
 /**
+ * The staged additions and modifications, with their blob ids, from one `git diff --cached
+ * --raw` (which, unlike diff-index, also answers before the first commit, against the empty
+ * tree). Paths are relative to the top of the work tree wherever git runs (`diff.relative` is
+ * overridden). Submodules and symbolic links are left out: git never filters them.
+ */
+async function stagedBlobs(
+  dir: string,
+  git: GitOptions,
+): Promise<{ files: number; blobs: { path: string; oid: string }[] }> {
+  const result = await runGit(
+    dir,
+    [
+      "-c",
+      "diff.relative=false",
+      "diff",
+      "--cached",
+      "--raw",
+      "--no-abbrev", // porcelain diff shortens object ids otherwise
+      "-z",
+      "--no-color",
+      "--no-ext-diff",
+      "--diff-filter=ACMRT",
+      "--no-renames",
+      "--",
+    ],
+    git,
+  );
+  const staged: { path: string; oid: string }[] = [];
+  const fields = splitNul(result.stdout);
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    // ":<old mode> <new mode> <old oid> <new oid> <status>", then the path.
+    const [, mode, , oid] = (fields[i] as string).split(" ");
+    if (!oid || mode === "160000" || mode === "120000") continue;
+    staged.push({ path: fields[i + 1] as string, oid });
+  }
+  return { files: Math.floor(fields.length / 2), blobs: staged };
+}
+
+/**
  * The pre-commit check: blocks a commit in which a file an attribute marks encrypted would be
  * stored as plaintext (the filter was not configured, or the repository is locked), or in
- * which the staged content of another file holds a likely secret. Reads only staged blobs.
+ * which the staged content of another file holds a likely secret. Reads only staged blobs,
+ * with five git processes however many files are staged (rev-parse, config and diff at once,
+ * then check-attr and one cat-file --batch at once), before the first commit too.
  */
 export async function guard(options: GuardOptions = {}): Promise<GuardResult> {
-  const repo = await openRepo(options);
-  const head = await runGit(repo.top, ["rev-parse", "--verify", "-q", "HEAD"], {
-    ...repo.git,
-    allowFailure: true,
-  });
-  // Against the empty tree before the first commit.
-  const base = head.code === 0 ? "HEAD" : "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
-  const [changed, infos, detect] = await Promise.all([
-    runGit(
-      repo.top,
-      [
-        "diff-index",
-        "--cached",
-        "--name-only",
-        "-z",
-        "--diff-filter=ACMRT",
-        "--no-renames",
-        base,
-        "--",
-      ],
-      repo.git,
-    ),
-    scanFiles(repo.top, repo, repo.git),
-    detection(repo.top, options),
+  const dir = options.dir ?? process.cwd();
+  const git = gitOptions(options);
+  // diff and config need no work-tree top: they start with rev-parse, not after it.
+  const [repo, { files, blobs: staged }, detect] = await Promise.all([
+    openRepo(options),
+    stagedBlobs(dir, git),
+    detection(dir, options),
   ]);
-  const staged = new Set(splitNul(changed.stdout));
-  const byPath = new Map(infos.map((f) => [f.path, f]));
-  const plaintext: string[] = [];
-  const toScan: { path: string; oid: string }[] = [];
-  for (const path of staged) {
-    const info = byPath.get(path);
-    if (!info?.oid) continue;
-    if (info.filterName !== undefined) {
-      if (info.staged === "plaintext") plaintext.push(path);
-      continue; // encrypted files may hold secrets: that is what they are for
-    }
-    toScan.push({ path, oid: info.oid });
+  const [attrs, blobs] = await Promise.all([
+    staged.length === 0
+      ? undefined
+      : runGit(repo.top, ["check-attr", "-z", "--stdin", "filter"], {
+          ...repo.git,
+          input: `${staged.map((f) => f.path).join("\0")}\0`,
+        }),
+    readBlobs(
+      repo.top,
+      repo.git,
+      staged.map((f) => f.oid),
+    ),
+  ]);
+  const filterOf = new Map<string, string>();
+  const fields = attrs ? splitNul(attrs.stdout) : [];
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    filterOf.set(fields[i] as string, fields[i + 2] as string);
   }
-  const blobs = await readBlobs(
-    repo.top,
-    repo.git,
-    toScan.map((f) => f.oid),
-  );
+  const plaintext: string[] = [];
   const findings: SecretFinding[] = [];
-  for (const file of toScan) {
+  for (const file of staged) {
     const blob = blobs.get(file.oid);
-    if (!blob || isEncryptedBlob(blob)) continue;
+    if (!blob) continue;
+    if (parseFilterName(filterOf.get(file.path) ?? "")) {
+      // Encrypted files may hold secrets (that is what they are for), but not as plaintext.
+      if (!isEncryptedBlob(blob)) plaintext.push(file.path);
+      continue;
+    }
+    if (isEncryptedBlob(blob)) continue;
     findings.push(...findSecrets(blob, file.path, detect.rules, detect.allowed));
   }
   return {
     ok: plaintext.length === 0 && findings.length === 0,
     plaintext: plaintext.sort(),
     findings,
-    files: staged.size,
+    files,
   };
 }
 
@@ -166,6 +201,9 @@ export async function installGuard(options: InstallGuardOptions = {}): Promise<{
   return { path };
 }
 
+/** Work-tree files being read while `scan` searches the current one. */
+const READ_AHEAD = 8;
+
 /** Options of {@link scan}. */
 export interface ScanOptions extends GuardOptions {
   /**
@@ -191,8 +229,10 @@ export interface ScanResult {
  * files marked encrypted skipped) or in every blob of the history. Encrypted blobs are skipped.
  */
 export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
-  const repo = await openRepo(options);
-  const detect = await detection(repo.top, options);
+  const [repo, detect] = await Promise.all([
+    openRepo(options),
+    detection(options.dir ?? process.cwd(), options),
+  ]);
   const findings: ScanResult["findings"] = [];
   let scanned = 0;
   let bytes = 0;
@@ -234,17 +274,20 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
     }
   } else {
     const infos = await scanFiles(repo.top, repo, repo.git, { untracked: true });
-    for (const info of infos) {
-      if (info.filterName !== undefined) continue;
-      let data: Uint8Array;
-      try {
-        data = new Uint8Array(await readFile(join(repo.top, info.path)));
-      } catch {
-        continue; // deleted in the work tree
-      }
+    const paths = infos.filter((f) => f.filterName === undefined).map((f) => f.path);
+    // Reads run ahead of the search, a few at a time: one file after another, each read's
+    // open/stat/read/close round trips through the thread pool would leave the CPU idle.
+    const read = (path: string) => readFile(join(repo.top, path)).catch(() => undefined);
+    const ahead: (Promise<Buffer | undefined> | undefined)[] = paths.slice(0, READ_AHEAD).map(read);
+    for (let i = 0; i < paths.length; i++) {
+      const data = await ahead[i];
+      ahead[i] = undefined;
+      const later = paths[i + READ_AHEAD];
+      if (later !== undefined) ahead[i + READ_AHEAD] = read(later);
+      if (data === undefined) continue; // deleted in the work tree
       scanned++;
       bytes += data.length;
-      findings.push(...findSecrets(data, info.path, detect.rules, detect.allowed));
+      findings.push(...findSecrets(data, paths[i] as string, detect.rules, detect.allowed));
     }
   }
   const advice: string[] = [];

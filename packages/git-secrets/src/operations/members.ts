@@ -162,10 +162,10 @@ export async function loadPublicKey(keyOrPath: string): Promise<MemberPublicKey>
   return parsePublicKey(sodium, text.split("\n").find((l) => l.trim() !== "") ?? "");
 }
 
-function sealedPath(keyName: string, id: string): string {
+export function sealedPath(keyName: string, id: string): string {
   return `${MEMBERS_DIR}/keys/${keyName}/${id}`;
 }
-function publicPath(id: string): string {
+export function publicPath(id: string): string {
   return `${MEMBERS_DIR}/members/${id}.pub`;
 }
 
@@ -206,7 +206,7 @@ export async function listMembers(options: RepoOptions = {}): Promise<MemberInfo
   );
 }
 
-async function readdirSafe(path: string): Promise<string[]> {
+export async function readdirSafe(path: string): Promise<string[]> {
   try {
     return (await readdir(path)).sort();
   } catch {
@@ -239,7 +239,7 @@ export interface AddUserResult {
   files: string[];
 }
 
-async function writeMemberFiles(
+export async function writeMemberFiles(
   top: string,
   member: MemberPublicKey,
   keyName: string,
@@ -275,17 +275,13 @@ async function commitPaths(
  * Seals the repository key for a member (crypto_box_seal to their X25519 key) into
  * `.git-seal/keys/<key name>/<member id>`, records their public key in
  * `.git-seal/members/<member id>.pub`, and commits both. Needs the repository unlocked.
+ * A git-crypt-format key can be shared this way too (what `migrateFromGpg` does): the
+ * member unlocks with git-seal; git-crypt itself only knows its GPG users.
  */
 export async function addUser(options: AddUserOptions): Promise<AddUserResult> {
   const repo = await openRepo(options);
   const member = await loadPublicKey(options.publicKey);
   const stored = await findStoredKey(repo.gitDir, options.keyName, repo.worktreeGitDir);
-  if (stored.format !== "git-seal") {
-    throw new GitSecretsError(
-      "INVALID_ARGUMENT",
-      `key "${stored.keyName}" is a git-crypt key: members need a git-seal key (git-crypt reads only its own GPG members); migrate to a git-seal key first`,
-    );
-  }
   const files = await writeMemberFiles(repo.top, member, stored.keyName, stored.bytes);
   if (options.commit !== false) {
     await commitPaths(
@@ -551,6 +547,16 @@ export async function removeUser(options: RemoveUserOptions): Promise<RemoveUser
     );
   }
   const member = matches[0] as MemberInfo;
+  // Refused before anything changes: a removal without a rotation would be a false promise.
+  for (const keyName of member.keyNames) {
+    const stored = await findStoredKey(repo.gitDir, keyName, repo.worktreeGitDir);
+    if (stored.format !== "git-seal") {
+      throw new GitSecretsError(
+        "INVALID_ARGUMENT",
+        `${member.label || member.memberId} holds git-crypt key "${keyName}", which cannot be rotated (git-crypt decrypts with its newest key version only): move the files to a git-seal key first (see the guide), then remove the member`,
+      );
+    }
+  }
   if (!options.force) await checkClean(repo.top, repo.git, "remove a member");
   for (const keyName of member.keyNames) {
     await rm(join(repo.top, sealedPath(keyName, member.memberId)), { force: true });

@@ -1,5 +1,5 @@
 import { addToBlobCache, readBlobCache } from "../adapters/blob-cache.js";
-import { type GitOptions, type RepoPaths, runGit, splitNul } from "../adapters/git.js";
+import { type GitOptions, type RepoPaths, readBlobs, runGit, splitNul } from "../adapters/git.js";
 import { startsWith } from "../core/bytes.js";
 import { parseFilterName } from "../core/filter-name.js";
 import { GITCRYPT_BLOB_MAGIC } from "../core/gitcrypt-format.js";
@@ -117,29 +117,18 @@ export async function scanFiles(
 
 const STAGED = /^([0-7]{6}) ([0-9a-f]{40}|[0-9a-f]{64}) ([0-3])\t(.*)$/s;
 
-/** The first bytes of each blob, read through one `git cat-file --batch`. */
+/** The first bytes of each blob (enough for either header), from one `git cat-file --batch`. */
 async function blobHeads(
   top: string,
   git: GitOptions,
   oids: string[],
 ): Promise<Map<string, Uint8Array>> {
   const heads = new Map<string, Uint8Array>();
-  const unique = [...new Set(oids)];
-  if (unique.length === 0) return heads;
-  const { stdout } = await runGit(top, ["cat-file", "--batch"], {
-    ...git,
-    input: `${unique.join("\n")}\n`,
-  });
-  let offset = 0;
-  while (offset < stdout.length) {
-    const newline = stdout.indexOf(0x0a, offset);
-    if (newline < 0) break;
-    const [oid, type, size] = stdout.toString("latin1", offset, newline).split(" ");
-    offset = newline + 1;
-    if (type === "missing" || !oid) continue;
-    const length = Number(size);
-    heads.set(oid, new Uint8Array(stdout.subarray(offset, offset + Math.min(length, 17))));
-    offset += length + 1;
+  for (const [oid, blob] of await readBlobs(top, git, oids)) {
+    heads.set(oid, blob.slice(0, HEAD_BYTES)); // a copy: the batch's buffer can go
   }
   return heads;
 }
+
+/** The longest prefix a status decision reads: the git-seal magic and the key id it carries. */
+const HEAD_BYTES = 17;
