@@ -7,10 +7,10 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, launchChromium } from "../../../test/chromium.js";
 import { exampleMachine, parseMachine, planDrawing, toPolargraph } from "../src/index.js";
 import { type Studio, startStudio } from "../src/services/studio/index.js";
 import { buildStudioUi } from "../src/studio-ui/build.js";
-import { chromiumMissing, launchChromium } from "./helpers/chromium.js";
 import { hausdorff, replayPolargraph } from "./helpers/replay.js";
 
 const dir = mkdtempSync(join(tmpdir(), "polargraph-studio-browser-"));
@@ -79,7 +79,10 @@ describe.skipIf(chromiumMissing !== undefined)(
       writeFileSync(join(dir, "disc.png"), await picture());
       writeFileSync(machineFile, `${JSON.stringify(exampleMachine, null, 2)}\n`);
       studio = await startStudio({ uiDir, machinePath: machineFile, simulatorMsPerCommand: 1 });
-      const browser = await launchChromium();
+      const browser = await launchChromium({
+        viewport: { width: 1400, height: 900 },
+        acceptDownloads: true,
+      });
       close = async () => {
         await browser.close();
         await studio.close();
@@ -328,7 +331,10 @@ describe.skipIf(chromiumMissing !== undefined)(
         simulatorMsPerCommand: 1,
         simulatorDisconnectAfter: 300,
       });
-      const browser = await launchChromium();
+      const browser = await launchChromium({
+        viewport: { width: 1400, height: 900 },
+        acceptDownloads: true,
+      });
       try {
         const page = await browser.context.newPage();
         await page.goto(studio.url);

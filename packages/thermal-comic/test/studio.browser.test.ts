@@ -5,16 +5,16 @@ import { join } from "node:path";
 import { loadImage } from "@napi-rs/canvas";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, launchChromium } from "../../../test/chromium.js";
 import { composeComic, decodeEscPos, dither, isBlack, loadTemplate } from "../src/index.js";
 import { type RunningComicStudio, startComicStudio } from "../src/studio.js";
-import { launchChromium, skipBrowser } from "./browser.js";
 import { markerSvg, poolCopy, tempDir } from "./helpers.js";
 import { studioUi } from "./studio-helpers.js";
 
 const ui = studioUi();
 const grid = join(import.meta.dirname, "fixtures", "grid.png");
 
-describe.skipIf(skipBrowser)(
+describe.skipIf(chromiumMissing !== undefined)(
   "comic studio in chromium",
   { tags: ["peer", "slow"], timeout: 120_000 },
   () => {
