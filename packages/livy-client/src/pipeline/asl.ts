@@ -29,7 +29,7 @@ export interface ToStateMachineOptions {
    * {@link validateStateMachine}), and throw `INVALID_PIPELINE` (`field: "definition"`) with its
    * errors when it does not validate: e.g. a batch `conf` key ending in `.$`, which Step
    * Functions would read as a JSONPath. The first validation in a process compiles
-   * asl-validator's schemas (about a second); later ones take milliseconds.
+   * asl-validator's schemas (about a second); later ones take tens of milliseconds.
    * @defaultValue false
    */
   validate?: boolean;

@@ -359,9 +359,10 @@ function schemaErrors(errors: AjvError[], code: string): AslValidationError[] {
 /**
  * Validates an Amazon States Language definition with asl-validator 4.0.0's rules and gives the
  * same `{ isValid, errors, errorsText }`, but compiles asl-validator's JSON schemas only on the
- * first call for each combination of options (about a second) and reuses them afterwards (a
- * few milliseconds for a 50-job pipeline). Unlike asl-validator, it does not modify the
- * definition it is given. Like asl-validator, it throws a `TypeError` for a `States` entry that
+ * first call for each combination of options (about a second) and reuses them afterwards (about
+ * 20–40 ms for a 50-job pipeline, against a quarter of a second or more for every asl-validator
+ * call). Unlike asl-validator, it does not modify the definition it is given (plain objects and
+ * arrays are copied first). Like asl-validator, it throws a `TypeError` for a `States` entry that
  * is not an object.
  */
 export function validateStateMachine(
