@@ -1,9 +1,10 @@
-// Compiling a 50-job DAG to ASL, next to validating the result with asl-validator (the peer),
-// in the same run. The issue's goal is "compile + validate under 50 ms"; asl-validator 4.0.0
-// rebuilds its JSON schemas on every call (about a second here even for a one-state machine),
-// so the figure printed is the compile time and its ratio to one validation.
+// Compiling a 50-job DAG to ASL and validating it (the issue's goal: under 50 ms), with
+// validateStateMachine (asl-validator 4.0.0's rules, its schemas compiled once per process),
+// next to asl-validator 4.0.0 called directly on the same definition in the same run (the
+// peer), which rebuilds its Ajv instance and recompiles all its schemas on every call.
+// The first (cold) call of validateStateMachine compiles the schemas and is printed too.
 import aslValidator from "asl-validator";
-import { definePipeline, toStateMachine } from "../src/pipeline/index.js";
+import { definePipeline, toStateMachine, validateStateMachine } from "../src/pipeline/index.js";
 
 const jobs: Record<string, { batch: { file: string }; dependsOn: string[]; retries: number }> = {};
 for (let i = 0; i < 50; i++) {
@@ -15,25 +16,66 @@ const arns = {
   submitFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:livy-submit",
   statusFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:livy-status",
 };
+const options = { checkArn: true, checkPaths: true };
 
 const compile = () => toStateMachine(definePipeline({ name: "fifty", jobs }), arns);
-for (let i = 0; i < 20; i++) compile(); // warm-up
-const rounds = 200;
-let best = Number.POSITIVE_INFINITY;
-for (let i = 0; i < rounds; i++) {
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+const time = <T>(run: () => T): [number, T] => {
   const started = performance.now();
-  compile();
-  best = Math.min(best, performance.now() - started);
-}
-const definition = compile();
-const validationStarted = performance.now();
-const result = aslValidator(structuredClone(definition));
-const validation = performance.now() - validationStarted;
-if (!result.isValid) throw new Error(result.errorsText("\n"));
+  const result = run();
+  return [performance.now() - started, result];
+};
 
+// Cold: the first validation in this process compiles asl-validator's schemas.
+const [cold, first] = time(() => validateStateMachine(compile(), options));
+if (!first.isValid) throw new Error(first.errorsText("\n"));
+
+for (let i = 0; i < 10; i++) validateStateMachine(compile(), options); // warm-up
+const rounds = 60;
+const compileOnly: number[] = [];
+const fast: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  compileOnly.push(time(compile)[0]);
+  const [ms, result] = time(() => validateStateMachine(compile(), options));
+  if (!result.isValid) throw new Error(result.errorsText("\n"));
+  fast.push(ms);
+}
+
+// The peer: asl-validator itself (it writes into the definition: it gets a copy).
+const peerRounds = 5;
+const peer: number[] = [];
+const definition = compile();
+for (let i = 0; i < peerRounds; i++) {
+  const [ms, result] = time(() => {
+    const compiled = compile();
+    return aslValidator(structuredClone(compiled), options);
+  });
+  if (!result.isValid) throw new Error(result.errorsText("\n"));
+  peer.push(ms);
+}
+const same =
+  JSON.stringify(validateStateMachine(definition, options).errors) ===
+  JSON.stringify(aslValidator(structuredClone(definition), options).errors);
+
+const fastMedian = median(fast);
+const peerMedian = median(peer);
+console.log(`50-job DAG: ${JSON.stringify(definition).length} bytes of ASL`);
 console.log(
-  `define + compile a 50-job DAG (best of ${rounds}): ${best.toFixed(2)} ms (target < 50 ms) ${best < 50 ? "PASS" : "FAIL"}`,
+  `define + compile only (median of ${rounds}):                 ${median(compileOnly).toFixed(2)} ms`,
 );
-console.log(`asl-validator 4.0.0 on the result (one call):  ${validation.toFixed(0)} ms`);
-console.log(`compile is ${(validation / best).toFixed(0)}× faster than one validation`);
-if (best >= 50) process.exitCode = 1;
+console.log(
+  `define + compile + validateStateMachine, cold first call:     ${cold.toFixed(0)} ms (compiles the schemas)`,
+);
+console.log(
+  `define + compile + validateStateMachine (median of ${rounds}):  ${fastMedian.toFixed(1)} ms (best ${Math.min(...fast).toFixed(1)}, worst ${Math.max(...fast).toFixed(1)})`,
+);
+console.log(
+  `define + compile + asl-validator 4.0.0 (median of ${peerRounds}):     ${peerMedian.toFixed(0)} ms (the peer)`,
+);
+console.log(
+  `validateStateMachine is ${(peerMedian / fastMedian).toFixed(0)}× faster than asl-validator; same errors: ${same}`,
+);
+console.log(
+  `goal: compile + validate a 50-job DAG under 50 ms: ${fastMedian < 50 ? "PASS" : "FAIL"} (warm median ${fastMedian.toFixed(1)} ms)`,
+);
+if (fastMedian >= 50 || !same) process.exitCode = 1;

@@ -20,7 +20,7 @@ import type { Batch } from "./core/types.js";
  * | `TIMEOUT` | a request took longer than its `timeoutMs`, or a wait passed its deadline (`killed` says whether `killOnTimeout` worked) | requests only, see below |
  * | `ABORTED` | the caller's `signal` aborted | no |
  * | `BATCH_FAILED` | a batch ended in `dead`, `error` or `killed` | no |
- * | `INVALID_PIPELINE` | a pipeline definition is invalid (name, dependency, cycle, input reference, batch); nothing ran; `field` names it | no |
+ * | `INVALID_PIPELINE` | a pipeline definition is invalid (name, dependency, cycle, input reference, batch), or `toStateMachine({ validate: true })` compiled it to a definition that does not validate (`field: "definition"`, the message lists asl-validator's errors); nothing ran; `field` names it | no |
  * | `BATCH_REPLACED` | while waiting, the batch id came to name another job (Livy restarted without recovery and reused it) | no |
  * | `SESSION_FAILED` | an interactive session ended while it was needed | no |
  * | `STATEMENT_FAILED` | a statement's output has `status: "error"` (`ename`, `evalue`, `traceback`) | no |

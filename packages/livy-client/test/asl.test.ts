@@ -125,6 +125,31 @@ describe("toStateMachine", () => {
     );
   });
 
+  it("validates what it compiled when asked, and refuses a definition that does not validate", () => {
+    const good = definePipeline({
+      name: "checked",
+      jobs: { a: { batch: { file: "a.py" } }, b: { batch: { file: "b.py" }, dependsOn: ["a"] } },
+    });
+    expect(toStateMachine(good, { ...arns, validate: true })).toEqual(toStateMachine(good, arns));
+    // A conf key ending in ".$" is a JSONPath to Step Functions: "nope" is not a path.
+    const dollar = definePipeline({
+      name: "dollar",
+      jobs: { a: { batch: { file: "a.py", conf: { "spark.app.$": "nope" } } } },
+    });
+    expect(validate(toStateMachine(dollar, arns))).toEqual([
+      'SCHEMA_VALIDATION_FAILED: /States/Run pipeline/Branches/0/States/a submit/Parameters/batch/conf/spark.app.$ is invalid. must match format "asl_payload_template"',
+    ]);
+    expect(() => toStateMachine(dollar, { ...arns, validate: true })).toThrow(
+      expect.objectContaining({
+        code: "INVALID_PIPELINE",
+        field: "definition",
+        message: expect.stringContaining(
+          'Parameters/batch/conf/spark.app.$ is invalid. must match format "asl_payload_template"',
+        ),
+      }),
+    );
+  });
+
   it("validates every generated definition for random DAGs", { tags: ["slow"] }, () => {
     // A deterministic sweep of DAG shapes: each job depends on a few earlier ones.
     let seed = 7;

@@ -144,6 +144,27 @@ describe("state machines", { tags: ["slow"] }, () => {
     );
     expect(missingTarget.name).toBe("InvalidDefinition");
     expect(missingTarget.message).toContain("Nowhere");
+    // asl-validator's rules with ARNs and paths checked, and its failures on a state that is
+    // not an object, answered as the service does.
+    const badArn = await create(
+      "ok",
+      JSON.stringify({ StartAt: "A", States: { A: { Type: "Task", Resource: "f", End: true } } }),
+    );
+    expect(badArn).toMatchObject({ name: "InvalidDefinition" });
+    expect(badArn.message).toContain("/States/A/Resource is invalid");
+    const badPath = await create(
+      "ok",
+      JSON.stringify({
+        StartAt: "A",
+        States: { A: { Type: "Pass", InputPath: "$$$", End: true } },
+      }),
+    );
+    expect(badPath.message).toContain(
+      '/States/A/InputPath is invalid. must match format "asl_path"',
+    );
+    const nullState = await create("ok", JSON.stringify({ StartAt: "A", States: { A: null } }));
+    expect(nullState).toMatchObject({ name: "InvalidDefinition" });
+    expect(nullState.message).toContain("SCHEMA_VALIDATION_FAILED: Cannot read properties of null");
     expect(await create("ok", PASS, "arn:aws:iam::123:user/bob")).toMatchObject({
       name: "InvalidArn",
     });

@@ -3,6 +3,7 @@
 // Parallel states, Retry/Catch on every task, an SNS publish when the pipeline fails. Pure.
 import { LivyError } from "../errors.js";
 import type { Pipeline, PipelineJobSpec } from "./define.js";
+import { validateStateMachine } from "./validate.js";
 
 /** An Amazon States Language definition (the parts this compiler emits). */
 export interface StateMachineDefinition {
@@ -23,6 +24,15 @@ export interface ToStateMachineOptions {
   statusFunctionArn: string;
   /** Comment of the state machine. @defaultValue "Livy pipeline <name>" */
   comment?: string;
+  /**
+   * Validate the definition with asl-validator 4.0.0's rules, ARNs and paths checked (see
+   * {@link validateStateMachine}), and throw `INVALID_PIPELINE` (`field: "definition"`) with its
+   * errors when it does not validate: e.g. a batch `conf` key ending in `.$`, which Step
+   * Functions would read as a JSONPath. The first validation in a process compiles
+   * asl-validator's schemas (about a second); later ones take tens of milliseconds.
+   * @defaultValue false
+   */
+  validate?: boolean;
 }
 
 /** What the submit task receives: the job's batch request, still with `{{input}}` references. */
@@ -163,11 +173,22 @@ export function toStateMachine(
       Next: "Pipeline failed",
     };
   }
-  return {
+  const definition: StateMachineDefinition = {
     Comment: options.comment ?? `Livy pipeline ${pipeline.name}`,
     StartAt: "Run pipeline",
     States: states,
   };
+  if (options.validate) {
+    const result = validateStateMachine(definition, { checkArn: true, checkPaths: true });
+    if (!result.isValid) {
+      throw new LivyError(
+        "INVALID_PIPELINE",
+        `Pipeline ${pipeline.name} compiles to a state machine that does not validate: ${result.errorsText("; ")}`,
+        { field: "definition" },
+      );
+    }
+  }
+  return definition;
 }
 
 /** Jobs grouped by depth: a job's stage is one more than its deepest dependency's. */

@@ -34,3 +34,9 @@ export {
   runPipeline,
 } from "./runner.js";
 export { type RenderPipelineSvgOptions, renderPipelineSvg } from "./svg.js";
+export {
+  type AslValidationError,
+  type AslValidationOptions,
+  type AslValidationResult,
+  validateStateMachine,
+} from "./validate.js";

@@ -2,7 +2,7 @@
 // names of the AWS Step Functions API Reference. Pure bookkeeping; executions run in
 // execution.ts.
 import { randomUUID } from "node:crypto";
-import aslValidator from "asl-validator";
+import { type AslValidationResult, validateStateMachine } from "../../pipeline/validate.js";
 import {
   type ExecutionRecord,
   loadEngine,
@@ -187,10 +187,10 @@ export class SfnStore {
         "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: the definition must be a JSON object'",
       );
     }
-    let result: ReturnType<typeof aslValidator>;
+    let result: AslValidationResult;
     try {
-      // asl-validator mutates what it checks: it gets a copy.
-      result = aslValidator(structuredClone(parsed), { checkArn: true, checkPaths: true });
+      // asl-validator 4.0.0's rules, with its schemas compiled once per process.
+      result = validateStateMachine(parsed, { checkArn: true, checkPaths: true });
     } catch (error) {
       throw new SfnServiceError(
         "InvalidDefinition",
