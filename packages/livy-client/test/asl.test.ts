@@ -132,10 +132,27 @@ describe("toStateMachine", () => {
     });
     expect(toStateMachine(good, { ...arns, validate: true })).toEqual(toStateMachine(good, arns));
     // A conf key ending in ".$" is a JSONPath to Step Functions: "nope" is not a path.
-    const dollar = definePipeline({
-      name: "dollar",
-      jobs: { a: { batch: { file: "a.py", conf: { "spark.app.$": "nope" } } } },
-    });
+    // definePipeline refuses such keys; a pipeline object built around it still gets caught here.
+    expect(() =>
+      definePipeline({
+        name: "dollar",
+        jobs: { a: { batch: { file: "a.py", conf: { "spark.app.$": "nope" } } } },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "INVALID_PIPELINE",
+        field: "jobs.a.batch",
+        message: expect.stringContaining('key "spark.app.$" ends in ".$"'),
+      }),
+    );
+    const plain = definePipeline({ name: "dollar", jobs: { a: { batch: { file: "a.py" } } } });
+    const dollar = {
+      ...plain,
+      jobs: plain.jobs.map((job) => ({
+        ...job,
+        batch: { ...job.batch, conf: { "spark.app.$": "nope" } },
+      })),
+    } as typeof plain;
     expect(validate(toStateMachine(dollar, arns))).toEqual([
       'SCHEMA_VALIDATION_FAILED: /States/Run pipeline/Branches/0/States/a submit/Parameters/batch/conf/spark.app.$ is invalid. must match format "asl_payload_template"',
     ]);

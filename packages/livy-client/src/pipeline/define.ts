@@ -82,6 +82,23 @@ export function inputReferences(value: unknown): string[] {
   return [...found];
 }
 
+/** The first object key ending in `.$` anywhere in `value` (Step Functions' path-key suffix). */
+function pathLikeKey(value: unknown): string | undefined {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const key = pathLikeKey(item);
+      if (key !== undefined) return key;
+    }
+  } else if (value && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.endsWith(".$")) return key;
+      const inner = pathLikeKey(item);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Validates a pipeline definition: names, dependencies (unknown, self, duplicate, cycles), retries,
  * timeouts, input references and each batch request. Throws `INVALID_PIPELINE` naming the field;
@@ -147,6 +164,13 @@ export function definePipeline(definition: PipelineDefinition): Pipeline {
           error,
         );
       throw error;
+    }
+    const pathKey = pathLikeKey(job.batch);
+    if (pathKey !== undefined) {
+      throw invalid(
+        `${field}.batch`,
+        `job ${jobName}: key ${JSON.stringify(pathKey)} ends in ".$", which Step Functions reads as a JSONPath in the compiled state machine; rename it`,
+      );
     }
     for (const reference of inputReferences(job.batch)) {
       if (!(reference in input)) {
