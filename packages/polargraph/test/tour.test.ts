@@ -38,15 +38,13 @@ function optimum(points: Point[]): number {
   let best = Number.POSITIVE_INFINITY;
   const rest = Array.from({ length: n - 1 }, (_, i) => i + 1);
   const permute = (k: number) => {
-    if (k === rest.length) {
-      best = Math.min(best, closedLength(points, [0, ...rest]));
-      return;
-    }
-    for (let i = k; i < rest.length; i++) {
-      [rest[k], rest[i]] = [rest[i] as number, rest[k] as number];
-      permute(k + 1);
-      [rest[k], rest[i]] = [rest[i] as number, rest[k] as number];
-    }
+    if (k === rest.length) best = Math.min(best, closedLength(points, [0, ...rest]));
+    else
+      for (let i = k; i < rest.length; i++) {
+        [rest[k], rest[i]] = [rest[i] as number, rest[k] as number];
+        permute(k + 1);
+        [rest[k], rest[i]] = [rest[i] as number, rest[k] as number];
+      }
   };
   permute(0);
   return best;

@@ -246,7 +246,11 @@ describe("Make a comic", { timeout: 90_000 }, () => {
       seed: 11,
       print: { ok: true, bytesSent: total },
     });
-    expect(studio.virtualPrinter?.jobs[0]?.bytes.length).toBe(total);
+    // The printer got the job plus the sender's DLE EOT status queries (3 bytes each: 10 04 n):
+    // one before the job and one after each band.
+    const job = studio.virtualPrinter?.jobs[0];
+    expect(job?.paper.statusQueries.length).toBeGreaterThan(1);
+    expect(job?.bytes.length).toBe(total + 3 * (job?.paper.statusQueries.length ?? 0));
 
     const failing = await rawRequest(`${studio.url}api/comics`, {
       method: "POST",
