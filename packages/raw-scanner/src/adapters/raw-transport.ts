@@ -6,7 +6,7 @@ const PROBE_BYTES = 8;
 /** Bytes per result record from the addon (address, port, status, ttl, errno). */
 const RESULT_BYTES = 12;
 /** Probes gathered before they go to the sender thread (the rest at the end of the tick). */
-const BATCH = 256;
+const BATCH = 4096;
 
 /** Dotted quad → uint32, or -1; a hand loop because it runs once per probe. */
 function ipv4ToInt(text: string): number {
@@ -42,6 +42,19 @@ export interface RawTransportOptions {
   /** Probes the scan may keep in flight (the loop's window). */
   backlog: number;
   /**
+   * SYNs per second: the addon's sender thread paces to it (0: as fast as the device takes).
+   *
+   * @defaultValue 0
+   */
+  rate?: number;
+  /**
+   * Milliseconds of probes the scan loop may hand over ahead of `rate` (the sender thread
+   * spaces them out on the wire).
+   *
+   * @defaultValue 250 when `rate` is set, else 0
+   */
+  leadMs?: number;
+  /**
    * Milliseconds between two reads of the addon's result queue.
    *
    * @defaultValue 2
@@ -65,6 +78,7 @@ export interface RawTransportOptions {
 export class RawTransport {
   readonly layer = "raw-packet" as const;
   readonly backlog: number;
+  readonly leadMs: number;
   private readonly addon: NativeAddon;
   private handle: NativeHandle | undefined;
   /** Probes awaiting an answer: (address × 65536 + port) → its callback. */
@@ -75,8 +89,13 @@ export class RawTransport {
   private readonly callbacks: ConnectCallback[] = [];
   private orderHead = 0;
   private readonly timeoutMs: number;
-  private batch: Buffer;
+  private batch: Uint8Array;
+  private view: DataView;
   private batchCount = 0;
+  /** Milliseconds per SYN at the paced rate (0: unpaced). */
+  private readonly spacingMs: number;
+  /** When the sender thread will have sent everything handed over (paced only). */
+  private wireAt = 0;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly pollIntervalMs: number;
@@ -87,12 +106,17 @@ export class RawTransport {
     this.timeoutMs = options.timeoutMs;
     this.backlog = options.backlog;
     this.pollIntervalMs = options.pollIntervalMs ?? 2;
-    this.batch = Buffer.alloc(BATCH * PROBE_BYTES);
+    this.batch = new Uint8Array(BATCH * PROBE_BYTES);
+    this.view = new DataView(this.batch.buffer);
+    const rate = options.rate ?? 0;
+    this.spacingMs = rate > 0 ? 1000 / rate : 0;
+    this.leadMs = options.leadMs ?? (rate > 0 ? 250 : 0);
     this.handle = this.addon.open(
       options.secret,
       options.sourcePorts.first,
       options.sourcePorts.last,
       options.recvBuffer ?? 32 * 1024 * 1024,
+      rate,
     );
   }
 
@@ -100,9 +124,11 @@ export class RawTransport {
     return this.pending.size;
   }
 
-  /** Probes handed over but not yet passed to the sender thread. */
+  /** Probes handed over and not on the wire yet (gathered here, or paced out by the thread). */
   get queued(): number {
-    return this.batchCount;
+    if (this.spacingMs === 0) return this.batchCount;
+    const ahead = Math.ceil((this.wireAt - performance.now()) / this.spacingMs);
+    return Math.max(this.batchCount, ahead);
   }
 
   /** The engine's counters (the last ones read once closed). */
@@ -113,18 +139,32 @@ export class RawTransport {
 
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void {
     const addr = family === 4 ? ipv4ToInt(address) : -1;
-    if (addr < 0 || !this.handle) {
+    if (addr < 0) {
       done("filtered", family === 6 ? "ipv6-unsupported" : "closed");
+      return;
+    }
+    this.probeV4(addr, port, done);
+  }
+
+  probeV4(addr: number, port: number, done: ConnectCallback): void {
+    if (!this.handle) {
+      done("filtered", "closed");
       return;
     }
     const key = addr * 65536 + port;
     this.pending.set(key, done);
     this.order.push(key);
-    this.deadlines.push(performance.now() + this.timeoutMs);
+    // The timeout runs from when the paced sender thread will put this SYN on the wire.
+    let sendsAt = performance.now();
+    if (this.spacingMs > 0) {
+      if (this.wireAt > sendsAt) sendsAt = this.wireAt;
+      this.wireAt = sendsAt + this.spacingMs;
+    }
+    this.deadlines.push(sendsAt + this.timeoutMs);
     this.callbacks.push(done);
     const at = this.batchCount * PROBE_BYTES;
-    this.batch.writeUInt32BE(addr, at);
-    this.batch.writeUInt16BE(port, at + 4);
+    this.view.setUint32(at, addr);
+    this.view.setUint16(at + 4, port);
     this.batchCount++;
     if (this.batchCount === BATCH) this.flush();
     else if (!this.flushScheduled) {
@@ -137,8 +177,8 @@ export class RawTransport {
   private flush(): void {
     this.flushScheduled = false;
     if (this.batchCount === 0 || !this.handle) return;
+    // The addon copies the bytes before it returns: the buffer is reused.
     this.addon.send(this.handle, this.batch.subarray(0, this.batchCount * PROBE_BYTES));
-    this.batch = Buffer.alloc(BATCH * PROBE_BYTES);
     this.batchCount = 0;
   }
 
