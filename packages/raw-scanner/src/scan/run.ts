@@ -72,7 +72,8 @@ export function scan(options: ScanOptions): ScanRun {
 }
 
 interface Slot {
-  index: bigint;
+  /** A number in spaces below 2^53 (no bigint allocated per probe), else a bigint. */
+  index: number | bigint;
   finished: boolean;
   /** Attempts that failed on our side (no ports or descriptors left, self-connect…). */
   localFailures?: number;
@@ -189,7 +190,7 @@ class JsScan implements ScanRun {
       this.windowHead = 0;
     }
     const head = this.window[this.windowHead];
-    if (head) return head.index;
+    if (head) return BigInt(head.index);
     if (this.next < this.size) return this.next;
     return this.size;
   }
@@ -271,6 +272,8 @@ class JsScan implements ScanRun {
     const perm = new Blackrock(space.size, this.plan.seed);
     const step = BigInt(this.plan.shard.count);
     const small = space.isSmall;
+    const stepN = this.plan.shard.count;
+    const sizeN = Number(space.size);
     const t0 = performance.now();
     let lastProgress = 0;
     let lastPhase: ScanProgressEvent["phase"] | undefined;
@@ -494,6 +497,8 @@ class JsScan implements ScanRun {
           continue;
         }
         lastSend = now;
+        // Small spaces count in numbers (no bigint per probe); `this.next` is set after the turn.
+        let nextN = small ? Number(this.next) : 0;
         for (let k = 0; k < granted; k++) {
           const retry = this.retryQueue[0];
           if (retry && retry.due <= now) {
@@ -501,16 +506,23 @@ class JsScan implements ScanRun {
             launch(retry.slot, retry.address, retry.family, retry.port, retry.attempt);
             continue;
           }
-          if (this.next >= this.size) break;
-          const index = this.next;
-          this.next += step;
+          let index: number | bigint;
+          if (small) {
+            if (nextN >= sizeN) break;
+            index = nextN;
+            nextN += stepN;
+          } else {
+            if (this.next >= this.size) break;
+            index = this.next;
+            this.next += step;
+          }
           const slot: Slot = { index, finished: false };
           this.window.push(slot);
           let address: string | number;
           let family: 4 | 6;
           let port: number;
           if (small) {
-            const x = perm.shuffle(Number(index));
+            const x = perm.shuffle(index as number);
             const a = space.addressIndexAt(x);
             port = space.portAt(x);
             if (probeV4 && space.isV4Index(a)) {
@@ -529,13 +541,14 @@ class JsScan implements ScanRun {
               family = 6;
             }
           } else {
-            const at = space.at(perm.shuffleBig(index));
+            const at = space.at(perm.shuffleBig(index as bigint));
             address = at.address;
             family = at.version;
             port = at.port;
           }
           launch(slot, address, family, port, 0);
         }
+        if (small) this.next = BigInt(nextN);
         // Let completions run before the next batch.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
