@@ -227,7 +227,8 @@ describe("the addon's own checks", () => {
 
 describe("RawTransport (a stand-in addon records what it is handed)", () => {
   function standIn() {
-    const calls = { open: [] as unknown[][], sent: [] as Buffer[] };
+    // `wire`: what the stand-in's sender thread has put on the wire (its stats().sent).
+    const calls = { open: [] as unknown[][], sent: [] as Buffer[], wire: 0 };
     const fakeAddon = {
       open: (...args: unknown[]) => {
         calls.open.push(args);
@@ -237,8 +238,8 @@ describe("RawTransport (a stand-in addon records what it is handed)", () => {
         calls.sent.push(Buffer.from(probes));
       },
       poll: () => undefined,
-      stats: () => ({}),
-      close: () => ({}),
+      stats: () => ({ sent: calls.wire, sendErrors: 0 }),
+      close: () => ({ sent: calls.wire, sendErrors: 0 }),
     } as unknown as NativeAddon;
     return { calls, fakeAddon };
   }
@@ -258,16 +259,42 @@ describe("RawTransport (a stand-in addon records what it is handed)", () => {
     for (let i = 0; i < 100; i++) t.probeV4(0x0a4e0000 + i, 80, done);
     t.probe("10.78.1.2", 443, 4, done);
     expect(t.inFlight).toBe(101);
-    // 101 SYNs at 1,000/s take ≈ 100 ms on the wire: nearly all are still ahead of it.
-    expect(t.queued).toBeGreaterThanOrEqual(90);
+    // Queued: handed over minus what the sender thread counted.
+    expect(t.queued).toBe(101);
     await new Promise((r) => setImmediate(r));
     expect(calls.sent).toHaveLength(1);
+    expect(t.queued).toBe(101);
+    calls.wire = 40;
+    expect(t.queued).toBe(61);
     const batch = calls.sent[0] as Buffer;
     expect(batch.length).toBe(101 * 8);
     expect(batch.subarray(0, 6)).toEqual(Buffer.from([10, 78, 0, 0, 0, 80]));
     expect(batch.subarray(99 * 8, 99 * 8 + 6)).toEqual(Buffer.from([10, 78, 0, 99, 0, 80]));
     expect(batch.subarray(100 * 8, 100 * 8 + 6)).toEqual(Buffer.from([10, 78, 1, 2, 1, 187]));
     t.abortAll();
+    await t.close();
+  });
+
+  it("paced: a probe the sender thread has not sent yet never times out; a sent one does, after timeoutMs", async () => {
+    const { calls, fakeAddon } = standIn();
+    const t = new RawTransport({ ...base, timeoutMs: 30, addon: fakeAddon, rate: 1_000_000 });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      t.probeV4(0x0a4e0000 + i, 80, (status, reason) => outcomes.push(`${i} ${status} ${reason}`));
+    }
+    // 10 SYNs at 1,000,000/s were due within 10 µs; the (slow) thread has sent 4 of them.
+    calls.wire = 4;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(outcomes).toEqual([0, 1, 2, 3].map((i) => `${i} filtered no-response`));
+    expect(t.inFlight).toBe(6);
+    expect(t.queued).toBe(6);
+    calls.wire = 10;
+    await new Promise((r) => setTimeout(r, 10));
+    // Seen sent just now: their 30 ms start now.
+    expect(t.inFlight).toBe(6);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(outcomes).toHaveLength(10);
+    expect(t.inFlight).toBe(0);
     await t.close();
   });
 

@@ -96,6 +96,14 @@ export class RawTransport {
   private readonly spacingMs: number;
   /** When the sender thread will have sent everything handed over (paced only). */
   private wireAt = 0;
+  /** Probes handed over since open: a probe's number in this count is its place in the sender's queue. */
+  private handed = 0;
+  /** Number (in `handed` terms) of `order[0]`. */
+  private orderBase = 0;
+  /** Probes the sender thread has dealt with (sent or failed), as last read. */
+  private processed = 0;
+  /** Probes whose timeout was restarted from the moment they were seen sent. */
+  private sentSeen = 0;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly pollIntervalMs: number;
@@ -127,8 +135,15 @@ export class RawTransport {
   /** Probes handed over and not on the wire yet (gathered here, or paced out by the thread). */
   get queued(): number {
     if (this.spacingMs === 0) return this.batchCount;
-    const ahead = Math.ceil((this.wireAt - performance.now()) / this.spacingMs);
-    return Math.max(this.batchCount, ahead);
+    // Exact: what was handed over minus what the sender thread counted (sent or failed).
+    this.readProcessed();
+    return Math.max(this.batchCount, this.handed - this.processed);
+  }
+
+  private readProcessed(): void {
+    if (!this.handle) return;
+    const s = this.addon.stats(this.handle);
+    this.processed = s.sent + s.sendErrors;
   }
 
   /** The engine's counters (the last ones read once closed). */
@@ -154,6 +169,7 @@ export class RawTransport {
     const key = addr * 65536 + port;
     this.pending.set(key, done);
     this.order.push(key);
+    this.handed++;
     // The timeout runs from when the paced sender thread will put this SYN on the wire.
     let sendsAt = performance.now();
     if (this.spacingMs > 0) {
@@ -187,9 +203,22 @@ export class RawTransport {
     if (!this.handle) return;
     this.drain();
     const now = performance.now();
+    if (this.spacingMs > 0) {
+      // A sender thread slower than the rate (a busy machine) sends later than estimated: a
+      // probe's timeout runs from when it is seen sent, and an unsent probe never times out.
+      this.readProcessed();
+      const end = Math.min(this.processed, this.orderBase + this.order.length);
+      for (; this.sentSeen < end; this.sentSeen++) {
+        const j = this.sentSeen - this.orderBase;
+        if (j >= 0 && (this.deadlines[j] as number) < now + this.timeoutMs) {
+          this.deadlines[j] = now + this.timeoutMs;
+        }
+      }
+    }
     while (this.orderHead < this.order.length) {
       const deadline = this.deadlines[this.orderHead] as number;
       if (deadline > now) break;
+      if (this.spacingMs > 0 && this.orderBase + this.orderHead >= this.sentSeen) break;
       const key = this.order[this.orderHead] as number;
       const done = this.callbacks[this.orderHead] as ConnectCallback;
       this.orderHead++;
@@ -200,6 +229,7 @@ export class RawTransport {
       }
     }
     if (this.orderHead > 65536) {
+      this.orderBase += this.orderHead;
       this.order.splice(0, this.orderHead);
       this.deadlines.splice(0, this.orderHead);
       this.callbacks.splice(0, this.orderHead);
@@ -238,6 +268,7 @@ export class RawTransport {
     this.drain();
     const all = [...this.pending.values()];
     this.pending.clear();
+    this.orderBase += this.order.length;
     this.order.length = 0;
     this.deadlines.length = 0;
     this.callbacks.length = 0;
