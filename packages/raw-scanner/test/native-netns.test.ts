@@ -220,6 +220,13 @@ describe.skipIf(why !== false)("native backend over a veth pair", { tags: ["root
       expect(r.duplicates).toBe(0);
       expect(r.open).toBeGreaterThanOrEqual(65_471); // 99.9% of 65,536
       expect(r.open).toBeLessThanOrEqual(65_536);
+      // The sender thread paces: the SYNs never leave faster than the rate (load only slows
+      // them). One sendmmsg batch (≤ 256) may leave at once.
+      const stats = r.backend.stats as Record<string, number>;
+      expect(stats.sent).toBeGreaterThanOrEqual(65_536);
+      expect(stats.sendSpanMs).toBeGreaterThanOrEqual(
+        (((stats.sent as number) - 256) / rate) * 1000 * 0.95,
+      );
     });
   }
 });

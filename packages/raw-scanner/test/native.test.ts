@@ -20,6 +20,7 @@ import {
   nativeCandidates,
   platformTriple,
   RawScannerError,
+  RawTransport,
   SynCookies,
 } from "../src/index.js";
 
@@ -209,6 +210,108 @@ describe("the addon's own checks", () => {
     expect(bad(() => addon.poll({} as never)).message).toMatch(
       /expected the value open\(\) returned/,
     );
+    // The rate is checked before any socket opens: these fail the same with or without root.
+    const secret = Buffer.alloc(16);
+    expect(bad(() => addon.open(secret, 40000, 41023, 1 << 20, -1)).message).toBe(
+      "rate: expected a number ≥ 0, got -1",
+    );
+    expect(bad(() => addon.open(secret, 40000, 41023, 1 << 20, Number.NaN)).message).toBe(
+      "rate: expected a number ≥ 0, got NaN",
+    );
+    expect(
+      bad(() => (addon.open as (...a: unknown[]) => unknown)(secret, 40000, 41023, 1 << 20))
+        .message,
+    ).toBe("rate: missing");
+  });
+});
+
+describe("RawTransport (a stand-in addon records what it is handed)", () => {
+  function standIn() {
+    // `wire`: what the stand-in's sender thread has put on the wire (its stats().sent).
+    const calls = { open: [] as unknown[][], sent: [] as Buffer[], wire: 0 };
+    const fakeAddon = {
+      open: (...args: unknown[]) => {
+        calls.open.push(args);
+        return {};
+      },
+      send: (_h: unknown, probes: Uint8Array) => {
+        calls.sent.push(Buffer.from(probes));
+      },
+      poll: () => undefined,
+      stats: () => ({ sent: calls.wire, sendErrors: 0 }),
+      close: () => ({ sent: calls.wire, sendErrors: 0 }),
+    } as unknown as NativeAddon;
+    return { calls, fakeAddon };
+  }
+  const base = {
+    secret: new Uint8Array(16),
+    sourcePorts: { first: 40000, last: 41023 },
+    timeoutMs: 1000,
+    backlog: 0,
+  };
+
+  it("passes the rate to the sender thread, writes IPv4 probes big-endian, counts paced probes as queued", async () => {
+    const { calls, fakeAddon } = standIn();
+    const t = new RawTransport({ ...base, addon: fakeAddon, rate: 1000 });
+    expect(calls.open[0]?.[4]).toBe(1000);
+    expect(t.leadMs).toBe(250);
+    const done = () => {};
+    for (let i = 0; i < 100; i++) t.probeV4(0x0a4e0000 + i, 80, done);
+    t.probe("10.78.1.2", 443, 4, done);
+    expect(t.inFlight).toBe(101);
+    // Queued: handed over minus what the sender thread counted.
+    expect(t.queued).toBe(101);
+    await new Promise((r) => setImmediate(r));
+    expect(calls.sent).toHaveLength(1);
+    expect(t.queued).toBe(101);
+    calls.wire = 40;
+    expect(t.queued).toBe(61);
+    const batch = calls.sent[0] as Buffer;
+    expect(batch.length).toBe(101 * 8);
+    expect(batch.subarray(0, 6)).toEqual(Buffer.from([10, 78, 0, 0, 0, 80]));
+    expect(batch.subarray(99 * 8, 99 * 8 + 6)).toEqual(Buffer.from([10, 78, 0, 99, 0, 80]));
+    expect(batch.subarray(100 * 8, 100 * 8 + 6)).toEqual(Buffer.from([10, 78, 1, 2, 1, 187]));
+    t.abortAll();
+    await t.close();
+  });
+
+  it("paced: a probe the sender thread has not sent yet never times out; a sent one does, after timeoutMs", async () => {
+    const { calls, fakeAddon } = standIn();
+    const t = new RawTransport({ ...base, timeoutMs: 30, addon: fakeAddon, rate: 1_000_000 });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      t.probeV4(0x0a4e0000 + i, 80, (status, reason) => outcomes.push(`${i} ${status} ${reason}`));
+    }
+    // 10 SYNs at 1,000,000/s were due within 10 µs; the (slow) thread has sent 4 of them.
+    calls.wire = 4;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(outcomes).toEqual([0, 1, 2, 3].map((i) => `${i} filtered no-response`));
+    expect(t.inFlight).toBe(6);
+    expect(t.queued).toBe(6);
+    calls.wire = 10;
+    await new Promise((r) => setTimeout(r, 10));
+    // Seen sent just now: their 30 ms start now.
+    expect(t.inFlight).toBe(6);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(outcomes).toHaveLength(10);
+    expect(t.inFlight).toBe(0);
+    await t.close();
+  });
+
+  it("unpaced (no rate): rate 0 to the addon, no lead, queued is only what waits for the flush", async () => {
+    const { calls, fakeAddon } = standIn();
+    const t = new RawTransport({ ...base, addon: fakeAddon });
+    expect(calls.open[0]?.[4]).toBe(0);
+    expect(t.leadMs).toBe(0);
+    t.probeV4(0x0a4e0001, 80, () => {});
+    expect(t.queued).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect(t.queued).toBe(0);
+    const outcomes: string[] = [];
+    t.probe("::1", 80, 6, (status, reason) => outcomes.push(`${status} ${reason}`));
+    expect(outcomes).toEqual(["filtered ipv6-unsupported"]);
+    t.abortAll();
+    await t.close();
   });
 });
 
@@ -233,8 +336,8 @@ describe("loader", () => {
       "it lacks the functions capabilityProblem, synCookie, blackrockShuffle, open, send, poll, stats, close",
     );
     expect(checkAddon(fake({ poll: 1 }))).toBe("it lacks the functions poll");
-    expect(checkAddon(fake({ ABI_VERSION: 2 }))).toMatch(
-      /^its ABI_VERSION is 2, this package needs 1 \(rebuild it/,
+    expect(checkAddon(fake({ ABI_VERSION: 1 }))).toMatch(
+      /^its ABI_VERSION is 1, this package needs 2 \(rebuild it/,
     );
     expect(checkAddon(fake({ ABI_VERSION: undefined }))).toMatch(/^its ABI_VERSION is undefined/);
   });

@@ -332,6 +332,46 @@ describe("scan: rate", () => {
   });
 });
 
+describe("scan: progress", () => {
+  it("says 'wait' as soon as the last probe is handed over, not at the next 250 ms tick", async () => {
+    let lastProbeAt = 0;
+    const held: Array<() => void> = [];
+    // A transport that never answers: the probes settle when the wait ends (abortAll).
+    const transport = {
+      layer: "net-socket" as const,
+      get inFlight() {
+        return held.length;
+      },
+      probe(_a: string, _p: number, _f: 4 | 6, done: (s: "filtered", r: string) => void) {
+        lastProbeAt = performance.now();
+        held.push(() => done("filtered", "no-response"));
+      },
+      abortAll() {
+        for (const settle of held.splice(0)) settle();
+      },
+    };
+    const events: Array<ScanProgressEvent & { at: number }> = [];
+    const results = await collect(
+      scan({
+        targets: "10.0.0.0/29",
+        ports: "80",
+        rate: 1000,
+        waitMs: 300,
+        transport,
+        show: ["filtered"],
+        onProgress: (p) => events.push({ ...p, at: performance.now() }),
+      }),
+    );
+    expect(results).toHaveLength(8);
+    const firstWait = events.find((e) => e.phase === "wait");
+    expect(firstWait?.sent).toBe(8);
+    // 8 probes at 1,000/s leave within ≈ 10 ms; the 'wait' event follows in the same turn of
+    // the loop (it used to come with the next 250 ms progress tick).
+    expect((firstWait?.at ?? Number.POSITIVE_INFINITY) - lastProbeAt).toBeLessThan(150);
+    expect(events.filter((e) => e.phase === "scan").length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe("scan: validation before any packet leaves", () => {
   it.each([
     [{ targets: [], ports: "80" }, "NO_TARGETS"],

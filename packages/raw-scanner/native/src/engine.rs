@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Bytes of one probe as JS hands it over: destination address (u32 BE), port (u16 BE), 2 spare.
 pub const PROBE_BYTES: usize = 8;
@@ -30,9 +31,13 @@ pub struct Counters {
     pub received: AtomicU64,
     pub matched: AtomicU64,
     pub rsts_sent: AtomicU64,
+    /// Nanoseconds from the engine's start to the first and to the latest SYN batch sent.
+    pub first_send_ns: AtomicU64,
+    pub last_send_ns: AtomicU64,
 }
 
 struct Shared {
+    started: Instant,
     stop: AtomicBool,
     results: Mutex<Vec<u8>>,
     counters: Counters,
@@ -175,7 +180,47 @@ fn push_result(out: &mut Vec<u8>, addr: u32, port: u16, status: u8, ttl: u8, err
     out.extend_from_slice(&err.to_be_bytes());
 }
 
-fn sender(raw: Arc<Fd>, cookies: Cookies, rx: Receiver<Vec<u8>>, shared: Arc<Shared>) {
+/// Spaces the SYNs out at `rate` packets per second, in `sendmmsg` batches of about half a
+/// millisecond each: the scan loop hands over probes in bursts, the wire sees an even rate.
+/// Packet k is due at start + k / rate; a sender that fell more than 10 ms behind (idle, or
+/// descheduled) starts a new schedule instead of bursting to catch up.
+struct Pacer {
+    rate: f64,
+    next: Instant,
+}
+
+impl Pacer {
+    fn new(rate: f64) -> Pacer {
+        Pacer { rate, next: Instant::now() }
+    }
+
+    /// Packets per `sendmmsg` call.
+    fn chunk(&self) -> usize {
+        if self.rate <= 0.0 {
+            BATCH
+        } else {
+            ((self.rate / 2000.0) as usize).clamp(1, BATCH)
+        }
+    }
+
+    /// Waits until `n` more packets may leave.
+    fn wait(&mut self, n: usize) {
+        if self.rate <= 0.0 {
+            return;
+        }
+        let now = Instant::now();
+        if self.next > now {
+            std::thread::sleep(self.next - now);
+        } else if now - self.next > Duration::from_millis(10) {
+            self.next = now;
+        }
+        self.next += Duration::from_secs_f64(n as f64 / self.rate);
+    }
+}
+
+fn sender(raw: Arc<Fd>, cookies: Cookies, rate: f64, rx: Receiver<Vec<u8>>, shared: Arc<Shared>) {
+    let mut pacer = Pacer::new(rate);
+    let chunk_size = pacer.chunk();
     let udp = Fd(unsafe { socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) });
     // Source address per destination /24: one route lookup for a block, not one per probe.
     let mut sources: HashMap<u32, Result<u32, i32>> = HashMap::new();
@@ -185,7 +230,7 @@ fn sender(raw: Arc<Fd>, cookies: Cookies, rx: Receiver<Vec<u8>>, shared: Arc<Sha
     let mut failed = Vec::new();
     let mut local = Vec::new();
     while let Ok(probes) = rx.recv() {
-        for chunk in probes.chunks(PROBE_BYTES * BATCH) {
+        for chunk in probes.chunks(PROBE_BYTES * chunk_size) {
             meta.clear();
             failed.clear();
             local.clear();
@@ -207,7 +252,14 @@ fn sender(raw: Arc<Fd>, cookies: Cookies, rx: Receiver<Vec<u8>>, shared: Arc<Sha
                 meta.push((dst, dport));
                 n += 1;
             }
+            pacer.wait(n);
             let sent = send_batch(raw.0, &mut bufs, &mut addrs, n, &mut failed);
+            if sent > 0 {
+                let at = shared.started.elapsed().as_nanos() as u64;
+                let c = &shared.counters;
+                let _ = c.first_send_ns.compare_exchange(0, at, Ordering::Relaxed, Ordering::Relaxed);
+                c.last_send_ns.store(at, Ordering::Relaxed);
+            }
             shared.counters.sent.fetch_add(sent as u64, Ordering::Relaxed);
             for &(i, e) in &failed {
                 let (dst, dport) = meta[i];
@@ -344,11 +396,14 @@ pub struct Stats {
     pub matched: u64,
     pub rsts_sent: u64,
     pub kernel_drops: u64,
+    /// Milliseconds between the first and the latest SYN batch (the wire time of `sent`).
+    pub send_span_ms: f64,
 }
 
 impl Engine {
     /// Opens both sockets (so no reply is missed) and starts the threads.
-    pub fn open(cookies: Cookies, recv_buffer: i32) -> Result<Engine, String> {
+    /// `rate`: SYNs per second the sender paces to (0: as fast as the device takes them).
+    pub fn open(cookies: Cookies, recv_buffer: i32, rate: f64) -> Result<Engine, String> {
         let raw = Fd(unsafe { socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW) });
         if raw.0 < 0 {
             let e = errno();
@@ -374,6 +429,7 @@ impl Engine {
             set_int(pkt.0, SOL_SOCKET, SO_RCVBUF, recv_buffer);
         }
         let shared = Arc::new(Shared {
+            started: Instant::now(),
             stop: AtomicBool::new(false),
             results: Mutex::new(Vec::new()),
             counters: Counters::default(),
@@ -396,7 +452,7 @@ impl Engine {
             threads.push(
                 std::thread::Builder::new()
                     .name("raw-scan-send".into())
-                    .spawn(move || sender(raw, cookies, rx, shared))
+                    .spawn(move || sender(raw, cookies, rate, rx, shared))
                     .map_err(|e| e.to_string())?,
             );
         }
@@ -423,6 +479,7 @@ impl Engine {
             matched: c.matched.load(Ordering::Relaxed),
             rsts_sent: c.rsts_sent.load(Ordering::Relaxed),
             kernel_drops: self.shared.kernel_drops.load(Ordering::Relaxed),
+            send_span_ms: (c.last_send_ns.load(Ordering::Relaxed) - c.first_send_ns.load(Ordering::Relaxed).min(c.last_send_ns.load(Ordering::Relaxed))) as f64 / 1e6,
         }
     }
 

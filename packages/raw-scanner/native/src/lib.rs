@@ -2,7 +2,7 @@
 //!
 //! Exports (checked by the loader in src/adapters/native.ts, together with `ABI_VERSION`):
 //! `capabilityProblem()`, `synCookie(secret, first, last, src, dst, dport)`,
-//! `blackrockShuffle(range, seed, rounds, start, count)`, `open(secret, first, last, recvBuffer)`,
+//! `blackrockShuffle(range, seed, rounds, start, count)`, `open(secret, first, last, recvBuffer, rate)`,
 //! `send(handle, probes)`, `poll(handle)`, `stats(handle)`, `close(handle)`.
 
 #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
@@ -22,7 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 
 /// Bumped whenever an export changes meaning; the loader refuses any other value.
-const ABI_VERSION: u32 = 1;
+const ABI_VERSION: u32 = 2;
 
 type Args = Vec<napi_value>;
 
@@ -209,10 +209,15 @@ unsafe extern "C" fn finalize_engine(_env: napi_env, data: *mut c_void, _hint: *
 
 unsafe extern "C" fn open(env: napi_env, info: napi_callback_info) -> napi_value {
     guard(env, || {
-        let a = args(env, info, 4);
+        let a = args(env, info, 5);
         let c = cookies(env, &a)?;
         let recv_buffer = integer(env, a.get(3), "recvBuffer", 1_073_741_824.0)? as i32;
-        let e = Engine::open(c, recv_buffer)?;
+        // SYNs per second the sender thread paces to; 0: unpaced.
+        let rate = number(env, a.get(4), "rate")?;
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err(format!("rate: expected a number ≥ 0, got {rate}"));
+        }
+        let e = Engine::open(c, recv_buffer, rate)?;
         let boxed = Box::into_raw(Box::new(Some(e)));
         let mut v = null_mut();
         napi_create_external(env, boxed as *mut c_void, Some(finalize_engine), null_mut(), &mut v);
@@ -262,6 +267,7 @@ fn stats_object(env: napi_env, s: &engine::Stats) -> napi_value {
         set(env, obj, "matched", double(env, s.matched as f64));
         set(env, obj, "rstsSent", double(env, s.rsts_sent as f64));
         set(env, obj, "kernelDrops", double(env, s.kernel_drops as f64));
+        set(env, obj, "sendSpanMs", double(env, s.send_span_ms));
         obj
     }
 }

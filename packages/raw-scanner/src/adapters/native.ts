@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 /** The ABI version this JavaScript speaks; the addon's `ABI_VERSION` must be equal. */
-export const NATIVE_ABI_VERSION = 1;
+export const NATIVE_ABI_VERSION = 2;
 
 /** Counters of a native engine. */
 export interface NativeStats {
@@ -19,6 +19,8 @@ export interface NativeStats {
   rstsSent: number;
   /** Packets the kernel dropped because the receive buffer was full (known after `close`). */
   kernelDrops: number;
+  /** Milliseconds between the first and the latest SYN batch: `sent ÷ sendSpanMs` is the wire rate. */
+  sendSpanMs: number;
 }
 
 /** An open engine (an N-API external). */
@@ -46,7 +48,14 @@ export interface NativeAddon {
     start: number,
     count: number,
   ): Buffer;
-  open(secret: Uint8Array, first: number, last: number, recvBuffer: number): NativeHandle;
+  /** Opens the sockets and starts the threads; the sender paces to `rate` SYNs/s (0: unpaced). */
+  open(
+    secret: Uint8Array,
+    first: number,
+    last: number,
+    recvBuffer: number,
+    rate: number,
+  ): NativeHandle;
   send(handle: NativeHandle, probes: Uint8Array): void;
   poll(handle: NativeHandle): Buffer | undefined;
   stats(handle: NativeHandle): NativeStats;

@@ -6,7 +6,7 @@ const PROBE_BYTES = 8;
 /** Bytes per result record from the addon (address, port, status, ttl, errno). */
 const RESULT_BYTES = 12;
 /** Probes gathered before they go to the sender thread (the rest at the end of the tick). */
-const BATCH = 256;
+const BATCH = 4096;
 
 /** Dotted quad → uint32, or -1; a hand loop because it runs once per probe. */
 function ipv4ToInt(text: string): number {
@@ -42,6 +42,19 @@ export interface RawTransportOptions {
   /** Probes the scan may keep in flight (the loop's window). */
   backlog: number;
   /**
+   * SYNs per second: the addon's sender thread paces to it (0: as fast as the device takes).
+   *
+   * @defaultValue 0
+   */
+  rate?: number;
+  /**
+   * Milliseconds of probes the scan loop may hand over ahead of `rate` (the sender thread
+   * spaces them out on the wire).
+   *
+   * @defaultValue 250 when `rate` is set, else 0
+   */
+  leadMs?: number;
+  /**
    * Milliseconds between two reads of the addon's result queue.
    *
    * @defaultValue 2
@@ -65,6 +78,7 @@ export interface RawTransportOptions {
 export class RawTransport {
   readonly layer = "raw-packet" as const;
   readonly backlog: number;
+  readonly leadMs: number;
   private readonly addon: NativeAddon;
   private handle: NativeHandle | undefined;
   /** Probes awaiting an answer: (address × 65536 + port) → its callback. */
@@ -75,8 +89,21 @@ export class RawTransport {
   private readonly callbacks: ConnectCallback[] = [];
   private orderHead = 0;
   private readonly timeoutMs: number;
-  private batch: Buffer;
+  private batch: Uint8Array;
+  private view: DataView;
   private batchCount = 0;
+  /** Milliseconds per SYN at the paced rate (0: unpaced). */
+  private readonly spacingMs: number;
+  /** When the sender thread will have sent everything handed over (paced only). */
+  private wireAt = 0;
+  /** Probes handed over since open: a probe's number in this count is its place in the sender's queue. */
+  private handed = 0;
+  /** Number (in `handed` terms) of `order[0]`. */
+  private orderBase = 0;
+  /** Probes the sender thread has dealt with (sent or failed), as last read. */
+  private processed = 0;
+  /** Probes whose timeout was restarted from the moment they were seen sent. */
+  private sentSeen = 0;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly pollIntervalMs: number;
@@ -87,12 +114,17 @@ export class RawTransport {
     this.timeoutMs = options.timeoutMs;
     this.backlog = options.backlog;
     this.pollIntervalMs = options.pollIntervalMs ?? 2;
-    this.batch = Buffer.alloc(BATCH * PROBE_BYTES);
+    this.batch = new Uint8Array(BATCH * PROBE_BYTES);
+    this.view = new DataView(this.batch.buffer);
+    const rate = options.rate ?? 0;
+    this.spacingMs = rate > 0 ? 1000 / rate : 0;
+    this.leadMs = options.leadMs ?? (rate > 0 ? 250 : 0);
     this.handle = this.addon.open(
       options.secret,
       options.sourcePorts.first,
       options.sourcePorts.last,
       options.recvBuffer ?? 32 * 1024 * 1024,
+      rate,
     );
   }
 
@@ -100,9 +132,18 @@ export class RawTransport {
     return this.pending.size;
   }
 
-  /** Probes handed over but not yet passed to the sender thread. */
+  /** Probes handed over and not on the wire yet (gathered here, or paced out by the thread). */
   get queued(): number {
-    return this.batchCount;
+    if (this.spacingMs === 0) return this.batchCount;
+    // Exact: what was handed over minus what the sender thread counted (sent or failed).
+    this.readProcessed();
+    return Math.max(this.batchCount, this.handed - this.processed);
+  }
+
+  private readProcessed(): void {
+    if (!this.handle) return;
+    const s = this.addon.stats(this.handle);
+    this.processed = s.sent + s.sendErrors;
   }
 
   /** The engine's counters (the last ones read once closed). */
@@ -113,18 +154,33 @@ export class RawTransport {
 
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void {
     const addr = family === 4 ? ipv4ToInt(address) : -1;
-    if (addr < 0 || !this.handle) {
+    if (addr < 0) {
       done("filtered", family === 6 ? "ipv6-unsupported" : "closed");
+      return;
+    }
+    this.probeV4(addr, port, done);
+  }
+
+  probeV4(addr: number, port: number, done: ConnectCallback): void {
+    if (!this.handle) {
+      done("filtered", "closed");
       return;
     }
     const key = addr * 65536 + port;
     this.pending.set(key, done);
     this.order.push(key);
-    this.deadlines.push(performance.now() + this.timeoutMs);
+    this.handed++;
+    // The timeout runs from when the paced sender thread will put this SYN on the wire.
+    let sendsAt = performance.now();
+    if (this.spacingMs > 0) {
+      if (this.wireAt > sendsAt) sendsAt = this.wireAt;
+      this.wireAt = sendsAt + this.spacingMs;
+    }
+    this.deadlines.push(sendsAt + this.timeoutMs);
     this.callbacks.push(done);
     const at = this.batchCount * PROBE_BYTES;
-    this.batch.writeUInt32BE(addr, at);
-    this.batch.writeUInt16BE(port, at + 4);
+    this.view.setUint32(at, addr);
+    this.view.setUint16(at + 4, port);
     this.batchCount++;
     if (this.batchCount === BATCH) this.flush();
     else if (!this.flushScheduled) {
@@ -137,8 +193,8 @@ export class RawTransport {
   private flush(): void {
     this.flushScheduled = false;
     if (this.batchCount === 0 || !this.handle) return;
+    // The addon copies the bytes before it returns: the buffer is reused.
     this.addon.send(this.handle, this.batch.subarray(0, this.batchCount * PROBE_BYTES));
-    this.batch = Buffer.alloc(BATCH * PROBE_BYTES);
     this.batchCount = 0;
   }
 
@@ -147,9 +203,22 @@ export class RawTransport {
     if (!this.handle) return;
     this.drain();
     const now = performance.now();
+    if (this.spacingMs > 0) {
+      // A sender thread slower than the rate (a busy machine) sends later than estimated: a
+      // probe's timeout runs from when it is seen sent, and an unsent probe never times out.
+      this.readProcessed();
+      const end = Math.min(this.processed, this.orderBase + this.order.length);
+      for (; this.sentSeen < end; this.sentSeen++) {
+        const j = this.sentSeen - this.orderBase;
+        if (j >= 0 && (this.deadlines[j] as number) < now + this.timeoutMs) {
+          this.deadlines[j] = now + this.timeoutMs;
+        }
+      }
+    }
     while (this.orderHead < this.order.length) {
       const deadline = this.deadlines[this.orderHead] as number;
       if (deadline > now) break;
+      if (this.spacingMs > 0 && this.orderBase + this.orderHead >= this.sentSeen) break;
       const key = this.order[this.orderHead] as number;
       const done = this.callbacks[this.orderHead] as ConnectCallback;
       this.orderHead++;
@@ -160,6 +229,7 @@ export class RawTransport {
       }
     }
     if (this.orderHead > 65536) {
+      this.orderBase += this.orderHead;
       this.order.splice(0, this.orderHead);
       this.deadlines.splice(0, this.orderHead);
       this.callbacks.splice(0, this.orderHead);
@@ -198,6 +268,7 @@ export class RawTransport {
     this.drain();
     const all = [...this.pending.values()];
     this.pending.clear();
+    this.orderBase += this.order.length;
     this.order.length = 0;
     this.deadlines.length = 0;
     this.callbacks.length = 0;

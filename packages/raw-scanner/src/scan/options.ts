@@ -55,8 +55,21 @@ export interface ScanTransport {
    * @defaultValue 0
    */
   readonly queued?: number;
+  /**
+   * Milliseconds of probes the scan loop may hand over ahead of `rate`: a transport that paces
+   * its own sending (the native backend's sender thread) smooths them out on the wire, so a
+   * loop delayed by a busy event loop catches up without the wire ever exceeding the rate.
+   *
+   * @defaultValue 0 (the loop paces: at most 1/50 s of `rate` at once)
+   */
+  readonly leadMs?: number;
   /** Probe `address:port`; call `done` once with the outcome (`retry` = local trouble, try later). */
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void;
+  /**
+   * Optional fast path for IPv4: the same as `probe`, the address as a uint32 (no text made or
+   * parsed per probe). The loop uses it when present.
+   */
+  probeV4?(address: number, port: number, done: ConnectCallback): void;
   /** End every probe in flight as filtered. */
   abortAll(): void;
   /** Release resources at the end of the scan. */

@@ -1,5 +1,5 @@
 import { type BannerOptions, grabBanner } from "../adapters/banners.js";
-import { Connector, loadTcpBinding } from "../adapters/connect.js";
+import { type ConnectCallback, Connector, loadTcpBinding } from "../adapters/connect.js";
 import { ConnectPool } from "../adapters/connect-pool.js";
 import type { NativeStats } from "../adapters/native.js";
 import { RawTransport } from "../adapters/raw-transport.js";
@@ -72,7 +72,8 @@ export function scan(options: ScanOptions): ScanRun {
 }
 
 interface Slot {
-  index: bigint;
+  /** A number in spaces below 2^53 (no bigint allocated per probe), else a bigint. */
+  index: number | bigint;
   finished: boolean;
   /** Attempts that failed on our side (no ports or descriptors left, self-connect…). */
   localFailures?: number;
@@ -83,7 +84,8 @@ const MAX_LOCAL_FAILURES = 12;
 
 interface Retry {
   slot: Slot;
-  address: string;
+  /** Text, or an IPv4 uint32 (the `probeV4` path). */
+  address: string | number;
   family: 4 | 6;
   port: number;
   attempt: number;
@@ -145,6 +147,7 @@ class JsScan implements ScanRun {
               sourcePorts: plan.cookies.sourcePorts,
               timeoutMs: plan.connectTimeoutMs,
               backlog: 0,
+              rate: plan.rate,
             })
           : plan.workers > 0
             ? new ConnectPool({
@@ -187,7 +190,7 @@ class JsScan implements ScanRun {
       this.windowHead = 0;
     }
     const head = this.window[this.windowHead];
-    if (head) return head.index;
+    if (head) return BigInt(head.index);
     if (this.next < this.size) return this.next;
     return this.size;
   }
@@ -258,12 +261,22 @@ class JsScan implements ScanRun {
       await connector.close?.();
       throw aborted(signal);
     }
-    const bucket = new TokenBucket({ rate });
+    // A transport that paces its own sending may be handed `leadMs` of probes at once.
+    const leadMs = Math.max(0, connector.leadMs ?? 0);
+    const bucket = new TokenBucket(
+      leadMs > 0 ? { rate, burst: Math.max(1, Math.ceil((rate * leadMs) / 1000)) } : { rate },
+    );
+    const probeV4 = connector.probeV4?.bind(connector);
+    // Probes per turn of the loop before completions get their turn.
+    const perTurn = probeV4 ? 2048 : 256;
     const perm = new Blackrock(space.size, this.plan.seed);
     const step = BigInt(this.plan.shard.count);
     const small = space.isSmall;
+    const stepN = this.plan.shard.count;
+    const sizeN = Number(space.size);
     const t0 = performance.now();
     let lastProgress = 0;
+    let lastPhase: ScanProgressEvent["phase"] | undefined;
     let slotWaiter: (() => void) | undefined;
     // Wake the send loop only once a quarter of the window is free, so it launches probes in
     // batches instead of one per completion.
@@ -323,9 +336,13 @@ class JsScan implements ScanRun {
         grabs.add(grab);
       }
     };
+    // `address`: text, or an IPv4 uint32 for a transport with `probeV4` (made text only when a
+    // result needs it).
+    const text = (address: string | number) =>
+      typeof address === "number" ? formatIpv4(address) : address;
     const finish = (
       slot: Slot,
-      address: string,
+      address: string | number,
       port: number,
       status: PortStatus,
       reason: string,
@@ -338,7 +355,7 @@ class JsScan implements ScanRun {
       if (!this.show.has(status)) return;
       const result: ScanResult = {
         time: new Date(this.now()),
-        address,
+        address: text(address),
         port,
         protocol: "tcp",
         status,
@@ -355,9 +372,15 @@ class JsScan implements ScanRun {
 
     let waitExpired = false;
     let waitExpiredAt = 0;
-    const launch = (slot: Slot, address: string, family: 4 | 6, port: number, attempt: number) => {
+    const launch = (
+      slot: Slot,
+      address: string | number,
+      family: 4 | 6,
+      port: number,
+      attempt: number,
+    ) => {
       this.sent++;
-      connector.probe(address, port, family, (status, reason, ttl) => {
+      const done: ConnectCallback = (status, reason, ttl) => {
         if (this.stopped && !slot.finished) {
           release();
           return;
@@ -365,7 +388,9 @@ class JsScan implements ScanRun {
         if (status === "retry") {
           if (reason === "self-connect") {
             this.selfConnects++;
-            logger?.debug(`${address}:${port}: connected to itself; discarded, probing again`);
+            logger?.debug(
+              `${text(address)}:${port}: connected to itself; discarded, probing again`,
+            );
           }
           // Our machine ran short (ports, descriptors) or met itself: not an answer; try again
           // shortly, but not forever (an address family this host lacks never recovers).
@@ -373,7 +398,7 @@ class JsScan implements ScanRun {
           slot.localFailures = failures;
           if (failures > MAX_LOCAL_FAILURES || waitExpired) {
             logger?.warn(
-              `${address}:${port}: giving up after ${failures} local errors (${reason})`,
+              `${text(address)}:${port}: giving up after ${failures} local errors (${reason})`,
             );
             finish(slot, address, port, "filtered", `local-error:${reason}`);
           } else {
@@ -401,7 +426,10 @@ class JsScan implements ScanRun {
           finish(slot, address, port, status, reason, ttl);
         }
         release();
-      });
+      };
+      if (typeof address === "number")
+        (probeV4 as NonNullable<typeof probeV4>)(address, port, done);
+      else connector.probe(address, port, family, done);
     };
 
     let lastAddressIndex = -1;
@@ -415,9 +443,13 @@ class JsScan implements ScanRun {
         const now = performance.now();
         const dueRetry = this.retryQueue.length > 0 && (this.retryQueue[0] as Retry).due <= now;
         const more = this.next < this.size;
-        if (now - lastProgress > 250) {
+        // Every 250 ms, and at once when the scan phase ends (the send time is then exact).
+        // Probes still queued in the transport (not yet on the wire) belong to the scan phase.
+        const phase = more || (connector.queued ?? 0) > 0 ? "scan" : "wait";
+        if (now - lastProgress > 250 || phase !== lastPhase) {
           lastProgress = now;
-          progress(more ? "scan" : "wait");
+          lastPhase = phase;
+          progress(phase);
         }
         if (!more && !dueRetry) {
           const settled = connector.inFlight === 0 && this.retryQueue.length === 0;
@@ -440,8 +472,12 @@ class JsScan implements ScanRun {
             connector.abortAll();
             continue;
           }
+          // While the transport still sends its queue, look again soon: the wait starts then.
+          const idle = (connector.queued ?? 0) > 0 ? 2 : 50;
           await sleepOrWake(
-            this.retryQueue.length > 0 ? Math.max(1, (this.retryQueue[0] as Retry).due - now) : 50,
+            this.retryQueue.length > 0
+              ? Math.max(1, Math.min(idle, (this.retryQueue[0] as Retry).due - now))
+              : idle,
             (w) => {
               slotWaiter = w;
             },
@@ -455,12 +491,14 @@ class JsScan implements ScanRun {
           });
           continue;
         }
-        const granted = bucket.take(Math.min(free, 256));
+        const granted = bucket.take(Math.min(free, perTurn));
         if (granted === 0) {
           await sleepOrWake(Math.max(1, bucket.delayFor(1)), () => undefined);
           continue;
         }
         lastSend = now;
+        // Small spaces count in numbers (no bigint per probe); `this.next` is set after the turn.
+        let nextN = small ? Number(this.next) : 0;
         for (let k = 0; k < granted; k++) {
           const retry = this.retryQueue[0];
           if (retry && retry.due <= now) {
@@ -468,19 +506,29 @@ class JsScan implements ScanRun {
             launch(retry.slot, retry.address, retry.family, retry.port, retry.attempt);
             continue;
           }
-          if (this.next >= this.size) break;
-          const index = this.next;
-          this.next += step;
+          let index: number | bigint;
+          if (small) {
+            if (nextN >= sizeN) break;
+            index = nextN;
+            nextN += stepN;
+          } else {
+            if (this.next >= this.size) break;
+            index = this.next;
+            this.next += step;
+          }
           const slot: Slot = { index, finished: false };
           this.window.push(slot);
-          let address: string;
+          let address: string | number;
           let family: 4 | 6;
           let port: number;
           if (small) {
-            const x = perm.shuffle(Number(index));
+            const x = perm.shuffle(index as number);
             const a = space.addressIndexAt(x);
             port = space.portAt(x);
-            if (space.isV4Index(a)) {
+            if (probeV4 && space.isV4Index(a)) {
+              address = space.v4At(a);
+              family = 4;
+            } else if (space.isV4Index(a)) {
               // Sweeps repeat a few addresses many times: reuse their text.
               if (a !== lastAddressIndex) {
                 lastAddressIndex = a;
@@ -493,13 +541,14 @@ class JsScan implements ScanRun {
               family = 6;
             }
           } else {
-            const at = space.at(perm.shuffleBig(index));
+            const at = space.at(perm.shuffleBig(index as bigint));
             address = at.address;
             family = at.version;
             port = at.port;
           }
           launch(slot, address, family, port, 0);
         }
+        if (small) this.next = BigInt(nextN);
         // Let completions run before the next batch.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }

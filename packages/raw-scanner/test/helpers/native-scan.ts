@@ -10,13 +10,17 @@ const t0 = performance.now();
 /** Seconds until the last first-attempt probe left (the scan phase ended). */
 let sendSeconds = 0;
 let sent = 0;
-/** Probes per second measured during the scan phase (the last progress event of it). */
+/** Probes per second of the scan phase (sent ÷ time until the last first probe left). */
 let scanRate = 0;
 const run = scan({
   onProgress: (p) => {
     sent = p.sent;
     if (p.phase === "scan") scanRate = p.rate;
-    if (p.phase !== "scan" && sendSeconds === 0) sendSeconds = (performance.now() - t0) / 1000;
+    if (p.phase !== "scan" && sendSeconds === 0) {
+      sendSeconds = (performance.now() - t0) / 1000;
+      // The first event after the scan phase: every first probe has left, the rate is exact.
+      scanRate = p.rate;
+    }
   },
   targets: args.targets as string,
   ports: args.ports as string,
