@@ -1,37 +1,16 @@
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   decodeEscPos,
   dither,
   encodeEscPos,
   type GreyBitmap,
   sendToPrinter,
-  type ThermalComicError,
 } from "../src/index.js";
-import { type RunningVirtualPrinter, startVirtualPrinter } from "../src/virtual-printer.js";
-import { tempDir } from "./helpers.js";
-
-const running: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) await r.close();
-});
-
-async function printer(options = {}): Promise<RunningVirtualPrinter> {
-  const p = await startVirtualPrinter({ port: 0, width: 384, ...options });
-  running.push(p);
-  return p;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ThermalComicError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ThermalComicError;
-  }
-  throw new Error("expected a rejection");
-}
+import { startVirtualPrinter } from "../src/virtual-printer.js";
+import { closeAfterTest, failure, printer, tempDir } from "./helpers.js";
 
 const gradient: GreyBitmap = {
   width: 384,
@@ -107,10 +86,9 @@ describe("virtual printer and sending", () => {
   });
 
   it("says the printer is unreachable when nothing listens", async () => {
-    const p = await printer();
+    const p = await startVirtualPrinter({ port: 0, width: 384 });
     const port = p.port;
     await p.close();
-    running.pop();
     const error = await failure(
       sendToPrinter(job, { printer: `tcp://127.0.0.1:${port}`, timeoutMs: 2000 }),
     );
@@ -128,7 +106,7 @@ describe("virtual printer and sending", () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    running.push({ close: () => new Promise((r) => server.close(() => r())) });
+    closeAfterTest({ close: () => new Promise((r) => server.close(() => r())) });
     const port = (server.address() as { port: number }).port;
     // Big enough that the kernel cannot take it all before the reset arrives.
     const big = new Uint8Array(32_000_000);

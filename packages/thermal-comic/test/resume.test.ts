@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   decodeEscPos,
   encodeEscPos,
@@ -7,29 +7,9 @@ import {
   type MonoBitmap,
   type PrintProgressEvent,
   sendToPrinter,
-  type ThermalComicError,
 } from "../src/index.js";
 import { type RunningVirtualPrinter, startVirtualPrinter } from "../src/virtual-printer.js";
-
-const running: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) await r.close();
-});
-
-async function printer(options = {}): Promise<RunningVirtualPrinter> {
-  const p = await startVirtualPrinter({ port: 0, width: 384, ...options });
-  running.push(p);
-  return p;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ThermalComicError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ThermalComicError;
-  }
-  throw new Error("expected a rejection");
-}
+import { closeAfterTest, failure, printer } from "./helpers.js";
 
 const waitFor = async (check: () => boolean) => {
   for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -201,7 +181,7 @@ describe("resuming after a lost connection", () => {
           void a.close().then(() =>
             setTimeout(async () => {
               b = await startVirtualPrinter({ port, width: 384 });
-              running.push(b);
+              closeAfterTest(b);
               resolve();
             }, 400),
           );

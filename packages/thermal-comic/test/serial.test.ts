@@ -8,10 +8,9 @@ import {
   type GreyBitmap,
   queryPrinterStatus,
   sendToPrinter,
-  type ThermalComicError,
 } from "../src/index.js";
 import { type RunningVirtualPrinter, startVirtualPrinter } from "../src/virtual-printer.js";
-import { tempDir } from "./helpers.js";
+import { failure, tempDir } from "./helpers.js";
 
 const hasSocat = (() => {
   try {
@@ -28,15 +27,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function failure(promise: Promise<unknown>): Promise<ThermalComicError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ThermalComicError;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A socat pseudo-terminal pair: the printer's end and the host's end. */
 async function ptyPair(): Promise<{ printerEnd: string; hostEnd: string; socat: ChildProcess }> {

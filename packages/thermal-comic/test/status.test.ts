@@ -1,6 +1,6 @@
 import { connect, createServer, type Socket } from "node:net";
 import { Duplex } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   dither,
   encodeEscPosJob,
@@ -10,27 +10,8 @@ import {
   sendToPrinter,
   type ThermalComicError,
 } from "../src/index.js";
-import { type RunningVirtualPrinter, startVirtualPrinter } from "../src/virtual-printer.js";
-
-const running: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) await r.close();
-});
-
-async function printer(options = {}): Promise<RunningVirtualPrinter> {
-  const p = await startVirtualPrinter({ port: 0, width: 384, ...options });
-  running.push(p);
-  return p;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ThermalComicError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ThermalComicError;
-  }
-  throw new Error("expected a rejection");
-}
+import { startVirtualPrinter } from "../src/virtual-printer.js";
+import { closeAfterTest, failure, printer } from "./helpers.js";
 
 /** Sends raw bytes on a fresh connection and collects what comes back for `ms`. */
 async function exchange(port: number, bytes: number[], ms = 100): Promise<number[]> {
@@ -58,7 +39,7 @@ async function standIn(handle: (socket: Socket) => void): Promise<string> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const sockets = new Set<Socket>();
   server.on("connection", (s) => sockets.add(s));
-  running.push({
+  closeAfterTest({
     close: () =>
       new Promise((r) => {
         for (const s of sockets) s.destroy();
@@ -135,10 +116,9 @@ describe("DLE EOT real-time status", () => {
     const bad = await failure(queryPrinterStatus({ printer: garbage, timeoutMs: 1000 }));
     expect(bad.code).toBe("NO_STATUS");
     expect(bad.message).toContain("0xff");
-    const p = await printer();
+    const p = await startVirtualPrinter({ port: 0, width: 384 });
     const port = p.port;
     await p.close();
-    running.pop();
     expect(
       (await failure(queryPrinterStatus({ printer: `tcp://127.0.0.1:${port}`, timeoutMs: 1000 })))
         .code,
