@@ -106,6 +106,7 @@ export {
   type ScanOptions,
   type ScanProgressEvent,
   type ScanTransport,
+  type TaggedOutcome,
   type TransportLayer,
   validateScanOptions,
 } from "./scan/options.js";

@@ -298,6 +298,63 @@ describe("RawTransport (a stand-in addon records what it is handed)", () => {
     await t.close();
   });
 
+  it("tagged path: replies settle by tag, once; duplicates, strangers and a superseded probe are handled", async () => {
+    const { calls, fakeAddon } = standIn();
+    // Result records as the addon's receiver thread writes them: address, port, status, ttl, errno.
+    const pending: Buffer[] = [];
+    const record = (addr: number, port: number, status: number, ttl: number, errno = 0) => {
+      const b = Buffer.alloc(12);
+      b.writeUInt32BE(addr, 0);
+      b.writeUInt16BE(port, 4);
+      b[6] = status;
+      b[7] = ttl;
+      b.writeUInt32BE(errno, 8);
+      pending.push(b);
+    };
+    (fakeAddon as unknown as { poll: () => Buffer | undefined }).poll = () =>
+      pending.length ? Buffer.concat(pending.splice(0)) : undefined;
+    const t = new RawTransport({ ...base, timeoutMs: 60, addon: fakeAddon });
+    expect(() => t.probeTagged(0x0a4e0001, 80, 0)).toThrow(/before bindOutcomes/);
+    const outcomes: string[] = [];
+    t.bindOutcomes((tag, status, reason, ttl) =>
+      outcomes.push(`${tag} ${status} ${reason} ${ttl}`),
+    );
+    expect(() => t.probeTagged(0x0a4e0001, 80, -3)).toThrow(/tag must be ≥ 0/);
+    t.probeTagged(0x0a4e0001, 80, 7);
+    t.probeTagged(0x0a4e0002, 80, 8);
+    t.probeTagged(0x0a4e0003, 443, 9);
+    t.probeTagged(0x0a4e0004, 22, 10);
+    // The same pair again while its first probe waits: the first ends as unanswered.
+    t.probeTagged(0x0a4e0004, 22, 11);
+    expect(outcomes).toEqual(["10 filtered no-response 0"]);
+    expect(t.inFlight).toBe(4);
+    await new Promise((r) => setImmediate(r));
+    expect((calls.sent[0] as Buffer).length).toBe(5 * 8);
+    record(0x0a4e0002, 80, 1, 61);
+    record(0x0a4e0002, 80, 1, 61); // a retransmitted SYN-ACK
+    record(0x0a4e0001, 80, 2, 62);
+    record(0x0a4e0009, 80, 1, 64); // nothing asked for it
+    record(0x0a4e0004, 22, 3, 0, 101); // the sender thread could not send it
+    await new Promise((r) => setTimeout(r, 20));
+    expect(outcomes.slice(1)).toEqual([
+      "8 open syn-ack 61",
+      "7 closed rst-ack 62",
+      "11 retry ENETUNREACH 0",
+    ]);
+    expect(t.inFlight).toBe(1);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(outcomes.slice(4)).toEqual(["9 filtered no-response 0"]);
+    expect(t.inFlight).toBe(0);
+    // abortAll settles what still waits, through the same function.
+    t.probeTagged(0x0a4e0005, 80, 12);
+    t.probeTagged(0x0a4e0006, 80, 13);
+    t.abortAll();
+    expect(outcomes.slice(5)).toEqual(["12 filtered no-response 0", "13 filtered no-response 0"]);
+    await t.close();
+    t.probeTagged(0x0a4e0007, 80, 14);
+    expect(outcomes.at(-1)).toBe("14 filtered closed 0");
+  });
+
   it("unpaced (no rate): rate 0 to the addon, no lead, queued is only what waits for the flush", async () => {
     const { calls, fakeAddon } = standIn();
     const t = new RawTransport({ ...base, addon: fakeAddon });

@@ -50,6 +50,21 @@ describe("TokenBucket", () => {
     expect(bucket.take(100)).toBe(5);
   });
 
+  it("starts with one token, or with `initial` (capped at the burst) for a self-pacing transport", () => {
+    let now = 0;
+    expect(new TokenBucket({ rate: 100_000, burst: 25_000, now: () => now }).take(1e6)).toBe(1);
+    const lead = new TokenBucket({ rate: 100_000, burst: 25_000, initial: 25_000, now: () => now });
+    expect(lead.take(1e6)).toBe(25_000);
+    now += 10;
+    // Then at the rate: 100 per millisecond.
+    expect(lead.take(1e6)).toBe(1000);
+    const capped = new TokenBucket({ rate: 1000, burst: 50, initial: 5000, now: () => now });
+    expect(capped.take(1e6)).toBe(50);
+    for (const initial of [-1, Number.NaN]) {
+      expect(() => new TokenBucket({ rate: 1000, initial })).toThrow(RawScannerError);
+    }
+  });
+
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])("rejects rate %s", (rate) => {
     expect(() => new TokenBucket({ rate })).toThrow(RawScannerError);
   });

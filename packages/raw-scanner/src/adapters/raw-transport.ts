@@ -1,3 +1,7 @@
+import type { PortStatus } from "../core/result.js";
+import { NumberRing, PairTable } from "../core/ring.js";
+import { RawScannerError } from "../errors.js";
+import type { TaggedOutcome } from "../scan/options.js";
 import type { ConnectCallback } from "./connect.js";
 import type { NativeAddon, NativeHandle, NativeStats } from "./native.js";
 
@@ -72,8 +76,10 @@ export interface RawTransportOptions {
  * The raw-packet backend behind the scan loop's `ScanTransport` seam: probes are batched into
  * the addon's sender thread (SYNs carrying the core's SYN cookies, `sendmmsg`), replies are
  * matched by cookie on the addon's receiver thread (AF_PACKET, `recvmmsg`) and read here in
- * batches every `pollIntervalMs`. No per-probe state lives in Rust; the pending table here only
- * maps an answer to its callback and times probes out.
+ * batches every `pollIntervalMs`. No per-probe state lives in Rust; here a probe is one entry in
+ * typed-array rings (send order, deadline, tag) and one in a typed-array hash table from
+ * (address, port) to that entry: nothing is allocated per probe on the tagged path the scan
+ * loop uses ({@link bindOutcomes}, {@link probeTagged}).
  */
 export class RawTransport {
   readonly layer = "raw-packet" as const;
@@ -81,13 +87,21 @@ export class RawTransport {
   readonly leadMs: number;
   private readonly addon: NativeAddon;
   private handle: NativeHandle | undefined;
-  /** Probes awaiting an answer: (address × 65536 + port) → its callback. */
-  private readonly pending = new Map<number, ConnectCallback>();
-  /** Keys in send order with their deadline and callback: timeouts are swept from the front. */
-  private readonly order: number[] = [];
-  private readonly deadlines: number[] = [];
-  private readonly callbacks: ConnectCallback[] = [];
-  private orderHead = 0;
+  /** address × 65536 + port → position of its probe in the rings. */
+  private readonly table = new PairTable(4096);
+  /**
+   * Probes in the order they were handed to the sender thread (a position is the probe's place
+   * in the sender's queue): their key (-1 once answered), deadline and tag. Timeouts are swept
+   * from the head.
+   */
+  private readonly keys = new NumberRing(4096);
+  private readonly deadlines = new NumberRing(4096);
+  private readonly tags = new NumberRing(4096);
+  /** Outcome function of the tagged path (tags ≥ 0). */
+  private settleTagged: TaggedOutcome | undefined;
+  /** Callbacks of `probe`/`probeV4` probes, under tags below 0. */
+  private readonly callbacks = new Map<number, ConnectCallback>();
+  private nextCallbackTag = -1;
   private readonly timeoutMs: number;
   private batch: Uint8Array;
   private view: DataView;
@@ -96,15 +110,12 @@ export class RawTransport {
   private readonly spacingMs: number;
   /** When the sender thread will have sent everything handed over (paced only). */
   private wireAt = 0;
-  /** Probes handed over since open: a probe's number in this count is its place in the sender's queue. */
-  private handed = 0;
-  /** Number (in `handed` terms) of `order[0]`. */
-  private orderBase = 0;
   /** Probes the sender thread has dealt with (sent or failed), as last read. */
   private processed = 0;
   /** Probes whose timeout was restarted from the moment they were seen sent. */
   private sentSeen = 0;
   private flushScheduled = false;
+  private readonly flushSoon = () => this.flush();
   private timer: NodeJS.Timeout | undefined;
   private readonly pollIntervalMs: number;
   private lastStats: NativeStats | undefined;
@@ -129,7 +140,7 @@ export class RawTransport {
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.table.size;
   }
 
   /** Probes handed over and not on the wire yet (gathered here, or paced out by the thread). */
@@ -137,7 +148,7 @@ export class RawTransport {
     if (this.spacingMs === 0) return this.batchCount;
     // Exact: what was handed over minus what the sender thread counted (sent or failed).
     this.readProcessed();
-    return Math.max(this.batchCount, this.handed - this.processed);
+    return Math.max(this.batchCount, this.keys.tail - this.processed);
   }
 
   private readProcessed(): void {
@@ -152,6 +163,10 @@ export class RawTransport {
     return this.lastStats;
   }
 
+  bindOutcomes(settle: TaggedOutcome): void {
+    this.settleTagged = settle;
+  }
+
   probe(address: string, port: number, family: 4 | 6, done: ConnectCallback): void {
     const addr = family === 4 ? ipv4ToInt(address) : -1;
     if (addr < 0) {
@@ -162,22 +177,52 @@ export class RawTransport {
   }
 
   probeV4(addr: number, port: number, done: ConnectCallback): void {
+    const tag = this.nextCallbackTag--;
+    this.callbacks.set(tag, done);
+    this.enqueue(addr, port, tag);
+  }
+
+  probeTagged(addr: number, port: number, tag: number): void {
+    if (!this.settleTagged) {
+      throw new RawScannerError("INVALID_ARGUMENT", "probeTagged before bindOutcomes");
+    }
+    if (!(tag >= 0)) throw new RawScannerError("INVALID_ARGUMENT", `tag must be ≥ 0, got ${tag}`);
+    this.enqueue(addr, port, tag);
+  }
+
+  private deliver(tag: number, status: PortStatus | "retry", reason: string, ttl: number): void {
+    if (tag >= 0) {
+      (this.settleTagged as TaggedOutcome)(tag, status, reason, ttl);
+      return;
+    }
+    const done = this.callbacks.get(tag);
+    this.callbacks.delete(tag);
+    done?.(status, reason, ttl);
+  }
+
+  private enqueue(addr: number, port: number, tag: number): void {
     if (!this.handle) {
-      done("filtered", "closed");
+      this.deliver(tag, "filtered", "closed", 0);
       return;
     }
     const key = addr * 65536 + port;
-    this.pending.set(key, done);
-    this.order.push(key);
-    this.handed++;
+    const position = this.keys.tail;
+    const earlier = this.table.set(key, position);
+    // The same pair probed again while its earlier probe waits: one reply cannot tell them
+    // apart, so the earlier one ends now as unanswered.
+    if (earlier >= 0) {
+      this.keys.set(earlier, -1);
+      this.deliver(this.tags.at(earlier), "filtered", "no-response", 0);
+    }
     // The timeout runs from when the paced sender thread will put this SYN on the wire.
     let sendsAt = performance.now();
     if (this.spacingMs > 0) {
       if (this.wireAt > sendsAt) sendsAt = this.wireAt;
       this.wireAt = sendsAt + this.spacingMs;
     }
+    this.keys.push(key);
     this.deadlines.push(sendsAt + this.timeoutMs);
-    this.callbacks.push(done);
+    this.tags.push(tag);
     const at = this.batchCount * PROBE_BYTES;
     this.view.setUint32(at, addr);
     this.view.setUint16(at + 4, port);
@@ -185,7 +230,7 @@ export class RawTransport {
     if (this.batchCount === BATCH) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(this.flushSoon);
     }
     this.timer ??= setInterval(() => this.tick(), this.pollIntervalMs);
   }
@@ -198,44 +243,46 @@ export class RawTransport {
     this.batchCount = 0;
   }
 
+  private shiftEntry(): void {
+    this.keys.shift();
+    this.deadlines.shift();
+    this.tags.shift();
+  }
+
   /** Reads the replies the receiver thread matched, then times out what is overdue. */
   private tick(): void {
     if (!this.handle) return;
     this.drain();
     const now = performance.now();
+    const { keys, deadlines } = this;
     if (this.spacingMs > 0) {
       // A sender thread slower than the rate (a busy machine) sends later than estimated: a
       // probe's timeout runs from when it is seen sent, and an unsent probe never times out.
       this.readProcessed();
-      const end = Math.min(this.processed, this.orderBase + this.order.length);
+      if (this.sentSeen < keys.head) this.sentSeen = keys.head;
+      const end = Math.min(this.processed, keys.tail);
       for (; this.sentSeen < end; this.sentSeen++) {
-        const j = this.sentSeen - this.orderBase;
-        if (j >= 0 && (this.deadlines[j] as number) < now + this.timeoutMs) {
-          this.deadlines[j] = now + this.timeoutMs;
+        if (deadlines.at(this.sentSeen) < now + this.timeoutMs) {
+          deadlines.set(this.sentSeen, now + this.timeoutMs);
         }
       }
     }
-    while (this.orderHead < this.order.length) {
-      const deadline = this.deadlines[this.orderHead] as number;
-      if (deadline > now) break;
-      if (this.spacingMs > 0 && this.orderBase + this.orderHead >= this.sentSeen) break;
-      const key = this.order[this.orderHead] as number;
-      const done = this.callbacks[this.orderHead] as ConnectCallback;
-      this.orderHead++;
-      // A later probe of the same pair (a retry) has its own callback and a later deadline.
-      if (this.pending.get(key) === done) {
-        this.pending.delete(key);
-        done("filtered", "no-response");
+    while (keys.length > 0) {
+      const position = keys.head;
+      const key = keys.at(position);
+      if (key < 0) {
+        // Answered already.
+        this.shiftEntry();
+        continue;
       }
+      if (deadlines.at(position) > now) break;
+      if (this.spacingMs > 0 && position >= this.sentSeen) break;
+      const tag = this.tags.at(position);
+      this.shiftEntry();
+      this.table.delete(key);
+      this.deliver(tag, "filtered", "no-response", 0);
     }
-    if (this.orderHead > 65536) {
-      this.orderBase += this.orderHead;
-      this.order.splice(0, this.orderHead);
-      this.deadlines.splice(0, this.orderHead);
-      this.callbacks.splice(0, this.orderHead);
-      this.orderHead = 0;
-    }
-    if (this.pending.size === 0 && this.batchCount === 0) this.idle();
+    if (this.table.size === 0 && this.batchCount === 0) this.idle();
   }
 
   private drain(): void {
@@ -245,16 +292,17 @@ export class RawTransport {
     if (!results) return;
     for (let at = 0; at + RESULT_BYTES <= results.length; at += RESULT_BYTES) {
       const key = results.readUInt32BE(at) * 65536 + results.readUInt16BE(at + 4);
-      const done = this.pending.get(key);
+      const position = this.table.delete(key);
       // Duplicates (retransmitted SYN-ACKs) and replies to settled probes find nothing.
-      if (!done) continue;
-      this.pending.delete(key);
+      if (position < 0) continue;
+      this.keys.set(position, -1);
+      const tag = this.tags.at(position);
       const status = results[at + 6];
       const ttl = results[at + 7] as number;
       // A reply only matches when it acknowledges our ISN, so a RST here is always RST+ACK.
-      if (status === 1) done("open", "syn-ack", ttl);
-      else if (status === 2) done("closed", "rst-ack", ttl);
-      else done("retry", errnoReason(results.readUInt32BE(at + 8)));
+      if (status === 1) this.deliver(tag, "open", "syn-ack", ttl);
+      else if (status === 2) this.deliver(tag, "closed", "rst-ack", ttl);
+      else this.deliver(tag, "retry", errnoReason(results.readUInt32BE(at + 8)), 0);
     }
   }
 
@@ -266,15 +314,15 @@ export class RawTransport {
   abortAll(): void {
     this.flush();
     this.drain();
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    this.orderBase += this.order.length;
-    this.order.length = 0;
-    this.deadlines.length = 0;
-    this.callbacks.length = 0;
-    this.orderHead = 0;
-    for (const done of all) done("filtered", "no-response");
+    const waiting: number[] = [];
+    const { keys } = this;
+    for (let p = keys.head; p < keys.tail; p++) if (keys.at(p) >= 0) waiting.push(this.tags.at(p));
+    this.table.clear();
+    keys.clear();
+    this.deadlines.clear();
+    this.tags.clear();
     this.idle();
+    for (const tag of waiting) this.deliver(tag, "filtered", "no-response", 0);
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,14 @@ export interface TokenBucketOptions {
    */
   burst?: number;
   /**
+   * Tokens at the start: 1 lets a scan start gently; `burst` lets a transport that paces its
+   * own sending (the native backend's sender thread) start with its whole lead queued, so it
+   * never waits for the loop.
+   *
+   * @defaultValue 1
+   */
+  initial?: number;
+  /**
    * Monotonic milliseconds clock, injected for tests (a rate needs a clock that never jumps,
    * so not epoch time).
    *
@@ -42,7 +50,11 @@ export class TokenBucket {
     this.burst = Math.max(1, options.burst ?? Math.ceil(rate / 50));
     this.now = options.now ?? (() => performance.now());
     this.last = this.now();
-    this.tokens = 1;
+    const initial = options.initial ?? 1;
+    if (!(Number.isFinite(initial) && initial >= 0)) {
+      throw new RawScannerError("INVALID_ARGUMENT", `initial must be ≥ 0, got ${String(initial)}`);
+    }
+    this.tokens = Math.min(this.burst, initial);
   }
 
   private refill(): void {

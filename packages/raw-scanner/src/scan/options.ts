@@ -36,6 +36,17 @@ export interface ScanProgressEvent {
  */
 export type TransportLayer = ConnectLayer | "raw-packet";
 
+/**
+ * Where a transport's tagged path reports an outcome: the `tag` its probe was given, then what
+ * a {@link ConnectCallback} would get.
+ */
+export type TaggedOutcome = (
+  tag: number,
+  status: PortStatus | "retry",
+  reason: string,
+  ttl: number,
+) => void;
+
 /** What the scan loop needs from a backend: send probes, count them, give up on all. */
 export interface ScanTransport {
   /** Which socket layer is in use (reported in `run.backend.layer`). */
@@ -70,6 +81,18 @@ export interface ScanTransport {
    * parsed per probe). The loop uses it when present.
    */
   probeV4?(address: number, port: number, done: ConnectCallback): void;
+  /**
+   * Optional allocation-free IPv4 path: the loop calls it once before its first probe with the
+   * function every outcome goes to, and from then on probes with {@link probeTagged}. A
+   * transport that has it is probed with neither `probe` nor `probeV4` for IPv4 targets.
+   */
+  bindOutcomes?(settle: TaggedOutcome): void;
+  /**
+   * Probe the IPv4 address (a uint32) and port; report the outcome once, through the function
+   * given to {@link bindOutcomes}, with `tag` (the loop's number for this probe). `abortAll`
+   * settles tagged probes the same way.
+   */
+  probeTagged?(address: number, port: number, tag: number): void;
   /** End every probe in flight as filtered. */
   abortAll(): void;
   /** Release resources at the end of the scan. */

@@ -8,6 +8,7 @@ import type { SynCookies } from "../core/cookies.js";
 import { formatIpv4, formatIpv6 } from "../core/ip.js";
 import { TokenBucket } from "../core/rate.js";
 import type { PortStatus, ScanResult } from "../core/result.js";
+import { NumberRing } from "../core/ring.js";
 import type { ReservedBlock } from "../core/targets.js";
 import { RawScannerError } from "../errors.js";
 import {
@@ -18,6 +19,7 @@ import {
   type ScanTransport,
   type TransportLayer,
 } from "./options.js";
+import { Slots } from "./slots.js";
 
 /** The backend a scan runs on, why it was picked, and (native) its packet counters. */
 export interface ScanBackend {
@@ -71,24 +73,12 @@ export function scan(options: ScanOptions): ScanRun {
   return new JsScan(options, resolvePlan(options));
 }
 
-interface Slot {
-  /** A number in spaces below 2^53 (no bigint allocated per probe), else a bigint. */
-  index: number | bigint;
-  finished: boolean;
-  /** Attempts that failed on our side (no ports or descriptors left, self-connect…). */
-  localFailures?: number;
-}
-
 /** Local failures of one probe before it is given up (spaced 20 ms, 40 ms, … apart). */
 const MAX_LOCAL_FAILURES = 12;
 
-interface Retry {
-  slot: Slot;
-  /** Text, or an IPv4 uint32 (the `probeV4` path). */
-  address: string | number;
-  family: 4 | 6;
-  port: number;
-  attempt: number;
+/** A probe to send again after a local failure (rare: kept in a sorted array). */
+interface LocalRetry {
+  slot: number;
   due: number;
 }
 
@@ -104,9 +94,8 @@ class JsScan implements ScanRun {
   /** Made when the scan starts, so a scan that is never iterated opens nothing (no workers). */
   private transport: ScanTransport | undefined;
   private next: bigint;
-  /** Launched-but-unfinished slots in index order, for the resume point. */
-  private readonly window: Slot[] = [];
-  private windowHead = 0;
+  /** Per-probe state; its window gives the resume point. */
+  private readonly slots = new Slots();
   private started = false;
   private stopped = false;
   private readonly queue: ScanResult[] = [];
@@ -116,7 +105,11 @@ class JsScan implements ScanRun {
   private sent = 0;
   private doneCount = 0;
   private found = 0;
-  private readonly retryQueue: Retry[] = [];
+  /** Unanswered probes to send again: slots and due times, in due order (one fixed delay). */
+  private readonly retrySlots = new NumberRing(256);
+  private readonly retryDue = new NumberRing(256);
+  /** Probes to send again after a local failure, by due time. */
+  private readonly localRetries: LocalRetry[] = [];
   private readonly show: ReadonlySet<PortStatus>;
   private readonly now: () => number;
   /** Ends the banner grabs when the scan is stopped or aborted. */
@@ -183,16 +176,35 @@ class JsScan implements ScanRun {
   }
 
   get resumeIndex(): bigint {
-    while (this.windowHead < this.window.length && (this.window[this.windowHead] as Slot).finished)
-      this.windowHead++;
-    if (this.windowHead > 4096) {
-      this.window.splice(0, this.windowHead);
-      this.windowHead = 0;
-    }
-    const head = this.window[this.windowHead];
-    if (head) return BigInt(head.index);
+    const head = this.slots.reclaim();
+    if (head >= 0) return this.slots.bigIndex[head] ?? BigInt(this.slots.index[head] as number);
     if (this.next < this.size) return this.next;
     return this.size;
+  }
+
+  private get retriesWaiting(): number {
+    return this.retrySlots.length + this.localRetries.length;
+  }
+
+  /** When the next retry is due (Infinity when none waits). */
+  private get nextRetryDue(): number {
+    const fifo = this.retryDue.length > 0 ? this.retryDue.peek() : Number.POSITIVE_INFINITY;
+    const local = this.localRetries[0]?.due ?? Number.POSITIVE_INFINITY;
+    return Math.min(fifo, local);
+  }
+
+  /** A slot whose retry is due at `now`, taken off its queue, or -1. */
+  private takeDueRetry(now: number): number {
+    const local = this.localRetries[0];
+    if (local && local.due <= now) {
+      this.localRetries.shift();
+      return local.slot;
+    }
+    if (this.retryDue.length > 0 && this.retryDue.peek() <= now) {
+      this.retryDue.shift();
+      return this.retrySlots.shift();
+    }
+    return -1;
   }
 
   stop(): void {
@@ -263,12 +275,12 @@ class JsScan implements ScanRun {
     }
     // A transport that paces its own sending may be handed `leadMs` of probes at once.
     const leadMs = Math.max(0, connector.leadMs ?? 0);
-    const bucket = new TokenBucket(
-      leadMs > 0 ? { rate, burst: Math.max(1, Math.ceil((rate * leadMs) / 1000)) } : { rate },
-    );
+    // Its whole lead from the start: the transport's sender then never waits for this loop.
+    const lead = Math.max(1, Math.ceil((rate * leadMs) / 1000));
+    const bucket = new TokenBucket(leadMs > 0 ? { rate, burst: lead, initial: lead } : { rate });
     const probeV4 = connector.probeV4?.bind(connector);
     // Probes per turn of the loop before completions get their turn.
-    const perTurn = probeV4 ? 2048 : 256;
+    const perTurn = probeV4 || connector.probeTagged ? 2048 : 256;
     const perm = new Blackrock(space.size, this.plan.seed);
     const step = BigInt(this.plan.shard.count);
     const small = space.isSmall;
@@ -336,27 +348,19 @@ class JsScan implements ScanRun {
         grabs.add(grab);
       }
     };
-    // `address`: text, or an IPv4 uint32 for a transport with `probeV4` (made text only when a
-    // result needs it).
-    const text = (address: string | number) =>
-      typeof address === "number" ? formatIpv4(address) : address;
-    const finish = (
-      slot: Slot,
-      address: string | number,
-      port: number,
-      status: PortStatus,
-      reason: string,
-      ttl = 0,
-    ) => {
-      slot.finished = true;
+    const slots = this.slots;
+    // A slot's address: text, or made from its IPv4 uint32 only when a result needs it.
+    const text = (slot: number) => slots.text[slot] ?? formatIpv4(slots.address[slot] as number);
+    const finish = (slot: number, status: PortStatus, reason: string, ttl = 0) => {
+      slots.finished[slot] = 1;
       this.doneCount++;
       if (status === "open") this.found++;
       // Most probes of a sweep are closed and not shown: build nothing for them.
       if (!this.show.has(status)) return;
       const result: ScanResult = {
         time: new Date(this.now()),
-        address: text(address),
-        port,
+        address: text(slot),
+        port: slots.port[slot] as number,
         protocol: "tcp",
         status,
         reason,
@@ -372,66 +376,79 @@ class JsScan implements ScanRun {
 
     let waitExpired = false;
     let waitExpiredAt = 0;
-    const launch = (
-      slot: Slot,
-      address: string | number,
-      family: 4 | 6,
-      port: number,
-      attempt: number,
-    ) => {
-      this.sent++;
-      const done: ConnectCallback = (status, reason, ttl) => {
-        if (this.stopped && !slot.finished) {
-          release();
-          return;
-        }
-        if (status === "retry") {
-          if (reason === "self-connect") {
-            this.selfConnects++;
-            logger?.debug(
-              `${text(address)}:${port}: connected to itself; discarded, probing again`,
-            );
-          }
-          // Our machine ran short (ports, descriptors) or met itself: not an answer; try again
-          // shortly, but not forever (an address family this host lacks never recovers).
-          const failures = (slot.localFailures ?? 0) + 1;
-          slot.localFailures = failures;
-          if (failures > MAX_LOCAL_FAILURES || waitExpired) {
-            logger?.warn(
-              `${text(address)}:${port}: giving up after ${failures} local errors (${reason})`,
-            );
-            finish(slot, address, port, "filtered", `local-error:${reason}`);
-          } else {
-            this.retryQueue.push({
-              slot,
-              address,
-              family,
-              port,
-              attempt,
-              due: performance.now() + 20 * failures,
-            });
-            this.retryQueue.sort((a, b) => a.due - b.due);
-          }
-        } else if (status === "filtered" && attempt < retries && !waitExpired) {
-          this.retryQueue.push({
-            slot,
-            address,
-            family,
-            port,
-            attempt: attempt + 1,
-            due: performance.now() + this.plan.retryDelayMs,
-          });
-          this.retryQueue.sort((a, b) => a.due - b.due);
-        } else {
-          finish(slot, address, port, status, reason, ttl);
-        }
+    const retryDelayMs = this.plan.retryDelayMs;
+    // Every outcome of every backend ends here, by slot: the tagged path calls it directly.
+    const settle = (slot: number, status: PortStatus | "retry", reason: string, ttl = 0) => {
+      if (this.stopped && !slots.finished[slot]) {
         release();
+        return;
+      }
+      if (status === "retry") {
+        if (reason === "self-connect") {
+          this.selfConnects++;
+          logger?.debug(
+            `${text(slot)}:${slots.port[slot]}: connected to itself; discarded, probing again`,
+          );
+        }
+        // Our machine ran short (ports, descriptors) or met itself: not an answer; try again
+        // shortly, but not forever (an address family this host lacks never recovers).
+        const failures = (slots.failures[slot] as number) + 1;
+        slots.failures[slot] = failures;
+        if (failures > MAX_LOCAL_FAILURES || waitExpired) {
+          logger?.warn(
+            `${text(slot)}:${slots.port[slot]}: giving up after ${failures} local errors (${reason})`,
+          );
+          finish(slot, "filtered", `local-error:${reason}`);
+        } else {
+          const due = performance.now() + 20 * failures;
+          const queue = this.localRetries;
+          let at = queue.length;
+          while (at > 0 && (queue[at - 1] as LocalRetry).due > due) at--;
+          queue.splice(at, 0, { slot, due });
+        }
+      } else if (
+        status === "filtered" &&
+        (slots.attempt[slot] as number) < retries &&
+        !waitExpired
+      ) {
+        slots.attempt[slot] = (slots.attempt[slot] as number) + 1;
+        this.retrySlots.push(slot);
+        this.retryDue.push(performance.now() + retryDelayMs);
+      } else {
+        finish(slot, status, reason, ttl);
+      }
+      release();
+    };
+    const tagged =
+      connector.bindOutcomes && connector.probeTagged
+        ? connector.probeTagged.bind(connector)
+        : undefined;
+    if (tagged) connector.bindOutcomes?.(settle);
+    const launch = (slot: number) => {
+      this.sent++;
+      const address = slots.text[slot];
+      if (address === undefined && tagged) {
+        tagged(slots.address[slot] as number, slots.port[slot] as number, slot);
+        return;
+      }
+      // Callback backends: one closure per probe, ignored once its slot was reused.
+      const generation = slots.generation[slot];
+      const done: ConnectCallback = (status, reason, ttl) => {
+        if (slots.generation[slot] === generation) settle(slot, status, reason, ttl);
       };
-      if (typeof address === "number")
-        (probeV4 as NonNullable<typeof probeV4>)(address, port, done);
-      else connector.probe(address, port, family, done);
+      if (address === undefined) {
+        (probeV4 as NonNullable<typeof probeV4>)(
+          slots.address[slot] as number,
+          slots.port[slot] as number,
+          done,
+        );
+      } else {
+        connector.probe(address, slots.port[slot] as number, slots.family[slot] as 4 | 6, done);
+      }
     };
 
+    // Addresses stay uint32 (no text per probe) when the transport takes them so.
+    const numeric = tagged !== undefined || probeV4 !== undefined;
     let lastAddressIndex = -1;
     let lastAddress = "";
     const onAbort = () => this.stop();
@@ -441,7 +458,7 @@ class JsScan implements ScanRun {
       for (;;) {
         if (this.stopped) break;
         const now = performance.now();
-        const dueRetry = this.retryQueue.length > 0 && (this.retryQueue[0] as Retry).due <= now;
+        const dueRetry = this.nextRetryDue <= now;
         const more = this.next < this.size;
         // Every 250 ms, and at once when the scan phase ends (the send time is then exact).
         // Probes still queued in the transport (not yet on the wire) belong to the scan phase.
@@ -452,7 +469,7 @@ class JsScan implements ScanRun {
           progress(phase);
         }
         if (!more && !dueRetry) {
-          const settled = connector.inFlight === 0 && this.retryQueue.length === 0;
+          const settled = connector.inFlight === 0 && this.retriesWaiting === 0;
           if (settled && grabs.size === 0 && bannerQueue.length === 0) break;
           // A transport that does not settle its probes when told to: stop waiting for it.
           if (!settled && waitExpired && now - waitExpiredAt > 1000) break;
@@ -464,7 +481,7 @@ class JsScan implements ScanRun {
             !waitExpired &&
             this.plan.waitMs > 0 &&
             now - lastSend > this.plan.waitMs &&
-            this.retryQueue.length === 0
+            this.retriesWaiting === 0
           ) {
             // Whatever is still in flight got no answer in time: filtered, no more retries.
             waitExpired = true;
@@ -475,9 +492,7 @@ class JsScan implements ScanRun {
           // While the transport still sends its queue, look again soon: the wait starts then.
           const idle = (connector.queued ?? 0) > 0 ? 2 : 50;
           await sleepOrWake(
-            this.retryQueue.length > 0
-              ? Math.max(1, Math.min(idle, (this.retryQueue[0] as Retry).due - now))
-              : idle,
+            this.retriesWaiting > 0 ? Math.max(1, Math.min(idle, this.nextRetryDue - now)) : idle,
             (w) => {
               slotWaiter = w;
             },
@@ -499,11 +514,12 @@ class JsScan implements ScanRun {
         lastSend = now;
         // Small spaces count in numbers (no bigint per probe); `this.next` is set after the turn.
         let nextN = small ? Number(this.next) : 0;
+        // Free the slots of finished targets at the front of the window for reuse.
+        slots.reclaim();
         for (let k = 0; k < granted; k++) {
-          const retry = this.retryQueue[0];
-          if (retry && retry.due <= now) {
-            this.retryQueue.shift();
-            launch(retry.slot, retry.address, retry.family, retry.port, retry.attempt);
+          const retry = this.takeDueRetry(now);
+          if (retry >= 0) {
+            launch(retry);
             continue;
           }
           let index: number | bigint;
@@ -516,37 +532,35 @@ class JsScan implements ScanRun {
             index = this.next;
             this.next += step;
           }
-          const slot: Slot = { index, finished: false };
-          this.window.push(slot);
-          let address: string | number;
-          let family: 4 | 6;
-          let port: number;
+          const slot = slots.take();
           if (small) {
+            slots.index[slot] = index as number;
             const x = perm.shuffle(index as number);
             const a = space.addressIndexAt(x);
-            port = space.portAt(x);
-            if (probeV4 && space.isV4Index(a)) {
-              address = space.v4At(a);
-              family = 4;
+            slots.port[slot] = space.portAt(x);
+            if (numeric && space.isV4Index(a)) {
+              slots.address[slot] = space.v4At(a);
+              slots.family[slot] = 4;
             } else if (space.isV4Index(a)) {
               // Sweeps repeat a few addresses many times: reuse their text.
               if (a !== lastAddressIndex) {
                 lastAddressIndex = a;
                 lastAddress = formatIpv4(space.v4At(a));
               }
-              address = lastAddress;
-              family = 4;
+              slots.text[slot] = lastAddress;
+              slots.family[slot] = 4;
             } else {
-              address = formatIpv6(space.v6At(BigInt(a)));
-              family = 6;
+              slots.text[slot] = formatIpv6(space.v6At(BigInt(a)));
+              slots.family[slot] = 6;
             }
           } else {
+            slots.bigIndex[slot] = index as bigint;
             const at = space.at(perm.shuffleBig(index as bigint));
-            address = at.address;
-            family = at.version;
-            port = at.port;
+            slots.text[slot] = at.address;
+            slots.family[slot] = at.version;
+            slots.port[slot] = at.port;
           }
-          launch(slot, address, family, port, 0);
+          launch(slot);
         }
         if (small) this.next = BigInt(nextN);
         // Let completions run before the next batch.
@@ -559,8 +573,10 @@ class JsScan implements ScanRun {
       if (connector.inFlight > 0) connector.abortAll();
       await connector.close?.();
       if (!wasStopped) {
-        for (const r of this.retryQueue.splice(0)) {
-          finish(r.slot, r.address, r.port, "filtered", "no-response");
+        for (const r of this.localRetries.splice(0)) finish(r.slot, "filtered", "no-response");
+        while (this.retrySlots.length > 0) {
+          this.retryDue.shift();
+          finish(this.retrySlots.shift(), "filtered", "no-response");
         }
       }
       // Open ports waiting for a banner are results already: yield them without it.
