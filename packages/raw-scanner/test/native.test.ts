@@ -4,6 +4,7 @@
  * loader's checks and the backend choice. Needs the addon built (pnpm build does it when cargo
  * is present); skipped with the reason otherwise, a failure in CI.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -490,4 +491,29 @@ describe("backend choice", () => {
     if (problem !== null) expect(b.reason).toContain(problem);
     expect(b.reason.length).toBeGreaterThan(10);
   });
+});
+
+describe("the crate's own unit tests (pacer schedule, packet checksums, SipHash, permutation)", () => {
+  const cargo = spawnSync("cargo", ["--version"], { encoding: "utf8" });
+  const noCargo: false | string =
+    !cargo.error && cargo.status === 0
+      ? false
+      : process.env.CI === "true"
+        ? (() => {
+            throw new Error("cargo must be installed in CI (.ci/apt-packages)");
+          })()
+        : "cargo not found on PATH";
+  it.skipIf(noCargo)(
+    `cargo test passes${noCargo ? ` (skipped: ${noCargo})` : ""}`,
+    { tags: ["slow"], timeout: 300_000 },
+    () => {
+      const r = spawnSync("cargo", ["test", "--release", "--offline", "--quiet"], {
+        cwd: join(import.meta.dirname, "..", "native"),
+        encoding: "utf8",
+      });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      // Every test of the crate ran (a filter or a cfg must not hide some).
+      expect(r.stdout).toMatch(/test result: ok\. 7 passed; 0 failed/);
+    },
+  );
 });

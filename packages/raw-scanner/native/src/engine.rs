@@ -526,3 +526,90 @@ impl Drop for Engine {
         self.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(d: Duration) -> f64 {
+        d.as_secs_f64() * 1000.0
+    }
+
+    #[test]
+    fn pacer_spaces_packets_at_the_rate() {
+        // 10,000 packets/s in chunks of 10: one chunk per millisecond, 30 chunks ≈ 29 ms.
+        let mut p = Pacer::new(10_000.0);
+        let t0 = Instant::now();
+        for _ in 0..30 {
+            p.wait(10);
+        }
+        let took = ms(t0.elapsed());
+        assert!(took >= 28.5, "30 chunks took {took} ms, less than the rate allows");
+        assert!(took < 200.0, "30 chunks took {took} ms");
+    }
+
+    #[test]
+    fn pacer_catches_up_a_lag_of_at_most_100_ms() {
+        let mut p = Pacer::new(10_000.0);
+        p.wait(10);
+        // Descheduled for 40 ms with probes waiting: the schedule keeps its debt.
+        let now = Instant::now();
+        p.next = Some(now - Duration::from_millis(40));
+        p.wait(10);
+        let debt = ms(now - p.next.unwrap());
+        assert!(debt > 38.0 && debt < 40.0, "debt {debt} ms after one chunk of a 40 ms lag");
+        // 2 s behind: only 100 ms of it is caught up.
+        let now = Instant::now();
+        p.next = Some(now - Duration::from_secs(2));
+        p.wait(10);
+        let debt = ms(now - p.next.unwrap());
+        assert!(debt > 98.0 && debt <= 100.0, "debt {debt} ms after a 2 s lag");
+    }
+
+    #[test]
+    fn pacer_starts_a_new_schedule_after_a_long_idle_but_not_after_a_short_one() {
+        let mut p = Pacer::new(10_000.0);
+        p.wait(10);
+        let now = Instant::now();
+        // Waited 300 ms for probes: no burst for the idle time.
+        p.next = Some(now - Duration::from_millis(300));
+        p.idle_since = Some(now - Duration::from_millis(300));
+        p.wait(10);
+        let ahead = ms(p.next.unwrap().saturating_duration_since(now));
+        assert!(ahead >= 0.9, "after a long idle the next chunk is due ≈ 1 ms from now, got {ahead}");
+        // Waited 30 ms (the scan loop was briefly busy): that lag is caught up.
+        let now = Instant::now();
+        p.next = Some(now - Duration::from_millis(30));
+        p.idle_since = Some(now - Duration::from_millis(30));
+        p.wait(10);
+        let debt = ms(now - p.next.unwrap());
+        assert!(debt > 28.0 && debt < 30.0, "debt {debt} ms after a 30 ms idle");
+        assert!(p.idle_since.is_none());
+    }
+
+    #[test]
+    fn unpaced_never_waits() {
+        let mut p = Pacer::new(0.0);
+        assert_eq!(p.chunk(), BATCH);
+        let t0 = Instant::now();
+        for _ in 0..1000 {
+            p.wait(BATCH);
+        }
+        assert!(ms(t0.elapsed()) < 50.0);
+        assert!(p.next.is_none());
+    }
+
+    #[test]
+    fn syn_packet_checksums_verify() {
+        let mut buf = [0u8; PACKET_BYTES];
+        build_packet(&mut buf, 0x0a4d0001, 0x0a4e0102, 40001, 80, 0xdeadbeef, 0x02);
+        // A correct checksum makes the one's-complement sum over the header (or the pseudo-header
+        // plus segment) come out as zero.
+        assert_eq!(checksum(&buf[0..20], 0), 0);
+        let pseudo = (0x0a4du32) + 0x0001 + 0x0a4e + 0x0102 + 6 + 20;
+        assert_eq!(checksum(&buf[20..40], pseudo), 0);
+        assert_eq!(u16::from_be_bytes([buf[22], buf[23]]), 80);
+        assert_eq!(u32::from_be_bytes([buf[24], buf[25], buf[26], buf[27]]), 0xdeadbeef);
+        assert_eq!(buf[33], 0x02);
+    }
+}

@@ -88,15 +88,15 @@ export class RawTransport {
   private readonly addon: NativeAddon;
   private handle: NativeHandle | undefined;
   /** address × 65536 + port → position of its probe in the rings. */
-  private readonly table = new PairTable(4096);
+  private readonly table: PairTable;
   /**
    * Probes in the order they were handed to the sender thread (a position is the probe's place
    * in the sender's queue): their key (-1 once answered), deadline and tag. Timeouts are swept
    * from the head.
    */
-  private readonly keys = new NumberRing(4096);
-  private readonly deadlines = new NumberRing(4096);
-  private readonly tags = new NumberRing(4096);
+  private readonly keys: NumberRing;
+  private readonly deadlines: NumberRing;
+  private readonly tags: NumberRing;
   /** Outcome function of the tagged path (tags ≥ 0). */
   private settleTagged: TaggedOutcome | undefined;
   /** Callbacks of `probe`/`probeV4` probes, under tags below 0. */
@@ -130,6 +130,14 @@ export class RawTransport {
     const rate = options.rate ?? 0;
     this.spacingMs = rate > 0 ? 1000 / rate : 0;
     this.leadMs = options.leadMs ?? (rate > 0 ? 250 : 0);
+    // Sized for what a paced scan keeps in flight (rate × (timeout + lead)), at most 2^18
+    // probes up front: growing later copies, and copying code runs rarely, so unoptimised.
+    const expected = rate > 0 ? (rate * (this.timeoutMs + this.leadMs)) / 1000 : 0;
+    const capacity = Math.min(262_144, Math.max(4096, Math.ceil(expected)));
+    this.table = new PairTable(capacity);
+    this.keys = new NumberRing(capacity);
+    this.deadlines = new NumberRing(capacity);
+    this.tags = new NumberRing(capacity);
     this.handle = this.addon.open(
       options.secret,
       options.sourcePorts.first,
