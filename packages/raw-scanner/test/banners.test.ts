@@ -274,6 +274,39 @@ describe("banners", () => {
     expect(peak).toBeGreaterThan(0);
   });
 
+  it("grabs 24 banners at once without a MaxListenersExceededWarning on the shared signal", async () => {
+    const ports: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      const s = await listen(host, (socket) => {
+        socket.on("error", () => undefined);
+        setTimeout(() => socket.end("SSH-2.0-many\r\n"), 100);
+      });
+      servers.push(s);
+      ports.push(portOf(s));
+    }
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      const results: ScanResult[] = [];
+      for await (const r of scan({
+        targets: host,
+        ports,
+        rate: 10_000,
+        banners: true,
+        bannerConcurrency: 24,
+        signal: new AbortController().signal,
+      }))
+        results.push(r);
+      expect(results.filter((r) => r.banner?.service === "ssh").length).toBe(24);
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.includes("MaxListeners"))).toEqual([]);
+  });
+
   it("attaches banners to open results when the scan asks for them", async () => {
     const ssh = await speaker(host, "SSH-2.0-tinkerbox\r\n");
     const smtp = await speaker(host, "220 mail.example.test ESMTP\r\n");

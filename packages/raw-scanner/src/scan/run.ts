@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type BannerOptions, grabBanner } from "../adapters/banners.js";
 import { type ConnectCallback, Connector, loadTcpBinding } from "../adapters/connect.js";
 import { ConnectPool } from "../adapters/connect-pool.js";
@@ -324,6 +325,9 @@ class JsScan implements ScanRun {
     const bannerSignal = signal
       ? AbortSignal.any([signal, this.bannerStop.signal])
       : this.bannerStop.signal;
+    // Every grab in flight listens on this one signal: allow that many listeners (Node warns of
+    // a leak past 10), plus a few for the scan's own.
+    setMaxListeners(bannerLimit + 4, bannerSignal);
     const bannerOptions: BannerOptions = {
       ...this.options.bannerOptions,
       now: this.now,
