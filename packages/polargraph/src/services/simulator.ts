@@ -1,3 +1,9 @@
+/**
+ * `@tinkerbox/polargraph/simulator`: a simulated plotter (the controller emulator behind a
+ * pseudo-terminal or a TCP port) to stream to without hardware.
+ *
+ * @module simulator
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";

@@ -1,3 +1,9 @@
+/**
+ * `@tinkerbox/polargraph/studio`: the plotter studio, a loopback web app (`startStudio`) with
+ * its style catalogue, previews, stroke optimisation, plot jobs and machine files.
+ *
+ * @module studio
+ */
 export { planCommands } from "./encode.js";
 export {
   type PlotJobState,
