@@ -358,7 +358,12 @@ async function pipelineCommand(
         "pipeline asl needs --submit-arn and --status-arn (Lambda function ARNs)",
       );
     }
-    const definition = toStateMachine(pipeline, { submitFunctionArn, statusFunctionArn });
+    // Validated (ARNs and paths included): what this prints is a definition AWS accepts.
+    const definition = toStateMachine(pipeline, {
+      submitFunctionArn,
+      statusFunctionArn,
+      validate: true,
+    });
     process.stdout.write(`${JSON.stringify(definition, null, 2)}\n`);
     return 0;
   }

@@ -22,6 +22,7 @@ import {
   type RunningSfnEmulator,
   type SfnEmulatorOptions,
 } from "../src/services/sfn-emulator/index.js";
+import { deployPipeline } from "../src/sfn/index.js";
 import { devServersClosedAfterEach } from "./helpers.js";
 
 const startLivy = devServersClosedAfterEach();
@@ -626,5 +627,38 @@ describe("the HTTP surface", () => {
     await expect(createSfnEmulator().start({ port: 0, host: "0.0.0.0" })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
     });
+  });
+});
+
+describe("deployPipeline validates locally", () => {
+  it("refuses a definition that does not validate before any AWS call; unvalidated, AWS refuses it", async () => {
+    const { sfn } = await emulator();
+    // definePipeline refuses a conf key ending in ".$"; a pipeline object built around it is
+    // what local validation is for.
+    const plain = definePipeline({ name: "dollar", jobs: { a: { batch: { file: "a.py" } } } });
+    const dollar = {
+      ...plain,
+      jobs: plain.jobs.map((job) => ({
+        ...job,
+        batch: { ...job.batch, conf: { "spark.app.$": "nope" } },
+      })),
+    } as typeof plain;
+    await expect(deployPipeline(dollar, { client: sfn, roleArn: ROLE, ...arns })).rejects.toThrow(
+      expect.objectContaining({
+        code: "INVALID_PIPELINE",
+        field: "definition",
+        message: expect.stringContaining("spark.app.$ is invalid"),
+      }),
+    );
+    expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines).toEqual([]);
+    // With validate: false the definition goes to the service, which refuses it.
+    await expect(
+      deployPipeline(dollar, { client: sfn, roleArn: ROLE, ...arns, validate: false }),
+    ).rejects.toThrow(
+      expect.objectContaining({ code: "AWS_ERROR", awsError: "InvalidDefinition" }),
+    );
+    // A valid pipeline deploys with the default validation.
+    const deployed = await deployPipeline(plain, { client: sfn, roleArn: ROLE, ...arns });
+    expect(deployed.action).toBe("created");
   });
 });

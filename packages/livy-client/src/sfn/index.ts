@@ -43,6 +43,13 @@ export interface DeployPipelineOptions extends SfnCallOptions {
   statusFunctionArn: string;
   /** State machine name. @defaultValue the pipeline's name */
   name?: string;
+  /**
+   * Validate the compiled definition locally before any AWS call (asl-validator 4.0.0's rules,
+   * ARNs and paths checked: see `toStateMachine`'s `validate`), so a mistyped function ARN is an
+   * `INVALID_PIPELINE` error here, not `InvalidDefinition` from AWS after the lookups.
+   * @defaultValue true
+   */
+  validate?: boolean;
 }
 
 /** What {@link deployPipeline} did. */
@@ -105,7 +112,11 @@ export async function deployPipeline(
   pipeline: Pipeline,
   options: DeployPipelineOptions,
 ): Promise<DeployPipelineResult> {
-  const definition = toStateMachine(pipeline, options);
+  const definition = toStateMachine(pipeline, {
+    submitFunctionArn: options.submitFunctionArn,
+    statusFunctionArn: options.statusFunctionArn,
+    validate: options.validate ?? true,
+  });
   const text = JSON.stringify(definition);
   const name = options.name ?? pipeline.name;
   const { client, signal } = options;
