@@ -27,6 +27,30 @@ export interface GitResult {
   code: number;
 }
 
+/**
+ * Stages `paths` (changes, additions and deletions) and, when anything among them differs from
+ * HEAD, commits exactly those paths with `message`. `afterStage` runs once they are staged (to
+ * register an undo). Returns whether a commit was made.
+ */
+export async function commitPaths(
+  top: string,
+  paths: readonly string[],
+  message: string,
+  options: GitOptions,
+  afterStage?: () => void,
+): Promise<boolean> {
+  if (paths.length === 0) return false;
+  await runGit(top, ["add", "-A", "--", ...paths], options);
+  afterStage?.();
+  const staged = await runGit(top, ["diff", "--cached", "--quiet", "--", ...paths], {
+    ...options,
+    allowFailure: true,
+  });
+  if (staged.code === 0) return false;
+  await runGit(top, ["commit", "-q", "-m", message, "--", ...paths], options);
+  return true;
+}
+
 /** Runs git in `cwd`; rejects with `GIT_FAILED` on a non-zero exit unless `allowFailure`. */
 export function runGit(
   cwd: string,

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { writeSecretFile } from "../adapters/files.js";
-import { runGit } from "../adapters/git.js";
+import { commitPaths, runGit } from "../adapters/git.js";
 import { writeStoredKey } from "../adapters/key-store.js";
 import { generateKey, keyIds, parseKey, type SealKey, serializeKey } from "../core/keys.js";
 import {
@@ -261,16 +261,6 @@ export async function writeMemberFiles(
   return files;
 }
 
-async function commitPaths(
-  top: string,
-  git: Parameters<typeof runGit>[2],
-  paths: readonly string[],
-  message: string,
-): Promise<void> {
-  await runGit(top, ["add", "-A", "--", ...paths], git);
-  await runGit(top, ["commit", "-q", "-m", message, "--", ...paths], git);
-}
-
 /**
  * Seals the repository key for a member (crypto_box_seal to their X25519 key) into
  * `.git-seal/keys/<key name>/<member id>`, records their public key in
@@ -286,9 +276,9 @@ export async function addUser(options: AddUserOptions): Promise<AddUserResult> {
   if (options.commit !== false) {
     await commitPaths(
       repo.top,
-      repo.git,
       files,
       `git-seal: add member ${member.label || member.memberId}`,
+      repo.git,
     );
   }
   return { memberId: member.memberId, label: member.label, keyName: stored.keyName, files };
@@ -473,28 +463,12 @@ export async function rotate(options: RotateOptions = {}): Promise<RotateResult>
   }
   progress("reencrypt");
   if (options.commit !== false) {
-    const paths = [...new Set([...touched, ...files])];
-    if (paths.length > 0) {
-      await runGit(repo.top, ["add", "-A", "--", ...paths], repo.git);
-      const staged = await runGit(repo.top, ["diff", "--cached", "--quiet", "--", ...paths], {
-        ...repo.git,
-        allowFailure: true,
-      });
-      if (staged.code !== 0) {
-        await runGit(
-          repo.top,
-          [
-            "commit",
-            "-q",
-            "-m",
-            `git-seal: rotate key ${stored.keyName} to epoch ${generation}`,
-            "--",
-            ...paths,
-          ],
-          repo.git,
-        );
-      }
-    }
+    await commitPaths(
+      repo.top,
+      [...new Set([...touched, ...files])],
+      `git-seal: rotate key ${stored.keyName} to epoch ${generation}`,
+      repo.git,
+    );
   }
   progress("commit");
   await rm(journal, { force: true });
@@ -571,25 +545,12 @@ export async function removeUser(options: RemoveUserOptions): Promise<RemoveUser
     ...member.keyNames.map((k) => sealedPath(k, member.memberId)),
   ];
   if (options.commit !== false) {
-    await runGit(repo.top, ["add", "-A", "--", ...removedPaths], repo.git);
-    const staged = await runGit(repo.top, ["diff", "--cached", "--quiet", "--", ...removedPaths], {
-      ...repo.git,
-      allowFailure: true,
-    });
-    if (staged.code !== 0) {
-      await runGit(
-        repo.top,
-        [
-          "commit",
-          "-q",
-          "-m",
-          `git-seal: remove member ${member.label || member.memberId}`,
-          "--",
-          ...removedPaths,
-        ],
-        repo.git,
-      );
-    }
+    await commitPaths(
+      repo.top,
+      removedPaths,
+      `git-seal: remove member ${member.label || member.memberId}`,
+      repo.git,
+    );
   }
   return {
     memberId: member.memberId,

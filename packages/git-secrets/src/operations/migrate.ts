@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkAborted, readBlobs, runGit } from "../adapters/git.js";
+import { checkAborted, commitPaths, readBlobs, runGit } from "../adapters/git.js";
 import { type GpgOptions, gitCryptGpgFiles, openGitCryptGpgKeys } from "../adapters/gpg.js";
 import { listStoredKeys } from "../adapters/key-store.js";
 import { createCodec } from "../core/codec.js";
@@ -186,26 +186,13 @@ export async function migrateFromGpg(
     const paths = [...files].sort();
     checkAborted(options.signal);
     if (options.commit !== false) {
-      await runGit(repo.top, ["add", "-A", "--", ...paths], repo.git);
-      undo.push(() => runGit(repo.top, ["reset", "-q", "--", ...paths], repo.git));
-      const staged = await runGit(repo.top, ["diff", "--cached", "--quiet", "--", ...paths], {
-        ...repo.git,
-        allowFailure: true,
-      });
-      if (staged.code !== 0) {
-        await runGit(
-          repo.top,
-          [
-            "commit",
-            "-q",
-            "-m",
-            `git-seal: migrate GPG users of ${keyNames.join(", ")} to members ${members.map((m) => m.label || m.memberId).join(", ")}`,
-            "--",
-            ...paths,
-          ],
-          repo.git,
-        );
-      }
+      await commitPaths(
+        repo.top,
+        paths,
+        `git-seal: migrate GPG users of ${keyNames.join(", ")} to members ${members.map((m) => m.label || m.memberId).join(", ")}`,
+        repo.git,
+        () => undo.push(() => runGit(repo.top, ["reset", "-q", "--", ...paths], repo.git)),
+      );
     }
     const removedText =
       removed.length > 0
