@@ -1,6 +1,7 @@
 import aslValidator from "asl-validator";
 import { describe, expect, it } from "vitest";
 import { definePipeline, stagesOf, toStateMachine } from "../src/pipeline/index.js";
+import { pipelineWithDollarConf } from "./helpers.js";
 
 const arns = {
   submitFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:livy-submit",
@@ -145,14 +146,7 @@ describe("toStateMachine", () => {
         message: expect.stringContaining('key "spark.app.$" ends in ".$"'),
       }),
     );
-    const plain = definePipeline({ name: "dollar", jobs: { a: { batch: { file: "a.py" } } } });
-    const dollar = {
-      ...plain,
-      jobs: plain.jobs.map((job) => ({
-        ...job,
-        batch: { ...job.batch, conf: { "spark.app.$": "nope" } },
-      })),
-    } as typeof plain;
+    const dollar = pipelineWithDollarConf();
     expect(validate(toStateMachine(dollar, arns))).toEqual([
       'SCHEMA_VALIDATION_FAILED: /States/Run pipeline/Branches/0/States/a submit/Parameters/batch/conf/spark.app.$ is invalid. must match format "asl_payload_template"',
     ]);

@@ -6,6 +6,7 @@ import {
   type RunningLivyDevServer,
 } from "../src/dev-server/index.js";
 import { LivyClient, type LivyClientOptions, type LivyError } from "../src/index.js";
+import { definePipeline, type Pipeline } from "../src/pipeline/index.js";
 
 export const jobs = join(import.meta.dirname, "fixtures", "jobs");
 
@@ -48,4 +49,20 @@ export async function rejection(promise: Promise<unknown>): Promise<LivyError> {
     },
     (error: LivyError) => error,
   );
+}
+
+/**
+ * A one-job pipeline whose batch has a conf key ending in ".$" (a JSONPath to Step Functions).
+ * definePipeline refuses such keys, so it is built around a valid pipeline: what validating the
+ * compiled definition is there to catch.
+ */
+export function pipelineWithDollarConf(): Pipeline {
+  const plain = definePipeline({ name: "dollar", jobs: { a: { batch: { file: "a.py" } } } });
+  return {
+    ...plain,
+    jobs: plain.jobs.map((job) => ({
+      ...job,
+      batch: { ...job.batch, conf: { "spark.app.$": "nope" } },
+    })),
+  } as Pipeline;
 }

@@ -23,7 +23,7 @@ import {
   type SfnEmulatorOptions,
 } from "../src/services/sfn-emulator/index.js";
 import { deployPipeline } from "../src/sfn/index.js";
-import { devServersClosedAfterEach } from "./helpers.js";
+import { devServersClosedAfterEach, pipelineWithDollarConf } from "./helpers.js";
 
 const startLivy = devServersClosedAfterEach();
 let emulators: RunningSfnEmulator[] = [];
@@ -633,16 +633,7 @@ describe("the HTTP surface", () => {
 describe("deployPipeline validates locally", () => {
   it("refuses a definition that does not validate before any AWS call; unvalidated, AWS refuses it", async () => {
     const { sfn } = await emulator();
-    // definePipeline refuses a conf key ending in ".$"; a pipeline object built around it is
-    // what local validation is for.
-    const plain = definePipeline({ name: "dollar", jobs: { a: { batch: { file: "a.py" } } } });
-    const dollar = {
-      ...plain,
-      jobs: plain.jobs.map((job) => ({
-        ...job,
-        batch: { ...job.batch, conf: { "spark.app.$": "nope" } },
-      })),
-    } as typeof plain;
+    const dollar = pipelineWithDollarConf();
     await expect(deployPipeline(dollar, { client: sfn, roleArn: ROLE, ...arns })).rejects.toThrow(
       expect.objectContaining({
         code: "INVALID_PIPELINE",
@@ -658,6 +649,7 @@ describe("deployPipeline validates locally", () => {
       expect.objectContaining({ code: "AWS_ERROR", awsError: "InvalidDefinition" }),
     );
     // A valid pipeline deploys with the default validation.
+    const plain = definePipeline({ name: "plain", jobs: { a: { batch: { file: "a.py" } } } });
     const deployed = await deployPipeline(plain, { client: sfn, roleArn: ROLE, ...arns });
     expect(deployed.action).toBe("created");
   });
