@@ -100,7 +100,13 @@ describe("every (address, port) pair is probed exactly once", () => {
  * random delays; a pair in `silentOnce` gets no answer to its first probe (filtered, then open
  * on the retry), one in `busyOnce` meets a local failure first ("retry").
  */
-function taggedRecorder(seed: number, silentOnce: Set<string>, busyOnce: Set<string>) {
+function taggedRecorder(
+  seed: number,
+  silentOnce: Set<string>,
+  busyOnce: Set<string>,
+  /** Report every outcome twice (a faulty transport): the loop must count it once. */
+  twice = false,
+) {
   let settle: Parameters<NonNullable<ScanTransport["bindOutcomes"]>>[0] | undefined;
   const waiting = new Map<number, NodeJS.Timeout>();
   const probes: string[] = [];
@@ -140,6 +146,7 @@ function taggedRecorder(seed: number, silentOnce: Set<string>, busyOnce: Set<str
         setTimeout(() => {
           waiting.delete(tag);
           settle?.(tag, outcome[0], outcome[1], 64);
+          if (twice) settle?.(tag, "open", "syn-ack", 1);
         }, random() * 8),
       );
     },
@@ -197,6 +204,25 @@ describe("the tagged (allocation-free) transport path", () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it("ignores a second outcome for the same probe (a transport that reports twice)", async () => {
+    const transport = taggedRecorder(7, new Set(), new Set(), true);
+    const results = await drain(
+      scan({
+        targets: "10.2.0.1-10.2.0.20",
+        ports: "1-10",
+        rate: 1_000_000,
+        concurrency: 8,
+        transport,
+        show: ["open", "closed"],
+      }),
+    );
+    expect(results).toHaveLength(200);
+    expect(new Set(results.map((r) => `${r.address}|${r.port}`)).size).toBe(200);
+    // The first outcome counts: odd ports closed, even ones open, TTL 64 (the echo says 1).
+    expect(results.filter((r) => r.status === "closed")).toHaveLength(100);
+    expect(results.every((r) => r.ttl === 64)).toBe(true);
   });
 
   it("resumes after a stop with slots reused, losing nothing", async () => {

@@ -383,6 +383,10 @@ class JsScan implements ScanRun {
     const retryDelayMs = this.plan.retryDelayMs;
     // Every outcome of every backend ends here, by slot: the tagged path calls it directly.
     const settle = (slot: number, status: PortStatus | "retry", reason: string, ttl = 0) => {
+      // Only the outcome of a probe the transport holds counts: a second one for the same probe
+      // (a transport that reports twice) is ignored.
+      if (!slots.waiting[slot]) return;
+      slots.waiting[slot] = 0;
       if (this.stopped && !slots.finished[slot]) {
         release();
         return;
@@ -430,6 +434,7 @@ class JsScan implements ScanRun {
     if (tagged) connector.bindOutcomes?.(settle);
     const launch = (slot: number) => {
       this.sent++;
+      slots.waiting[slot] = 1;
       const address = slots.text[slot];
       if (address === undefined && tagged) {
         tagged(slots.address[slot] as number, slots.port[slot] as number, slot);

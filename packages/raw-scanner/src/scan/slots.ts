@@ -21,6 +21,8 @@ export class Slots {
   /** Attempts that failed on our side (no ports or descriptors left, self-connect…). */
   failures = new Uint8Array(0);
   finished = new Uint8Array(0);
+  /** 1 while a probe of the slot is with the transport: an outcome is expected exactly then. */
+  waiting = new Uint8Array(0);
   /** Bumped when a slot is reused: a late callback of its earlier probe is then ignored. */
   generation = new Uint32Array(0);
   /** Slots in the order their targets were first probed (index order). */
@@ -33,6 +35,7 @@ export class Slots {
     if (this.freeCount === 0) this.grow();
     const slot = this.free[--this.freeCount] as number;
     this.finished[slot] = 0;
+    this.waiting[slot] = 0;
     this.attempt[slot] = 0;
     this.failures[slot] = 0;
     this.window.push(slot);
@@ -75,6 +78,7 @@ export class Slots {
     this.attempt = grown(this.attempt, Uint32Array);
     this.failures = grown(this.failures, Uint8Array);
     this.finished = grown(this.finished, Uint8Array);
+    this.waiting = grown(this.waiting, Uint8Array);
     this.generation = grown(this.generation, Uint32Array);
     this.free = grown(this.free, Int32Array);
     // Hand out low slot numbers first.
