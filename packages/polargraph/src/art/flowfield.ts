@@ -1,5 +1,5 @@
 import type { Point, Polyline } from "../core/geometry.js";
-import type { GreyGrid } from "../core/grey.js";
+import { type GreyGrid, sampleGrid } from "../core/grey.js";
 import type { Machine } from "../core/machine.js";
 import { PolargraphError } from "../errors.js";
 import { type PlacementOptions, placeGrid, seededRandom } from "./renderers.js";
@@ -77,8 +77,10 @@ function perlin(seed: number): (x: number, y: number) => number {
     };
     const u = fade(fx);
     const v = fade(fy);
-    const a = dot(0, 0, fx, fy) + u * (dot(1, 0, fx - 1, fy) - dot(0, 0, fx, fy));
-    const b = dot(0, 1, fx, fy - 1) + u * (dot(1, 1, fx - 1, fy - 1) - dot(0, 1, fx, fy - 1));
+    const n00 = dot(0, 0, fx, fy);
+    const n01 = dot(0, 1, fx, fy - 1);
+    const a = n00 + u * (dot(1, 0, fx - 1, fy) - n00);
+    const b = n01 + u * (dot(1, 1, fx - 1, fy - 1) - n01);
     return (a + v * (b - a)) * Math.SQRT2;
   };
 }
@@ -198,21 +200,8 @@ export function renderFlowField(
   const y1 = pl.y + pl.height;
 
   // darkness, bilinear between cell centres
-  const darkness = (x: number, y: number) => {
-    const fx = Math.min(grid.columns - 1, Math.max(0, (x - x0) / pl.cellWidth - 0.5));
-    const fy = Math.min(grid.rows - 1, Math.max(0, (y - y0) / pl.cellHeight - 0.5));
-    const c = Math.floor(fx);
-    const r = Math.floor(fy);
-    const c1 = Math.min(grid.columns - 1, c + 1);
-    const r1 = Math.min(grid.rows - 1, r + 1);
-    const tx = fx - c;
-    const ty = fy - r;
-    const d = grid.darkness;
-    const w = grid.columns;
-    const top = (d[r * w + c] as number) * (1 - tx) + (d[r * w + c1] as number) * tx;
-    const bottom = (d[r1 * w + c] as number) * (1 - tx) + (d[r1 * w + c1] as number) * tx;
-    return top * (1 - ty) + bottom * ty;
-  };
+  const darkness = (x: number, y: number) =>
+    sampleGrid(grid, (x - x0) / pl.cellWidth, (y - y0) / pl.cellHeight);
   // line length per area ∝ darkness, as ink coverage is pen width / spacing
   const spacingAt = (x: number, y: number) =>
     Math.min(maxSpacing, minSpacing / Math.max(1e-9, Math.min(1, darkness(x, y))));

@@ -1,5 +1,5 @@
 import type { Point, Polyline } from "../core/geometry.js";
-import type { GreyGrid } from "../core/grey.js";
+import { type GreyGrid, sampleGrid } from "../core/grey.js";
 import type { Machine } from "../core/machine.js";
 import { PolargraphError } from "../errors.js";
 import { type Placement, type PlacementOptions, placeGrid, seededRandom } from "./renderers.js";
@@ -48,24 +48,6 @@ function bad(message: string): PolargraphError {
 function positiveInteger(name: string, v: number, min = 1): number {
   if (!Number.isInteger(v) || v < min) throw bad(`${name} must be an integer ≥ ${min}, got ${v}`);
   return v;
-}
-
-/** Bilinear darkness of the grid at a point given in cell units (cell centres at k + 0.5). */
-function sampleGrid(grid: GreyGrid, u: number, v: number): number {
-  const fx = Math.min(grid.columns - 1, Math.max(0, u - 0.5));
-  const fy = Math.min(grid.rows - 1, Math.max(0, v - 0.5));
-  const c0 = Math.floor(fx);
-  const r0 = Math.floor(fy);
-  const c1 = Math.min(grid.columns - 1, c0 + 1);
-  const r1 = Math.min(grid.rows - 1, r0 + 1);
-  const tx = fx - c0;
-  const ty = fy - r0;
-  const d = grid.darkness;
-  const top =
-    (d[r0 * grid.columns + c0] as number) * (1 - tx) + (d[r0 * grid.columns + c1] as number) * tx;
-  const bottom =
-    (d[r1 * grid.columns + c0] as number) * (1 - tx) + (d[r1 * grid.columns + c1] as number) * tx;
-  return top * (1 - ty) + bottom * ty;
 }
 
 /** The grid resampled to a W × H density raster (bilinear between cell centres). */

@@ -110,3 +110,21 @@ export function greyGridFromPixels(
   }
   return { columns, rows, darkness };
 }
+
+/** Bilinear darkness of the grid at a point given in cell units (cell centres at k + 0.5). */
+export function sampleGrid(grid: GreyGrid, u: number, v: number): number {
+  const fx = Math.min(grid.columns - 1, Math.max(0, u - 0.5));
+  const fy = Math.min(grid.rows - 1, Math.max(0, v - 0.5));
+  const c0 = Math.floor(fx);
+  const r0 = Math.floor(fy);
+  const c1 = Math.min(grid.columns - 1, c0 + 1);
+  const r1 = Math.min(grid.rows - 1, r0 + 1);
+  const tx = fx - c0;
+  const ty = fy - r0;
+  const d = grid.darkness;
+  const top =
+    (d[r0 * grid.columns + c0] as number) * (1 - tx) + (d[r0 * grid.columns + c1] as number) * tx;
+  const bottom =
+    (d[r1 * grid.columns + c0] as number) * (1 - tx) + (d[r1 * grid.columns + c1] as number) * tx;
+  return top * (1 - ty) + bottom * ty;
+}
