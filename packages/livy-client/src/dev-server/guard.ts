@@ -44,11 +44,13 @@ export function isLoopbackHost(host: string): boolean {
   return mapped ? mapped[1]!.startsWith("127.") : false;
 }
 
-/** The host name of a `Host` header value (`[::1]:8998` → `[::1]`, `a:1` → `a`). */
-function hostName(value: string): string {
+/**
+ * The host name of a `Host` header value (`[::1]:8998` → `[::1]`, `a:1` → `a`); only a numeric
+ * port is taken off (`localhost:x` stays as it is, and is not a loopback name).
+ */
+export function hostName(value: string): string {
   if (value.startsWith("[")) return value.slice(0, value.indexOf("]") + 1);
-  const colon = value.lastIndexOf(":");
-  return colon >= 0 ? value.slice(0, colon) : value;
+  return value.replace(/:\d+$/, "");
 }
 
 /**

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isLoopbackHost } from "../../dev-server/guard.js";
+import { hostName, isLoopbackHost } from "../../dev-server/guard.js";
 import { LivyError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { SFN_OPERATIONS, SfnServiceError, SfnStore } from "./api.js";
@@ -92,10 +92,7 @@ function refuse(response: ServerResponse, error: SfnServiceError): void {
  */
 function guard(request: IncomingMessage): SfnServiceError | undefined {
   const host = request.headers.host ?? "";
-  const hostName = host.startsWith("[")
-    ? host.slice(0, host.indexOf("]") + 1)
-    : host.replace(/:\d+$/, "");
-  if (!isLoopbackHost(hostName)) {
+  if (!isLoopbackHost(hostName(host))) {
     return new SfnServiceError(
       "AccessDeniedException",
       `Host "${host}" is not a loopback name; the emulator refuses it (DNS rebinding)`,
