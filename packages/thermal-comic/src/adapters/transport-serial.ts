@@ -34,6 +34,21 @@ export interface SerialOptions {
   flowControl?: "none" | "rtscts" | "xonxoff";
 }
 
+/** The `serialport` package's `SerialPort`; `PRINTER_UNREACHABLE` (with `path`) when it cannot load. */
+export async function loadSerialPort(
+  path: string,
+): Promise<typeof import("serialport").SerialPort> {
+  try {
+    return (await import("serialport")).SerialPort;
+  } catch (cause) {
+    throw new ThermalComicError(
+      "PRINTER_UNREACHABLE",
+      `the serialport package could not be loaded: ${(cause as Error).message}`,
+      { cause, path },
+    );
+  }
+}
+
 /**
  * Opens a serial printer with the serialport package (loaded only here, so the rest of the
  * package needs no native binding). Never lists ports: `SerialPort.list()` scans the machine
@@ -44,16 +59,7 @@ export async function openSerialLink(
   options: SerialOptions,
   timeoutMs: number,
 ): Promise<PrinterLink> {
-  let SerialPort: typeof import("serialport").SerialPort;
-  try {
-    ({ SerialPort } = await import("serialport"));
-  } catch (cause) {
-    throw new ThermalComicError(
-      "PRINTER_UNREACHABLE",
-      `the serialport package could not be loaded: ${(cause as Error).message}`,
-      { cause, path },
-    );
-  }
+  const SerialPort = await loadSerialPort(path);
   const flow = options.flowControl ?? "none";
   const port = new SerialPort({
     path,

@@ -1,6 +1,7 @@
 import { createServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { renderPaper } from "../adapters/paper.js";
+import { loadSerialPort } from "../adapters/transport-serial.js";
 import { type DecodedPaper, decodeEscPos } from "../core/escpos-decode.js";
 import { ThermalComicError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -291,16 +292,7 @@ export async function startVirtualPrinter(
   }
   if (options.serialPath) {
     const path = options.serialPath;
-    let SerialPort: typeof import("serialport").SerialPort;
-    try {
-      ({ SerialPort } = await import("serialport"));
-    } catch (cause) {
-      throw new ThermalComicError(
-        "PRINTER_UNREACHABLE",
-        `the serialport package could not be loaded: ${(cause as Error).message}`,
-        { cause, path },
-      );
-    }
+    const SerialPort = await loadSerialPort(path);
     const serial = new SerialPort({ path, baudRate: options.baudRate ?? 9600, autoOpen: false });
     await new Promise<void>((resolve, reject) =>
       serial.open((error) =>
