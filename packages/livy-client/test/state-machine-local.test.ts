@@ -12,20 +12,12 @@ import {
   stagesOf,
   toStateMachine,
 } from "../src/pipeline/index.js";
+import { loadEngine } from "../src/services/sfn-emulator/execution.js";
 import { devServersClosedAfterEach } from "./helpers.js";
 
-// aws-local-stepfunctions 3.0.0 calls Promise.withResolvers, which Node 20 lacks (Node 22 has it).
-const promise = Promise as unknown as { withResolvers?: () => unknown };
-promise.withResolvers ??= () => {
-  let resolve!: (value: unknown) => void;
-  let reject!: (reason: unknown) => void;
-  const created = new Promise((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  return { promise: created, resolve, reject };
-};
-const { StateMachine } = await import("aws-local-stepfunctions");
+// The emulator's loader (it adds Promise.withResolvers, which aws-local-stepfunctions 3.0.0 needs,
+// on Node 20).
+const { StateMachine } = await loadEngine();
 
 const start = devServersClosedAfterEach();
 const arns = {
