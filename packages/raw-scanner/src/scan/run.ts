@@ -471,7 +471,9 @@ class JsScan implements ScanRun {
         const more = this.next < this.size;
         // Every 250 ms, and at once when the scan phase ends (the send time is then exact).
         // Probes still queued in the transport (not yet on the wire) belong to the scan phase.
-        const phase = more || (connector.queued ?? 0) > 0 ? "scan" : "wait";
+        // Read once a turn (the native backend asks its sender thread): only needed once sending ends.
+        const queued = more ? 0 : (connector.queued ?? 0);
+        const phase = more || queued > 0 ? "scan" : "wait";
         if (now - lastProgress > 250 || phase !== lastPhase) {
           lastProgress = now;
           lastPhase = phase;
@@ -484,7 +486,7 @@ class JsScan implements ScanRun {
           if (!settled && waitExpired && now - waitExpiredAt > 1000) break;
           // A probe still in the transport's own queue has not been sent: the wait has not
           // started. `waitMs` 0 cuts nothing: probes settle on their own connect timeout.
-          if ((connector.queued ?? 0) > 0) lastSend = now;
+          if (queued > 0) lastSend = now;
           if (
             !settled &&
             !waitExpired &&
@@ -499,7 +501,7 @@ class JsScan implements ScanRun {
             continue;
           }
           // While the transport still sends its queue, look again soon: the wait starts then.
-          const idle = (connector.queued ?? 0) > 0 ? 2 : 50;
+          const idle = queued > 0 ? 2 : 50;
           await sleepOrWake(
             this.retriesWaiting > 0 ? Math.max(1, Math.min(idle, this.nextRetryDue - now)) : idle,
             (w) => {
