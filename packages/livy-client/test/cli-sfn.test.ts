@@ -1,18 +1,13 @@
 // `livy pipeline deploy|start|status` against the Step Functions emulator, whose Lambda tasks
 // run the ./lambda handlers against a Livy dev server: the CLI process talks to the emulator
 // over HTTP through @aws-sdk/client-sfn, exactly as it would to AWS.
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningLivyDevServer } from "../src/dev-server/index.js";
 import { createStatusHandler, createSubmitHandler } from "../src/lambda/index.js";
 import { createSfnEmulator, type RunningSfnEmulator } from "../src/services/sfn-emulator/index.js";
-import { devServer } from "./helpers.js";
+import { type CliRun, devServer, runLivy } from "./helpers.js";
 
-const root = join(import.meta.dirname, "..", "..", "..");
-const tsx = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
-const cli = join(import.meta.dirname, "..", "src", "cli.ts");
 const pipelines = join(import.meta.dirname, "fixtures", "pipelines");
 const two = join(pipelines, "two.json");
 
@@ -39,29 +34,16 @@ afterAll(async () => {
   await livyServer?.close();
 });
 
-function livy(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", tsx, cli, ...args], {
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "emulator-secret",
-        AWS_REGION: "us-east-1",
-        AWS_PROFILE: "",
-        AWS_ENDPOINT_URL: "",
-        AWS_ENDPOINT_URL_SFN: "",
-      },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+function livy(args: string[]): Promise<CliRun> {
+  return runLivy(args, {
+    env: {
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "emulator-secret",
+      AWS_REGION: "us-east-1",
+      AWS_PROFILE: "",
+      AWS_ENDPOINT_URL: "",
+      AWS_ENDPOINT_URL_SFN: "",
+    },
   });
 }
 

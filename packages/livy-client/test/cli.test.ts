@@ -1,39 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningLivyDevServer } from "../src/dev-server/index.js";
-import { devServer } from "./helpers.js";
+import { type CliRun, cli, devServer, runLivy, tsx } from "./helpers.js";
 
-const root = join(import.meta.dirname, "..", "..", "..");
-const tsx = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
-const cli = join(import.meta.dirname, "..", "src", "cli.ts");
 const jobs = join(import.meta.dirname, "fixtures", "jobs");
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function livy(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", tsx, cli, ...args], {
-      cwd: jobs,
-      env: { ...process.env, LIVY_URL: "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function livy(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runLivy(args, { cwd: jobs, env: { LIVY_URL: "", ...env } });
 }
 
 let server: RunningLivyDevServer;

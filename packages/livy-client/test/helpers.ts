@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach } from "vitest";
 import {
   createLivyDevServer,
@@ -65,4 +67,40 @@ export function pipelineWithDollarConf(): Pipeline {
       batch: { ...job.batch, conf: { "spark.app.$": "nope" } },
     })),
   } as Pipeline;
+}
+
+/** tsx's loader (`--import` it to run TypeScript) and the CLI's source, for spawning `livy`. */
+export const tsx = pathToFileURL(
+  join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "loader.mjs"),
+).href;
+export const cli = join(import.meta.dirname, "..", "src", "cli.ts");
+
+/** What a `livy` CLI run printed and how it exited. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the `livy` CLI from source (through tsx) as a child process; `env` goes over process.env. */
+export function runLivy(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", tsx, cli, ...args], {
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      env: { ...process.env, ...options.env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }
