@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { BatchRoom } from "../src/dev-server/batches.js";
 import { CREATE_BATCH_REQUEST, canonicalKind, parseRequest } from "../src/dev-server/fields.js";
-import { guardRequest, isLoopbackHost } from "../src/dev-server/guard.js";
+import { guardRequest, hostName, isLoopbackHost } from "../src/dev-server/guard.js";
 import { HttpFailure } from "../src/dev-server/http.js";
 import { durationMs, javaInt, lookup, view } from "../src/dev-server/records.js";
 import { Router } from "../src/dev-server/routes.js";
@@ -43,6 +43,15 @@ describe("dev server rooms", () => {
     expect(
       failure(() => guardRequest("POST", { ...forged, host: "localhost:8998" }, true, {}, true))
         .status,
+    ).toBe(403);
+    // Only a numeric port comes off the Host name: "localhost:x" is not a loopback name.
+    expect(hostName("[::1]:8998")).toBe("[::1]");
+    expect(hostName("localhost:8998")).toBe("localhost");
+    expect(hostName("localhost:x")).toBe("localhost:x");
+    expect(
+      failure(() =>
+        guardRequest("GET", { host: "localhost:x", "x-requested-by": "x" }, false, {}, true),
+      ).status,
     ).toBe(403);
     const noOrigin = { host: "localhost:8998", "content-type": "text/plain" };
     expect(failure(() => guardRequest("POST", noOrigin, true, {}, true))).toMatchObject({
